@@ -1,0 +1,53 @@
+"""winit: weight-initialization claims as executable tests, on a small numpy core."""
+
+from winit.activations import (
+    ACTIVATIONS,
+    Activation,
+    get_activation,
+    leaky_relu,
+    linear,
+    relu,
+    selu,
+    sigmoid,
+    tanh,
+)
+from winit.fans import fans, gain
+from winit.initializers import (
+    TRUNCATED_STD,
+    Initializer,
+    constant,
+    eye,
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    identity,
+    kaiming_normal,
+    kaiming_uniform,
+    lecun_normal,
+    lecun_uniform,
+    normal,
+    ones,
+    orthogonal,
+    truncated_normal,
+    uniform,
+    variance_scaling,
+    xavier_normal,
+    xavier_uniform,
+    zeros,
+)
+from winit.losses import Loss, bce, get_loss, mse
+from winit.mlp import MLP, Forward, Gradients, History
+from winit.rng import as_generator
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS", "MLP", "TRUNCATED_STD", "Activation", "Forward", "Gradients", "History",
+    "Initializer", "Loss", "__version__", "as_generator", "bce", "constant", "eye", "fans",
+    "gain", "get_activation", "get_loss", "glorot_normal", "glorot_uniform", "he_normal",
+    "he_uniform", "identity", "kaiming_normal", "kaiming_uniform", "leaky_relu", "lecun_normal",
+    "lecun_uniform", "linear", "mse", "normal", "ones", "orthogonal", "relu", "selu", "sigmoid",
+    "tanh", "truncated_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform",
+    "zeros",
+]  # fmt: skip

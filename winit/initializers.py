@@ -1,0 +1,313 @@
+"""Weight initializers: pure functions ``init(shape, rng, dtype=np.float32) -> np.ndarray``.
+
+One mechanism, :func:`variance_scaling`, draws every fan-based scheme; Glorot/Xavier, He/Kaiming
+and LeCun are named presets of it, as in Keras and JAX. Parameterised laws (``constant``,
+``normal``, ``uniform``, ``truncated_normal``, ``variance_scaling``, ``orthogonal``) are factories
+that return an initializer; the presets are initializers themselves, with keyword-only options.
+
+Random draws are made directly in the requested dtype (float16 is drawn as float32 and cast,
+since numpy's generators have no float16 path) and scaled in place: no float64 intermediate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from winit._validate import ShapeLike, choice, finite, float_dtype, shape_of
+from winit.fans import Layout, fans, gain
+from winit.rng import RngLike, as_generator
+
+Array = NDArray[np.floating]
+Mode = Literal["fan_in", "fan_out", "fan_avg"]
+Distribution = Literal["normal", "truncated_normal", "uniform"]
+MODES = ("fan_in", "fan_out", "fan_avg")
+DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
+
+#: std of a standard normal truncated to [-2, 2]; dividing by it restores the requested std
+#: (the constant Keras' and JAX's ``variance_scaling`` use).
+TRUNCATED_STD = 0.87962566103423978
+
+
+class Initializer(Protocol):
+    """What every initializer is: a pure function of shape, random generator and dtype."""
+
+    def __call__(self, shape: ShapeLike, rng: RngLike, dtype: DTypeLike = ...) -> Array: ...
+
+
+def _named(fn: Initializer, name: str) -> Initializer:
+    fn.__name__ = fn.__qualname__ = name  # type: ignore[attr-defined]
+    return fn
+
+
+def _draw_dtype(dt: np.dtype[np.floating]) -> np.dtype[np.floating]:
+    return dt if dt != np.float16 else np.dtype(np.float32)
+
+
+def _standard_normal(shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating]) -> Array:
+    return as_generator(rng).standard_normal(shape_of(shape), dtype=_draw_dtype(dt))
+
+
+def _standard_truncated(shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating]) -> Array:
+    """N(0, 1) conditioned on |x| <= 2, by redrawing the ~4.6 % that fall outside."""
+    gen = as_generator(rng)
+    out = gen.standard_normal(shape_of(shape), dtype=_draw_dtype(dt))
+    flat = out.reshape(-1)
+    bad = np.flatnonzero(np.abs(flat) > 2.0)
+    while bad.size:
+        flat[bad] = gen.standard_normal(bad.size, dtype=flat.dtype)
+        bad = bad[np.abs(flat[bad]) > 2.0]
+    return out
+
+
+def _affine(x: Array, scale: float, shift: float, dt: np.dtype[np.floating]) -> Array:
+    """``x * scale + shift`` in place, then cast to ``dt`` (a no-op unless ``dt`` is float16)."""
+    if scale != 1.0:
+        np.multiply(x, scale, out=x)
+    if shift != 0.0:
+        np.add(x, shift, out=x)
+    return x.astype(dt, copy=False)
+
+
+def constant(value: float) -> Initializer:
+    """Every element equals ``value`` (``torch.nn.init.constant_``, ``keras.initializers.Constant``)."""
+    v = finite("value", value)
+
+    def init(shape: ShapeLike, rng: RngLike | None = None, dtype: DTypeLike = np.float32) -> Array:
+        return np.full(shape_of(shape), v, dtype=float_dtype(dtype))
+
+    return _named(init, f"constant({v!r})")
+
+
+zeros = _named(constant(0.0), "zeros")
+zeros.__doc__ = "All zeros (``torch.nn.init.zeros_``, ``keras.initializers.Zeros``)."
+ones = _named(constant(1.0), "ones")
+ones.__doc__ = "All ones (``torch.nn.init.ones_``, ``keras.initializers.Ones``)."
+
+
+def normal(mean: float = 0.0, std: float = 1.0) -> Initializer:
+    """N(mean, std²), untruncated.
+
+    Defaults are PyTorch's ``normal_(mean=0, std=1)`` (the article's N(0, 1));
+    ``keras.initializers.RandomNormal`` defaults to std 0.05.
+    """
+    m, s = finite("mean", mean), finite("std", std, nonnegative=True)
+
+    def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
+        dt = float_dtype(dtype)
+        return _affine(_standard_normal(shape, rng, dt), s, m, dt)
+
+    return _named(init, f"normal(mean={m!r}, std={s!r})")
+
+
+def uniform(a: float = 0.0, b: float = 1.0) -> Initializer:
+    """U[a, b). Defaults are PyTorch's ``uniform_(a=0, b=1)``; Keras' RandomUniform uses ±0.05."""
+    lo, hi = finite("a", a), finite("b", b)
+    if hi < lo:
+        raise ValueError(f"uniform needs a <= b, got a={lo}, b={hi}")
+
+    def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
+        dt = float_dtype(dtype)
+        x = as_generator(rng).random(shape_of(shape), dtype=_draw_dtype(dt))
+        return _affine(x, hi - lo, lo, dt)
+
+    return _named(init, f"uniform(a={lo!r}, b={hi!r})")
+
+
+def truncated_normal(mean: float = 0.0, std: float = 1.0) -> Initializer:
+    """A normal truncated at ±2 of its own std, rescaled so the *result* has std ``std``.
+
+    The draws lie in ``mean ± 2·std/0.8796`` and have exactly the requested std. This is what
+    Keras' and JAX's ``variance_scaling(distribution="truncated_normal")`` do. It differs from
+    ``keras.initializers.TruncatedNormal(stddev)`` and ``jax.nn.initializers.truncated_normal``,
+    whose ``stddev`` is that of the untruncated normal (result std 0.88·stddev), and from
+    ``torch.nn.init.trunc_normal_(mean, std, a=-2, b=2)``, which cuts at the *absolute* values
+    a and b with no correction (for std=1 the result std is 0.88; for std ≪ 1 it barely truncates).
+    """
+    m, s = finite("mean", mean), finite("std", std, nonnegative=True)
+
+    def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
+        dt = float_dtype(dtype)
+        return _affine(_standard_truncated(shape, rng, dt), s / TRUNCATED_STD, m, dt)
+
+    return _named(init, f"truncated_normal(mean={m!r}, std={s!r})")
+
+
+def _fan(shape: ShapeLike, mode: str, layout: Layout) -> float:
+    fan_in, fan_out = fans(shape, layout)
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+
+
+def variance_scaling(
+    scale: float = 1.0,
+    mode: Mode = "fan_in",
+    distribution: Distribution = "truncated_normal",
+    layout: Layout = "torch",
+) -> Initializer:
+    """Draws with variance ``scale / n``, ``n`` the fan chosen by ``mode`` (fan_avg = mean of both).
+
+    ``distribution``: ``normal`` (std √(scale/n)), ``truncated_normal`` (±2σ, std-corrected so the
+    result has std √(scale/n)), ``uniform`` (U[±√(3·scale/n)]). Same formula and defaults as
+    ``keras.initializers.VarianceScaling`` and ``jax.nn.initializers.variance_scaling``.
+    ``layout`` says how to read fans from the shape (see :func:`winit.fans`).
+    """
+    sc = finite("scale", scale, positive=True)
+    choice("mode", mode, MODES)
+    choice("distribution", distribution, DISTRIBUTIONS)
+    choice("layout", layout, ("torch", "keras"))
+
+    def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
+        dt = float_dtype(dtype)
+        std = math.sqrt(sc / _fan(shape, mode, layout))
+        if distribution == "uniform":
+            limit = math.sqrt(3.0) * std
+            return uniform(-limit, limit)(shape, rng, dt)
+        if distribution == "normal":
+            return _affine(_standard_normal(shape, rng, dt), std, 0.0, dt)
+        return _affine(_standard_truncated(shape, rng, dt), std / TRUNCATED_STD, 0.0, dt)
+
+    return _named(init, f"variance_scaling({sc!r}, {mode!r}, {distribution!r}, {layout!r})")
+
+
+def glorot_normal(
+    shape: ShapeLike,
+    rng: RngLike,
+    dtype: DTypeLike = np.float32,
+    *,
+    gain: float = 1.0,
+    layout: Layout = "torch",
+) -> Array:
+    """Glorot/Xavier normal: N(0, gain²·2/(fan_in+fan_out)), untruncated.
+
+    Matches ``torch.nn.init.xavier_normal_(gain)``. Keras' and JAX's ``glorot_normal`` truncate:
+    that is ``variance_scaling(1.0, "fan_avg", "truncated_normal")``.
+    """
+    g = finite("gain", gain, positive=True)
+    return variance_scaling(g * g, "fan_avg", "normal", layout)(shape, rng, dtype)
+
+
+def glorot_uniform(
+    shape: ShapeLike,
+    rng: RngLike,
+    dtype: DTypeLike = np.float32,
+    *,
+    gain: float = 1.0,
+    layout: Layout = "torch",
+) -> Array:
+    """Glorot/Xavier uniform: U[±gain·√(6/(fan_in+fan_out))] (Glorot & Bengio 2010, eq. 16).
+
+    Matches ``torch.nn.init.xavier_uniform_(gain)`` and, at gain 1, Keras' and JAX's
+    ``glorot_uniform``.
+    """
+    g = finite("gain", gain, positive=True)
+    return variance_scaling(g * g, "fan_avg", "uniform", layout)(shape, rng, dtype)
+
+
+def _he_scale(a: float, mode: str, nonlinearity: str) -> float:
+    choice("mode", mode, ("fan_in", "fan_out"))
+    return gain(nonlinearity, a) ** 2
+
+
+def he_normal(
+    shape: ShapeLike,
+    rng: RngLike,
+    dtype: DTypeLike = np.float32,
+    *,
+    a: float = 0.0,
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
+    nonlinearity: str = "relu",
+    layout: Layout = "torch",
+) -> Array:
+    """He/Kaiming normal: N(0, gain²/fan), gain from ``nonlinearity`` (√2 for relu), untruncated.
+
+    Matches ``torch.nn.init.kaiming_normal_(a, mode, nonlinearity)`` (``a`` is the leaky_relu
+    slope; PyTorch's default nonlinearity is leaky_relu with a=0, the same √2). Keras' and JAX's
+    ``he_normal`` truncate: ``variance_scaling(2.0, "fan_in", "truncated_normal")``.
+    """
+    scale = _he_scale(a, mode, nonlinearity)
+    return variance_scaling(scale, mode, "normal", layout)(shape, rng, dtype)
+
+
+def he_uniform(
+    shape: ShapeLike,
+    rng: RngLike,
+    dtype: DTypeLike = np.float32,
+    *,
+    a: float = 0.0,
+    mode: Literal["fan_in", "fan_out"] = "fan_in",
+    nonlinearity: str = "relu",
+    layout: Layout = "torch",
+) -> Array:
+    """He/Kaiming uniform: U[±gain·√(3/fan)].
+
+    Matches ``torch.nn.init.kaiming_uniform_(a, mode, nonlinearity)`` and, for relu,
+    Keras' and JAX's ``he_uniform``. (``nn.Linear``'s default init is kaiming_uniform_ with
+    a=√5, i.e. U[±1/√fan_in]: ``he_uniform(..., a=5 ** 0.5, nonlinearity="leaky_relu")``.)
+    """
+    scale = _he_scale(a, mode, nonlinearity)
+    return variance_scaling(scale, mode, "uniform", layout)(shape, rng, dtype)
+
+
+def lecun_normal(
+    shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32, *, layout: Layout = "torch"
+) -> Array:
+    """LeCun normal: N(0, 1/fan_in), untruncated (what SELU networks expect).
+
+    Keras' and JAX's ``lecun_normal`` truncate: ``variance_scaling(1.0, "fan_in",
+    "truncated_normal")``. PyTorch has no preset; ``kaiming_normal_(nonlinearity="linear")`` is it.
+    """
+    return variance_scaling(1.0, "fan_in", "normal", layout)(shape, rng, dtype)
+
+
+def lecun_uniform(
+    shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32, *, layout: Layout = "torch"
+) -> Array:
+    """LeCun uniform: U[±√(3/fan_in)], as Keras' and JAX's ``lecun_uniform``."""
+    return variance_scaling(1.0, "fan_in", "uniform", layout)(shape, rng, dtype)
+
+
+def orthogonal(gain: float = 1.0, layout: Layout = "torch") -> Initializer:
+    """A Haar-random (semi-)orthogonal matrix times ``gain``: QR of a Gaussian matrix, with the
+    signs of R's diagonal moved into Q (without that correction Q is not Haar-distributed).
+
+    ``layout="torch"`` flattens to ``(shape[0], prod(shape[1:]))`` as ``torch.nn.init.orthogonal_``;
+    ``layout="keras"`` to ``(prod(shape[:-1]), shape[-1])`` as ``keras.initializers.Orthogonal``.
+    The rows (if fewer) or the columns are orthonormal: WWᵀ = gain²·I or WᵀW = gain²·I.
+    """
+    g = finite("gain", gain)
+    choice("layout", layout, ("torch", "keras"))
+
+    def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
+        dt = float_dtype(dtype)
+        dims = shape_of(shape, min_ndim=2)
+        rows = dims[0] if layout == "torch" else math.prod(dims[:-1])
+        cols = math.prod(dims) // rows
+        a = _standard_normal((max(rows, cols), min(rows, cols)), rng, dt)
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diagonal(r))
+        if rows < cols:
+            q = q.T
+        return _affine(np.ascontiguousarray(q).reshape(dims), g, 0.0, dt)
+
+    return _named(init, f"orthogonal(gain={g!r})")
+
+
+def identity(
+    shape: ShapeLike, rng: RngLike | None = None, dtype: DTypeLike = np.float32, *, gain: float = 1.0
+) -> Array:
+    """``gain`` times the identity (ones on the main diagonal of a 2-D, possibly non-square
+    shape): ``torch.nn.init.eye_`` at gain 1, ``keras.initializers.Identity(gain)``."""
+    dims = shape_of(shape, min_ndim=2)
+    if len(dims) != 2:
+        raise ValueError(f"identity needs a 2-D shape (rows, cols), got {shape!r}")
+    return (finite("gain", gain) * np.eye(*dims)).astype(float_dtype(dtype))
+
+
+xavier_normal = glorot_normal
+xavier_uniform = glorot_uniform
+kaiming_normal = he_normal
+kaiming_uniform = he_uniform
+eye = identity

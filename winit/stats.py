@@ -1,0 +1,324 @@
+"""The statistics behind every tolerance in winit, in numpy and ``math`` alone.
+
+Each check is an interval with a stated false-alarm rate ``alpha`` (the probability that a
+correct law lands outside it) and a stated power (the probability that a named error lands
+outside it). Sample sizes are solved from those two numbers, never tuned by trial.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+# ---------------------------------------------------------------- distributions
+
+
+def norm_cdf(x: float) -> float:
+    """Standard normal CDF."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def norm_ppf(p: float) -> float:
+    """Standard normal quantile, by bisection on ``erfc`` (exact to double rounding)."""
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if norm_cdf(mid) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-14:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _gammainc(a: float, x: float) -> float:
+    """Regularised lower incomplete gamma P(a, x) (series below a+1, continued fraction above)."""
+    if x <= 0.0:
+        return 0.0
+    log_pre = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1.0:
+        term = total = 1.0 / a
+        k = a
+        while abs(term) > abs(total) * 1e-16:
+            k += 1.0
+            term *= x / k
+            total += term
+        return min(1.0, total * math.exp(log_pre))
+    # Lentz's continued fraction for Q(a, x)
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    i = 0
+    while True:
+        i += 1
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = b + an / c
+        c = c if abs(c) > tiny else tiny
+        delta = c * d
+        h *= delta
+        if abs(delta - 1.0) < 1e-16 or i > 100_000:
+            break
+    return max(0.0, 1.0 - math.exp(log_pre) * h)
+
+
+def chi2_cdf(x: float, df: float) -> float:
+    """P(χ²_df ≤ x)."""
+    return _gammainc(df / 2.0, x / 2.0)
+
+
+@lru_cache(maxsize=4096)
+def chi2_ppf(p: float, df: float) -> float:
+    """χ²_df quantile by bisection, bracketed around the Wilson–Hilferty approximation."""
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+    z = norm_ppf(p)
+    k = 2.0 / (9.0 * df)
+    guess = df * max(1e-6, 1.0 - k + z * math.sqrt(k)) ** 3
+    lo, hi = guess / 4.0, guess * 4.0 + 10.0
+    while chi2_cdf(lo, df) > p:
+        lo /= 4.0
+    while chi2_cdf(hi, df) < p:
+        hi *= 4.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if chi2_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def kolmogorov_sf(lam: float) -> float:
+    """P(K > λ) for the Kolmogorov distribution: 2 Σ (−1)^(k−1) exp(−2k²λ²)."""
+    if lam <= 0.0:
+        return 1.0
+    if lam < 0.2:
+        return 1.0
+    total = 0.0
+    for k in range(1, 101):
+        term = math.exp(-2.0 * k * k * lam * lam)
+        total += term if k % 2 else -term
+        if term < 1e-18:
+            break
+    return min(1.0, max(0.0, 2.0 * total))
+
+
+def ks_pvalue(d: float, n: int) -> float:
+    """Asymptotic p-value of a one-sample KS statistic with Stephens' (1970) small-n correction."""
+    root = math.sqrt(n)
+    return kolmogorov_sf((root + 0.12 + 0.11 / root) * d)
+
+
+def ks_critical(n: int, alpha: float) -> float:
+    """The KS statistic above which a sample of ``n`` is rejected at level ``alpha``."""
+    lo, hi = 0.0, 1.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if ks_pvalue(mid, n) > alpha:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def ks_statistic(sample: ArrayLike, cdf: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> float:
+    """sup |F_n − F| of a sample against a vectorised CDF."""
+    x = np.sort(np.asarray(sample, dtype=np.float64).ravel())
+    n = x.size
+    f = cdf(x)
+    i = np.arange(1, n + 1, dtype=np.float64)
+    return float(max(np.max(i / n - f), np.max(f - (i - 1) / n)))
+
+
+# ---------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class Check:
+    """One statistical (or exact) check: ``measured`` must lie in ``[low, high]``.
+
+    ``alpha`` is the false-alarm probability of the interval for a correct law; ``power`` the
+    probability of rejecting the error named in ``against`` (``None`` where not computed).
+    """
+
+    name: str
+    test: str
+    measured: float
+    expected: float
+    low: float
+    high: float
+    alpha: float
+    power: float | None = None
+    against: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.low <= self.measured <= self.high)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "passed": self.passed}
+
+
+def bonferroni(alpha: float, checks: int) -> float:
+    """Per-check level so that ``checks`` checks together false-alarm with probability ≤ alpha."""
+    if checks < 1:
+        raise ValueError(f"checks must be >= 1, got {checks}")
+    return alpha / checks
+
+
+def chi2_ratio_bounds(df: int, alpha: float) -> tuple[float, float]:
+    """Two-sided bounds on s²/σ² for ``df`` degrees of freedom of normal data (exact χ²)."""
+    return chi2_ppf(alpha / 2.0, df) / df, chi2_ppf(1.0 - alpha / 2.0, df) / df
+
+
+def chi2_ratio_power(df: int, alpha: float, ratio: float) -> float:
+    """P(reject) of :func:`chi2_ratio_bounds` when the true variance is ``ratio`` × the expected."""
+    lo, hi = chi2_ratio_bounds(df, alpha)
+    return chi2_cdf(lo * df / ratio, df) + 1.0 - chi2_cdf(hi * df / ratio, df)
+
+
+def normal_ratio_bounds(n: int, alpha: float, kurtosis: float) -> tuple[float, float]:
+    """Asymptotic bounds on s²/σ² for i.i.d. data of known kurtosis κ: 1 ± z·√((κ−1)/n)."""
+    half = norm_ppf(1.0 - alpha / 2.0) * math.sqrt((kurtosis - 1.0) / n)
+    return 1.0 - half, 1.0 + half
+
+
+def normal_ratio_power(n: int, alpha: float, kurtosis: float, ratio: float) -> float:
+    """Power of :func:`normal_ratio_bounds` against a true variance ``ratio`` × the expected."""
+    lo, hi = normal_ratio_bounds(n, alpha, kurtosis)
+    sd = ratio * math.sqrt((kurtosis - 1.0) / n)
+    return norm_cdf((lo - ratio) / sd) + 1.0 - norm_cdf((hi - ratio) / sd)
+
+
+def variance_sample_size(
+    ratio: float, alpha: float, power: float, kurtosis: float = 3.0
+) -> int:
+    """Smallest n whose variance interval at level ``alpha`` rejects a variance ``ratio`` × and
+    1/``ratio`` × the true one, each with probability ≥ ``power`` (exact χ² with n degrees of
+    freedom for κ = 3; 282 for a 2× error at α = 1e-6, power 0.999)."""
+
+    def pw(n: int) -> float:
+        if kurtosis == 3.0:
+            return min(chi2_ratio_power(n, alpha, r) for r in (ratio, 1.0 / ratio))
+        return min(normal_ratio_power(n, alpha, kurtosis, r) for r in (ratio, 1.0 / ratio))
+
+    hi = 2
+    while pw(hi) < power:
+        hi *= 2
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if pw(mid) >= power:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def variance_check(
+    name: str,
+    sample: ArrayLike,
+    expected_var: float,
+    alpha: float,
+    *,
+    mean: float | None = 0.0,
+    kurtosis: float = 3.0,
+    against: float = 2.0,
+) -> Check:
+    """Is the variance of ``sample`` ``expected_var``? With ``mean`` known the n squared
+    deviations give n degrees of freedom, otherwise n − 1. Normal data (κ = 3) use the exact χ²
+    interval; other laws the asymptotic one with their known fourth moment. Reported as the ratio
+    measured/expected; power against a variance ``against`` × off (and 1/``against``)."""
+    x = np.asarray(sample, dtype=np.float64).ravel()
+    n = x.size
+    centre = float(np.mean(x)) if mean is None else mean
+    df = n - 1 if mean is None else n
+    ratio = float(np.sum((x - centre) ** 2) / df) / expected_var
+    if kurtosis == 3.0:
+        lo, hi = chi2_ratio_bounds(df, alpha)
+        pw = min(chi2_ratio_power(df, alpha, against), chi2_ratio_power(df, alpha, 1 / against))
+        test = "chi-square interval for a variance"
+    else:
+        lo, hi = normal_ratio_bounds(n, alpha, kurtosis)
+        pw = min(
+            normal_ratio_power(n, alpha, kurtosis, against),
+            normal_ratio_power(n, alpha, kurtosis, 1 / against),
+        )
+        test = f"asymptotic variance interval (kurtosis {kurtosis:g})"
+    return Check(name, test, ratio, 1.0, lo, hi, alpha, pw, f"variance {against:g}x off")
+
+
+def mean_check(
+    name: str, sample: ArrayLike, expected_mean: float, std: float, alpha: float,
+    *, against: float | None = None,
+) -> Check:  # fmt: skip
+    """z-test of the mean of i.i.d. draws with known std; power against a shift ``against``."""
+    x = np.asarray(sample, dtype=np.float64).ravel()
+    se = std / math.sqrt(x.size)
+    half = norm_ppf(1.0 - alpha / 2.0) * se
+    pw = None
+    if against is not None and se > 0:
+        pw = norm_cdf((-half - against) / se) + 1.0 - norm_cdf((half - against) / se)
+    return Check(
+        name, "z-test for a mean", float(np.mean(x)), expected_mean,
+        expected_mean - half, expected_mean + half, alpha, pw,
+        "" if against is None else f"mean shifted by {against:g}",
+    )  # fmt: skip
+
+
+def ks_check(
+    name: str,
+    sample: ArrayLike,
+    cdf: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    alpha: float,
+) -> Check:
+    """One-sample Kolmogorov–Smirnov test of the sample's shape against ``cdf``."""
+    x = np.asarray(sample).ravel()
+    d = ks_statistic(x, cdf)
+    return Check(name, "Kolmogorov-Smirnov", d, 0.0, 0.0, ks_critical(x.size, alpha), alpha)
+
+
+def exact_check(name: str, measured: float, expected: float, tol: float = 0.0) -> Check:
+    """An exact (or rounding-level) equality: ``|measured − expected| ≤ tol``; alpha 0."""
+    return Check(name, "exact", measured, expected, expected - tol, expected + tol, 0.0)
+
+
+def slope_check(
+    name: str,
+    x: ArrayLike,
+    y: ArrayLike,
+    y_var: ArrayLike,
+    expected: float,
+    alpha: float,
+    *,
+    against: float,
+) -> Check:
+    """Weighted least-squares slope of ``y`` on ``x`` with known per-point variances, and its
+    z-interval; the check is that the interval contains ``expected``. Power is against a true
+    slope that differs by ``against``."""
+    xs, ys = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    w = 1.0 / np.asarray(y_var, np.float64)
+    xm = np.sum(w * xs) / np.sum(w)
+    sxx = float(np.sum(w * (xs - xm) ** 2))
+    slope = float(np.sum(w * (xs - xm) * ys) / sxx)
+    se = math.sqrt(1.0 / sxx)
+    half = norm_ppf(1.0 - alpha / 2.0) * se
+    pw = norm_cdf((-half - against) / se) + 1.0 - norm_cdf((half - against) / se)
+    return Check(
+        name, "weighted least-squares slope (z-interval)", slope, expected,
+        expected - half, expected + half, alpha, pw, f"slope off by {against:g}",
+    )  # fmt: skip
