@@ -15,14 +15,18 @@ RUN_ALPHA = 1e-6
 POWER = 0.999
 
 MAX_EXAMPLES = {"ci": 20, "dev": 60, "thorough": 500}
-_COMMON = {
-    "deadline": None,
-    "print_blob": True,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-}
-settings.register_profile("ci", max_examples=MAX_EXAMPLES["ci"], derandomize=True, database=None, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("dev", max_examples=MAX_EXAMPLES["dev"], **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("thorough", max_examples=MAX_EXAMPLES["thorough"], **_COMMON)  # type: ignore[arg-type]
+# The `evidence` fixture is shared by all examples of a test on purpose; statistical properties
+# are slow by design (their sample sizes come from the power calculation), hence no deadline.
+_BASE = settings(
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci", _BASE, max_examples=MAX_EXAMPLES["ci"], derandomize=True, database=None
+)
+settings.register_profile("dev", _BASE, max_examples=MAX_EXAMPLES["dev"])
+settings.register_profile("thorough", _BASE, max_examples=MAX_EXAMPLES["thorough"])
 
 
 def check_alpha(checks_per_example: int) -> float:

@@ -21,15 +21,17 @@ def shape_of(shape: ShapeLike, *, min_ndim: int = 0, what: str = "shape") -> Sha
         out = tuple(dims)
     except TypeError:
         raise ValueError(f"{what} must be an int or a sequence of ints, got {shape!r}") from None
+    dims_ok: list[int] = []
     for d in out:
         if isinstance(d, bool) or not isinstance(d, int | np.integer) or d <= 0:
             raise ValueError(f"{what} must have positive integer dimensions, got {shape!r}")
+        dims_ok.append(int(d))
     if len(out) < min_ndim:
         raise ValueError(
             f"{what} must have at least {min_ndim} dimensions for a fan-based initializer "
             f"(dense (out, in) or convolution (out, in, *kernel)), got {shape!r}"
         )
-    return tuple(int(d) for d in out)
+    return tuple(dims_ok)
 
 
 def float_dtype(dtype: DTypeLike) -> np.dtype[np.floating]:

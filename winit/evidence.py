@@ -7,12 +7,15 @@ plugin) and records checks, numbers and plot series on it. All values are plain 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from winit.stats import Check
+
+Scale = Literal["linear", "logx", "logy", "loglog"]
+SCALES: tuple[str, ...] = get_args(Scale)
 
 
 def _plain(values: ArrayLike) -> list[Any]:
@@ -59,9 +62,12 @@ class Evidence:
         low: ArrayLike | None = None,
         high: ArrayLike | None = None,
         group: str | None = None,
+        scale: Scale | None = None,
     ) -> None:
         """Record a curve for the report: y against x, optional interval band, and a ``group``
-        (figure panel) it belongs to; curves of one group are drawn together."""
+        (figure panel) it belongs to; curves of one group are drawn together. ``scale`` fixes the
+        panel's axes (``linear``, ``logx``, ``logy``, ``loglog``); without it the report takes
+        log axes where the data are positive and span more than two decades."""
         entry: dict[str, Any] = {
             "x": _plain(x), "y": _plain(y), "xlabel": xlabel, "ylabel": ylabel,
             "group": group or name,
@@ -70,6 +76,10 @@ class Evidence:
             entry["low"] = _plain(low)
         if high is not None:
             entry["high"] = _plain(high)
+        if scale is not None:
+            if scale not in SCALES:
+                raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+            entry["scale"] = scale
         self.series[name] = entry
 
     def refutes_as_stated(self, reason: str, counterexample: str) -> None:

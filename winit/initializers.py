@@ -296,7 +296,11 @@ def orthogonal(gain: float = 1.0, layout: Layout = "torch") -> Initializer:
 
 
 def identity(
-    shape: ShapeLike, rng: RngLike | None = None, dtype: DTypeLike = np.float32, *, gain: float = 1.0
+    shape: ShapeLike,
+    rng: RngLike | None = None,
+    dtype: DTypeLike = np.float32,
+    *,
+    gain: float = 1.0,
 ) -> Array:
     """``gain`` times the identity (ones on the main diagonal of a 2-D, possibly non-square
     shape): ``torch.nn.init.eye_`` at gain 1, ``keras.initializers.Identity(gain)``."""

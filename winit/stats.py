@@ -24,42 +24,44 @@ def norm_cdf(x: float) -> float:
 
 
 def norm_ppf(p: float) -> float:
-    """Standard normal quantile, by bisection on ``erfc`` (exact to double rounding)."""
+    """Standard normal quantile, by bisection on ``erfc`` in the lower half (exact to double
+    rounding; the upper half by symmetry, since 1 − p is exact there)."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be in (0, 1), got {p}")
-    lo, hi = -40.0, 40.0
+    if p > 0.5:
+        return -norm_ppf(1.0 - p)
+    lo, hi = -40.0, 0.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if norm_cdf(mid) < p:
             lo = mid
         else:
             hi = mid
-        if hi - lo < 1e-14:
+        if hi - lo < 1e-15 * max(1.0, abs(lo)):
             break
     return 0.5 * (lo + hi)
 
 
-def _gammainc(a: float, x: float) -> float:
-    """Regularised lower incomplete gamma P(a, x) (series below a+1, continued fraction above)."""
+def _gammainc(a: float, x: float) -> tuple[float, float]:
+    """Regularised incomplete gamma (P(a, x), Q(a, x)), each computed directly where it is the
+    small one (series below a+1, Lentz's continued fraction for Q above), so tails keep precision."""
     if x <= 0.0:
-        return 0.0
+        return 0.0, 1.0
     log_pre = a * math.log(x) - x - math.lgamma(a)
     if x < a + 1.0:
         term = total = 1.0 / a
         k = a
-        while abs(term) > abs(total) * 1e-16:
+        while abs(term) > abs(total) * 1e-17:
             k += 1.0
             term *= x / k
             total += term
-        return min(1.0, total * math.exp(log_pre))
-    # Lentz's continued fraction for Q(a, x)
+        p = min(1.0, total * math.exp(log_pre))
+        return p, 1.0 - p
     tiny = 1e-300
     b = x + 1.0 - a
     c, d = 1.0 / tiny, 1.0 / b
     h = d
-    i = 0
-    while True:
-        i += 1
+    for i in range(1, 1_000_000):
         an = -i * (i - a)
         b += 2.0
         d = an * d + b
@@ -68,36 +70,48 @@ def _gammainc(a: float, x: float) -> float:
         c = c if abs(c) > tiny else tiny
         delta = c * d
         h *= delta
-        if abs(delta - 1.0) < 1e-16 or i > 100_000:
+        if abs(delta - 1.0) < 1e-16:
             break
-    return max(0.0, 1.0 - math.exp(log_pre) * h)
+    q = min(1.0, math.exp(log_pre) * h)
+    return 1.0 - q, q
 
 
 def chi2_cdf(x: float, df: float) -> float:
     """P(χ²_df ≤ x)."""
-    return _gammainc(df / 2.0, x / 2.0)
+    return _gammainc(df / 2.0, x / 2.0)[0]
+
+
+def chi2_sf(x: float, df: float) -> float:
+    """P(χ²_df > x), accurate far into the upper tail."""
+    return _gammainc(df / 2.0, x / 2.0)[1]
 
 
 @lru_cache(maxsize=4096)
 def chi2_ppf(p: float, df: float) -> float:
-    """χ²_df quantile by bisection, bracketed around the Wilson–Hilferty approximation."""
+    """χ²_df quantile by bisection (on the CDF below the median, on the survival function above),
+    bracketed around the Wilson–Hilferty approximation."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be in (0, 1), got {p}")
+    upper = p > 0.5
+
+    def below(x: float) -> bool:  # is x below the quantile?
+        return chi2_sf(x, df) > 1.0 - p if upper else chi2_cdf(x, df) < p
+
     z = norm_ppf(p)
     k = 2.0 / (9.0 * df)
     guess = df * max(1e-6, 1.0 - k + z * math.sqrt(k)) ** 3
     lo, hi = guess / 4.0, guess * 4.0 + 10.0
-    while chi2_cdf(lo, df) > p:
+    while not below(lo):
         lo /= 4.0
-    while chi2_cdf(hi, df) < p:
+    while below(hi):
         hi *= 4.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if chi2_cdf(mid, df) < p:
+        if below(mid):
             lo = mid
         else:
             hi = mid
-        if hi - lo <= 1e-12 * hi:
+        if hi - lo <= 1e-13 * hi:
             break
     return 0.5 * (lo + hi)
 
@@ -135,7 +149,9 @@ def ks_critical(n: int, alpha: float) -> float:
     return hi
 
 
-def ks_statistic(sample: ArrayLike, cdf: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> float:
+def ks_statistic(
+    sample: ArrayLike, cdf: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+) -> float:
     """sup |F_n − F| of a sample against a vectorised CDF."""
     x = np.sort(np.asarray(sample, dtype=np.float64).ravel())
     n = x.size
@@ -188,7 +204,7 @@ def chi2_ratio_bounds(df: int, alpha: float) -> tuple[float, float]:
 def chi2_ratio_power(df: int, alpha: float, ratio: float) -> float:
     """P(reject) of :func:`chi2_ratio_bounds` when the true variance is ``ratio`` × the expected."""
     lo, hi = chi2_ratio_bounds(df, alpha)
-    return chi2_cdf(lo * df / ratio, df) + 1.0 - chi2_cdf(hi * df / ratio, df)
+    return chi2_cdf(lo * df / ratio, df) + chi2_sf(hi * df / ratio, df)
 
 
 def normal_ratio_bounds(n: int, alpha: float, kurtosis: float) -> tuple[float, float]:
@@ -204,9 +220,7 @@ def normal_ratio_power(n: int, alpha: float, kurtosis: float, ratio: float) -> f
     return norm_cdf((lo - ratio) / sd) + 1.0 - norm_cdf((hi - ratio) / sd)
 
 
-def variance_sample_size(
-    ratio: float, alpha: float, power: float, kurtosis: float = 3.0
-) -> int:
+def variance_sample_size(ratio: float, alpha: float, power: float, kurtosis: float = 3.0) -> int:
     """Smallest n whose variance interval at level ``alpha`` rejects a variance ``ratio`` × and
     1/``ratio`` × the true one, each with probability ≥ ``power`` (exact χ² with n degrees of
     freedom for κ = 3; 282 for a 2× error at α = 1e-6, power 0.999)."""

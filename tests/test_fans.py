@@ -1,0 +1,65 @@
+"""fans() and gain() against hand-computed values and PyTorch's/Keras' conventions."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from winit import fans, gain
+
+
+@pytest.mark.parametrize(
+    ("shape", "layout", "expected"),
+    [
+        ((30, 20), "torch", (20, 30)),
+        ((64, 32, 3, 3), "torch", (32 * 9, 64 * 9)),
+        ((8, 4, 5), "torch", (20, 40)),
+        ((20, 30), "keras", (20, 30)),
+        ((3, 3, 32, 64), "keras", (32 * 9, 64 * 9)),
+        ((2, 3, 4, 5, 6), "keras", (5 * 24, 6 * 24)),
+    ],
+)
+def test_fans_dense_and_conv(
+    shape: tuple[int, ...], layout: str, expected: tuple[int, int]
+) -> None:
+    assert fans(shape, layout) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape", [(), (5,), 7, (3, 0), (3, -1), (2.5, 3), "ab", None, (True, 3)])
+def test_fans_rejects_bad_shapes(shape: object) -> None:
+    with pytest.raises(ValueError, match="shape"):
+        fans(shape)  # type: ignore[arg-type]
+
+
+def test_fans_rejects_unknown_layout() -> None:
+    with pytest.raises(ValueError, match=r"layout.*torch, keras"):
+        fans((3, 4), "jax")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "expected"),
+    [
+        ("linear", None, 1.0),
+        ("conv2d", None, 1.0),
+        ("sigmoid", None, 1.0),
+        ("tanh", None, 5 / 3),
+        ("relu", None, math.sqrt(2)),
+        ("leaky_relu", None, math.sqrt(2 / (1 + 0.01**2))),
+        ("leaky_relu", 0.2, math.sqrt(2 / 1.04)),
+        ("leaky_relu", math.sqrt(5), math.sqrt(1 / 3)),
+        ("selu", None, 0.75),
+    ],
+)
+def test_gain_table(name: str, param: float | None, expected: float) -> None:
+    assert gain(name, param) == pytest.approx(expected, rel=1e-15)
+
+
+def test_gain_rejects_unknown_nonlinearity() -> None:
+    with pytest.raises(ValueError, match="unknown nonlinearity 'gelu'; accepted: linear"):
+        gain("gelu")
+
+
+def test_gain_rejects_non_finite_slope() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        gain("leaky_relu", float("nan"))
