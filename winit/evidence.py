@@ -38,6 +38,10 @@ class Evidence:
     refutation: str | None = None
     counterexample: str | None = None
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis prints fixtures in falsifying examples: show the claim, not the records."""
+        printer.text(f"Evidence({self.claim_id!r})")
+
     def check(self, c: Check) -> Check:
         """Record a check and assert it passed (the assertion message states the interval)."""
         self.checks[c.name] = c

@@ -1,0 +1,209 @@
+"""Turning a pytest run's per-test records into ``results.json``: one entry per registered claim.
+
+The pytest plugin (:mod:`winit.report.plugin`) attaches a small record to each test report (the
+claim, the test's evidence, hypothesis' example counts, the falsifying example); under
+pytest-xdist those records travel with the reports to the controller, where :class:`Collector`
+gathers them. The observed verdict of a claim: a failed test → ``fails``; else a recorded
+refutation → ``refuted-as-stated``; else ``holds``; a claim no test ran → ``missing``. A claim is
+*unexpected* when its observed verdict differs from its expected one.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from winit.claims import REGISTRY, Claim
+from winit.report.schema import SCHEMA, VERSION, Results
+
+_BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
+
+
+@dataclass
+class TestRecord:
+    """What one test contributed: its outcome over setup/call/teardown and its records."""
+
+    nodeid: str
+    claim: str | None = None
+    outcome: str = "passed"
+    duration_s: float = 0.0
+    evidence: dict[str, Any] | None = None
+    examples: dict[str, Any] | None = None
+    failure: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid, "outcome": self.outcome, "duration_s": self.duration_s,
+            "examples": self.examples, "failure": self.failure,
+        }  # fmt: skip
+
+
+def examples_of(stats: dict[str, Any]) -> dict[str, Any]:
+    """Example counts from hypothesis' per-test statistics dictionary (``hypothesis.statistics``):
+    passing / failing / invalid test cases over the explicit, reuse and generate phases, the
+    shrinks tried, and why hypothesis stopped."""
+    counts = {"passing": 0, "failing": 0, "invalid": 0}
+    names = {
+        "valid": "passing",
+        "interesting": "failing",
+        "invalid": "invalid",
+        "overrun": "invalid",
+    }
+    for phase in ("explicit", "reuse", "generate"):
+        for case in stats.get(f"{phase}-phase", {}).get("test-cases", []):
+            counts[names.get(case.get("status", ""), "invalid")] += 1
+    shrinks = len(stats.get("shrink-phase", {}).get("test-cases", []))
+    return {**counts, "shrinks": shrinks, "stopped_because": stats.get("stopped-because", "")}
+
+
+def failure_of(exc: BaseException, nodeid: str, rerun: list[str]) -> dict[str, Any]:
+    """The failure of one test from its exception: first message line, hypothesis' falsifying
+    example and ``@reproduce_failure`` blob (exception notes, also inside exception groups), and a
+    one-line command that reruns just this test with the same hypothesis options."""
+    notes: list[str] = []
+    pending = [exc]
+    while pending:
+        e = pending.pop()
+        notes += [str(n) for n in getattr(e, "__notes__", [])]
+        pending += list(getattr(e, "exceptions", []))
+    example = next((n for n in notes if n.startswith("Falsifying")), None)
+    blob = next((m.group(0) for n in notes if (m := _BLOB.search(n))), None)
+    message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+    command = shlex.join(["python", "-m", "pytest", nodeid, "-p", "no:cacheprovider", *rerun])
+    return {"message": message, "falsifying_example": example, "reproduce_failure": blob,
+            "reproduce": command}  # fmt: skip
+
+
+def merge_evidence(claim_id: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One claim's evidence from its tests' records, in node-id order (later names replace
+    earlier ones, as within a test), so the result does not depend on xdist's scheduling."""
+    checks: dict[str, Any] = {}
+    numbers: dict[str, Any] = {}
+    series: dict[str, Any] = {}
+    refutation = counterexample = None
+    for part in parts:
+        checks.update({c["name"]: c for c in part["checks"]})
+        numbers.update(part["numbers"])
+        series.update(part["series"])
+        if part["refutation"] is not None and refutation is None:
+            refutation, counterexample = part["refutation"], part["counterexample"]
+    return {"claim": claim_id, "checks": list(checks.values()), "numbers": numbers,
+            "series": series, "refutation": refutation, "counterexample": counterexample}  # fmt: skip
+
+
+def observed_verdict(tests: list[TestRecord], refutation: str | None) -> str:
+    ran = [t for t in tests if t.outcome != "skipped"]
+    if not ran:
+        return "missing"
+    if any(t.outcome in ("failed", "error") for t in ran):
+        return "fails"
+    return "refuted-as-stated" if refutation is not None else "holds"
+
+
+def claim_result(claim: Claim, tests: list[TestRecord]) -> dict[str, Any]:
+    """The ``results.json`` entry of one claim."""
+    tests = sorted(tests, key=lambda t: t.nodeid)
+    evidence = merge_evidence(claim.id, [t.evidence for t in tests if t.evidence is not None])
+    observed = observed_verdict(tests, evidence["refutation"])
+    failures = [t.failure | {"nodeid": t.nodeid} for t in tests if t.failure is not None]
+    examples = sum(t.examples["passing"] for t in tests if t.examples is not None)
+    return {
+        **claim.as_dict(),
+        "observed": observed,
+        "unexpected": observed != claim.expected,
+        "examples": examples,
+        "tests": [t.as_dict() for t in tests],
+        **{k: v for k, v in evidence.items() if k != "claim"},
+        "failure": failures[0] if failures else None,
+    }
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def run_metadata(root: Path, profile: str, seed: str | None, args: list[str]) -> dict[str, Any]:
+    """Versions, commit and hypothesis settings of this run (times are added at the end)."""
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return {
+        "winit_version": _version("winit"),
+        "git_commit": _git(root, "rev-parse", "HEAD"),
+        "git_dirty": None if status is None else bool(status),
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "hypothesis": _version("hypothesis"),
+        "pytest": _version("pytest"),
+        "platform": f"{sys.platform}-{platform.machine()}",
+        "hypothesis_profile": profile,
+        "hypothesis_seed": seed,
+        "args": args,
+    }
+
+
+@dataclass
+class Collector:
+    """Gathers test records (from any xdist worker) and assembles ``results.json``."""
+
+    tests: dict[str, TestRecord] = field(default_factory=dict)
+
+    def add(
+        self, nodeid: str, when: str, outcome: str, duration: float, data: dict[str, Any]
+    ) -> None:
+        """Fold one phase report of a test into its record."""
+        rec = self.tests.setdefault(nodeid, TestRecord(nodeid))
+        rec.duration_s = round(rec.duration_s + duration, 4)
+        rec.claim = data.get("claim", rec.claim)
+        if outcome == "failed":
+            rec.outcome = "failed" if when == "call" else "error"
+        elif outcome == "skipped" and rec.outcome == "passed":
+            rec.outcome = "skipped"
+        rec.evidence = data.get("evidence", rec.evidence)
+        rec.examples = data.get("examples", rec.examples)
+        rec.failure = data.get("failure", rec.failure)
+
+    def results(self, run: dict[str, Any]) -> Results:
+        """Every registered claim in registry order, plus tests naming no known claim."""
+        by_claim: dict[str, list[TestRecord]] = {cid: [] for cid in REGISTRY}
+        other: list[TestRecord] = []
+        for rec in self.tests.values():
+            by_claim.get(rec.claim or "", other).append(rec)
+        claims = [claim_result(REGISTRY[cid], tests) for cid, tests in by_claim.items()]
+        return {
+            "schema": SCHEMA,
+            "version": VERSION,
+            "run": run,
+            "summary": summarize(claims),
+            "claims": claims,
+            "other_tests": [t.as_dict() for t in sorted(other, key=lambda t: t.nodeid)],
+        }
+
+
+def summarize(claims: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts for the verdict at a glance."""
+    expected = [c for c in claims if not c["unexpected"]]
+    return {
+        "claims": len(claims),
+        "held": sum(c["observed"] == "holds" for c in expected),
+        "refuted_as_expected": sum(c["observed"] == "refuted-as-stated" for c in expected),
+        "unexpected": len(claims) - len(expected),
+    }
