@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.report_fixture import HOSTILE, fixture_json, write_fixture
-from winit.report import render
+from winit.__main__ import main as winit_main
 from winit.report.files import write_atomic
 from winit.report.plots import log_axis, panels
 from winit.report.schema import dumps
@@ -55,7 +55,8 @@ class Page(HTMLParser):
 
 
 def run_main(*args: str) -> int:
-    return render.main([*args])
+    """``python -m winit report ARGS`` in process."""
+    return winit_main(["report", *args])
 
 
 @pytest.fixture

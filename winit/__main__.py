@@ -1,0 +1,44 @@
+"""``python -m winit`` (also the ``winit`` script): one subcommand per tool.
+
+Each command is imported only when called, so ``winit verify`` never loads the report's
+jinja2/matplotlib. Add a command by adding a line to :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _report(argv: Sequence[str]) -> int:
+    from winit.report.render import main as report_main
+
+    return report_main(argv)
+
+
+COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
+    "report": (_report, "render reports/index.html from reports/results.json"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch ``argv`` (default: the command line) to a subcommand; 2 on a usage error."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    usage = (
+        "usage: winit {"
+        + ",".join(COMMANDS)
+        + "} ...\n"
+        + "\n".join(f"  {name:8} {text}" for name, (_, text) in COMMANDS.items())
+    )
+    if not args or args[0] in ("-h", "--help"):
+        print(usage, file=sys.stdout if args else sys.stderr)
+        return 0 if args else 2
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"winit: unknown command {args[0]!r}; known: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    return command[0](args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
