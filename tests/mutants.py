@@ -1,0 +1,175 @@
+"""Hand-written mutants of the core: the realistic bugs of this domain, applied to a copy of the
+source, each run against the property suite. A mutant is *killed* when the suite fails.
+
+``python -m tests.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
+score; ``tests/test_suite_power.py`` runs the issue's four against the claims that must catch them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """Replace ``old`` by ``new`` (exactly once) in ``path``; ``why`` says what bug it is."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    why: str
+
+
+CATALOGUE: tuple[Mutant, ...] = (
+    Mutant(
+        "variance-2x",
+        "winit/initializers.py",
+        "std = math.sqrt(sc / _fan(shape, mode, layout))",
+        "std = math.sqrt(2.0 * sc / _fan(shape, mode, layout))",
+        "every variance-scaling scheme draws twice the variance",
+    ),
+    Mutant(
+        "xavier-2x",
+        "winit/initializers.py",
+        'return variance_scaling(g * g, "fan_avg", "normal", layout)(shape, rng, dtype)',
+        'return variance_scaling(2 * g * g, "fan_avg", "normal", layout)(shape, rng, dtype)',
+        "Glorot normal with twice its variance",
+    ),
+    Mutant(
+        "fans-swapped",
+        "winit/fans.py",
+        "return dims[1] * receptive, dims[0] * receptive",
+        "return dims[0] * receptive, dims[1] * receptive",
+        "fan_in and fan_out swapped in PyTorch's layout",
+    ),
+    Mutant(
+        "gain-missing",
+        "winit/initializers.py",
+        "return gain(nonlinearity, a) ** 2",
+        "return 1.0",
+        "He without its gain (LeCun variance for ReLU)",
+    ),
+    Mutant(
+        "gain-squared",
+        "winit/initializers.py",
+        "return gain(nonlinearity, a) ** 2",
+        "return gain(nonlinearity, a) ** 4",
+        "He with the gain squared in the std (pytorch#30946)",
+    ),
+    Mutant(
+        "truncation-uncorrected",
+        "winit/initializers.py",
+        "return _affine(_standard_truncated(shape, rng, dt), std / TRUNCATED_STD, 0.0, dt)",
+        "return _affine(_standard_truncated(shape, rng, dt), std, 0.0, dt)",
+        "truncated normal without the 0.8796 std correction (keras#8048)",
+    ),
+    Mutant(
+        "uniform-bound-no-sqrt3",
+        "winit/initializers.py",
+        "limit = math.sqrt(3.0) * std",
+        "limit = std",
+        "uniform bound from the normal formula (mlx#2001)",
+    ),
+    Mutant(
+        "orthogonal-no-sign-fix",
+        "winit/initializers.py",
+        "q *= np.sign(np.diagonal(r))",
+        "q *= 1.0",
+        "QR without the sign correction: not Haar (tensorflow PR 9429)",
+    ),
+    Mutant(
+        "relu-derivative",
+        "winit/activations.py",
+        "return (z > 0).astype(z.dtype)",
+        "return 0.5 * (z > 0).astype(z.dtype)",
+        "ReLU derivative wrong for z > 0",
+    ),
+    Mutant(
+        "sigmoid-derivative",
+        "winit/activations.py",
+        "    s = _sigmoid(z)\n    return s * (1.0 - s)",
+        "    return _sigmoid(z)",
+        "sigmoid derivative σ instead of σ(1 − σ)",
+    ),
+    Mutant(
+        "bias-gradient-axis",
+        "winit/mlp.py",
+        "gb[layer] = delta.sum(axis=0)",
+        "gb[layer] = delta.mean(axis=0)",
+        "bias gradient averaged instead of summed over the batch",
+    ),
+    Mutant(
+        "zero-init-tiny-bias",
+        "winit/initializers.py",
+        "return np.full(shape_of(shape), v, dtype=float_dtype(dtype))",
+        "return np.full(shape_of(shape), v, dtype=float_dtype(dtype)) + 1e-3 * np.random.default_rng(0).standard_normal(shape_of(shape)).astype(float_dtype(dtype))",
+        "zero (and constant) init that leaves a tiny random part",
+    ),
+)
+BY_NAME = {m.name: m for m in CATALOGUE}
+
+
+def mutated_copy(mutant: Mutant, dest: Path) -> Path:
+    """Copy the project (sources only) to ``dest`` and apply ``mutant``; error if it no longer
+    applies (the source changed under it)."""
+    for part in ("winit", "properties", "tests"):
+        shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, dest / name)
+    target = dest / mutant.path
+    text = target.read_text()
+    if text.count(mutant.old) != 1:
+        raise ValueError(f"mutant {mutant.name}: snippet not found exactly once in {mutant.path}")
+    target.write_text(text.replace(mutant.old, mutant.new))
+    return dest
+
+
+def run_suite(mutant: Mutant, targets: list[str]) -> tuple[bool, float]:
+    """Run pytest on ``targets`` in a mutated copy; return (killed, seconds)."""
+    with tempfile.TemporaryDirectory(prefix=f"winit-{mutant.name}-") as tmp:
+        copy = mutated_copy(mutant, Path(tmp))
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", *targets, "-x", "-q", "-p", "no:cacheprovider",
+             "--hypothesis-profile=ci"],
+            cwd=copy, capture_output=True, text=True, check=False,
+            env={**_clean_env(), "PYTHONPATH": str(copy)},
+        )  # fmt: skip
+        return proc.returncode != 0, time.perf_counter() - start
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="mutants to run (default: all)")
+    parser.add_argument("--targets", nargs="*", default=["properties"], help="pytest targets")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BY_NAME]
+    if unknown:
+        parser.error(f"unknown mutant(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+    chosen = [BY_NAME[n] for n in args.names] or list(CATALOGUE)
+    killed = 0
+    for m in chosen:
+        dead, secs = run_suite(m, args.targets)
+        killed += dead
+        print(f"{'killed ' if dead else 'SURVIVED'} {m.name:26} {secs:6.1f}s  {m.why}", flush=True)
+    print(f"mutation score: {killed}/{len(chosen)} hand-written mutants killed")
+    return 0 if killed == len(chosen) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
