@@ -80,6 +80,11 @@ class Evidence:
             entry["low"] = _plain(low)
         if high is not None:
             entry["high"] = _plain(high)
+        shapes = {k: np.shape(v) for k, v in entry.items() if isinstance(v, list)}
+        if len(set(shapes.values())) > 1 or len(shapes["x"]) != 1:
+            raise ValueError(
+                f"series {name!r}: x, y, low, high must be 1-D of equal length, got {shapes}"
+            )
         if scale is not None:
             if scale not in SCALES:
                 raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
