@@ -1,0 +1,230 @@
+"""GLOROT-UNIFORM and GLOROT-LINEAR-REGIME: Glorot & Bengio 2010."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from functools import cache
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.typing import DTypeLike
+
+from properties.budget import POWER, check_alpha
+from properties.sampling import draw_many, ks_sample_size
+from properties.spread import ks_power_lower_bound, spread_check
+from winit._validate import ShapeLike
+from winit.evidence import Evidence
+from winit.initializers import Array, Initializer, glorot_uniform, he_uniform, uniform
+from winit.mlp import MLP
+from winit.rng import RngLike
+from winit.stats import Check, exact_check, ks_check, norm_cdf, variance_check, variance_sample_size
+
+# ---------------------------------------------------------------- GLOROT-UNIFORM
+
+# Four statistical checks per example (maximum, variance, KS, old law's variance).
+UNIFORM_ALPHA = check_alpha(4)
+UNIFORM_KURTOSIS = 1.8
+#: sup |CDF of U[-1, 1] − CDF of N(0, 1/3)|: the KS distance to a normal of the same variance.
+_U = np.linspace(-1.0, 1.0, 20001)
+UNIFORM_VS_NORMAL = float(np.max(np.abs((_U + 1) / 2 - np.vectorize(norm_cdf)(_U * math.sqrt(3)))))
+#: Draws per example: enough for the KS power (16384) and the variance power (193) at 2x.
+UNIFORM_N = max(
+    ks_sample_size(UNIFORM_ALPHA, POWER, UNIFORM_VS_NORMAL),
+    variance_sample_size(2.0, UNIFORM_ALPHA, POWER, UNIFORM_KURTOSIS),
+)
+
+
+def uniform_cdf(x: np.ndarray) -> np.ndarray:
+    """CDF of U[-1, 1]."""
+    return np.clip((x + 1.0) / 2.0, 0.0, 1.0)
+
+
+def maximum_check(name: str, w: np.ndarray, limit: float, alpha: float) -> Check:
+    """max|w|/limit for i.i.d. U[−limit, limit]: P(max < c) = c^N exactly, so the level-alpha
+    interval is [alpha^(1/N), 1] (plus 4 ulp of rounding). Power against a limit 1/√2 too small
+    (variance 2x off) is 1: that maximum cannot exceed 0.71."""
+    m = float(np.max(np.abs(w))) / limit
+    low = alpha ** (1.0 / w.size)
+    return Check(
+        name, "exact law of the maximum of N uniforms", m, 1.0, low, 1.0 + 4 * np.finfo(float).eps,
+        alpha, 1.0 if low > math.sqrt(0.5) else 0.0, "a limit 1/sqrt(2) too small",
+    )  # fmt: skip
+
+
+@pytest.mark.claim("GLOROT-UNIFORM")
+@given(seed=st.integers(0, 2**32 - 1), n_in=st.integers(4, 300), n_out=st.integers(4, 300))
+def test_glorot_uniform_law(evidence: Evidence, seed: int, n_in: int, n_out: int) -> None:
+    """Glorot & Bengio 2010, eq. 16: "W ~ U[−√6/√(n_j + n_{j+1}), √6/√(n_j + n_{j+1})]"."""
+    rng = np.random.default_rng(seed)
+    shape = (n_out, n_in)  # torch layout (out, in)
+    limit = math.sqrt(6.0 / (n_in + n_out))
+    w = draw_many(glorot_uniform, shape, rng, UNIFORM_N)
+    evidence.check(
+        exact_check("Glorot: no draw beyond a", max(0.0, float(np.max(np.abs(w))) - limit), 0.0)
+    )
+    evidence.check(maximum_check("Glorot: max|w|/a", w, limit, UNIFORM_ALPHA))
+    evidence.check(variance_check(
+        "Glorot: Var(w)·(n_in+n_out)/2", w, 2.0 / (n_in + n_out), UNIFORM_ALPHA,
+        kurtosis=UNIFORM_KURTOSIS,
+    ))  # fmt: skip
+    ks = ks_check("Glorot: KS of w/a vs U[-1,1]", w / limit, uniform_cdf, UNIFORM_ALPHA)
+    power = ks_power_lower_bound(w.size, UNIFORM_ALPHA, UNIFORM_VS_NORMAL)
+    evidence.check(replace(ks, power=power, against="a normal of the same variance (DKW bound)"))
+
+
+def old_standard(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float64) -> Array:
+    """U[±1/√n_in] as PyTorch's nn.Linear draws it: kaiming_uniform_ with a = √5."""
+    return he_uniform(shape, rng, dtype, a=math.sqrt(5.0), nonlinearity="leaky_relu")
+
+
+@pytest.mark.claim("GLOROT-UNIFORM")
+@given(seed=st.integers(0, 2**32 - 1), n_in=st.integers(4, 300), n_out=st.integers(4, 300))
+def test_old_standard_init_has_a_third(
+    evidence: Evidence, seed: int, n_in: int, n_out: int
+) -> None:
+    """Glorot & Bengio 2010, eq. 1: "W_ij ~ U[−1/√n, 1/√n] ... gives rise to variance with the
+    property n Var[W] = 1/3"."""
+    n = variance_sample_size(2.0, UNIFORM_ALPHA, POWER, UNIFORM_KURTOSIS)
+    w = draw_many(old_standard, (n_out, n_in), np.random.default_rng(seed), n)
+    evidence.check(
+        exact_check(
+            "U[±1/√n]: no draw beyond 1/√n",
+            max(0.0, float(np.max(np.abs(w))) * math.sqrt(n_in) - 1.0),
+            0.0,
+            4e-16,
+        )
+    )
+    evidence.check(
+        variance_check(
+            "U[±1/√n]: n_in·Var(w)·3",
+            w,
+            1.0 / (3.0 * n_in),
+            UNIFORM_ALPHA,
+            kurtosis=UNIFORM_KURTOSIS,
+        )
+    )
+
+
+# ---------------------------------------------------------------- GLOROT-LINEAR-REGIME
+
+HIDDEN = 5  # tanh layers, as in Glorot & Bengio's Figures 6-7
+OUT = 10
+# Six checks per example: activation, delta and weight-gradient ratios for two inits.
+REGIME_ALPHA = check_alpha(6)
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(80)
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+
+
+def gauss(f: np.ndarray) -> float:
+    """E[f(g)], g ~ N(0, 1), from f evaluated at the Gauss–Hermite nodes."""
+    return float(np.dot(_WEIGHTS, f))
+
+
+def mean_field(gain2: float, input_var: float) -> tuple[float, float, float]:
+    """Infinite-width predictions (ln) for layer-5/layer-1 activation second moment, layer-1 /
+    layer-5 delta second moment, and layer-1 / layer-5 weight-gradient second moment, when each
+    layer has n·Var(w) = ``gain2`` and the inputs have variance ``input_var``."""
+    q, acts, slopes = gain2 * input_var, [], []
+    for _ in range(HIDDEN):
+        h = np.tanh(math.sqrt(q) * _NODES)
+        acts.append(gauss(h * h))
+        slopes.append(gauss((1.0 - h * h) ** 2))
+        q = gain2 * acts[-1]
+    # delta_l = (delta_{l+1} W_{l+1}) ⊙ tanh'(z_l): × n·Var(w)·E[tanh'²] per layer downward
+    ln_delta = sum(math.log(gain2 * s) for s in slopes[:-1])
+    ln_act = math.log(acts[-1] / acts[0])
+    # dL/dW_l = delta_lᵀ h_{l−1}: layer 1 pairs delta_1 with the input, layer 5 delta_5 with h_4
+    ln_grad = ln_delta + math.log(input_var / acts[-2])
+    return ln_act, ln_delta, ln_grad
+
+
+@cache
+def standard_init(n: int) -> Initializer:
+    """Glorot's eq. 1 for width-n layers: U[−1/√n, 1/√n]."""
+    return uniform(-1.0 / math.sqrt(n), 1.0 / math.sqrt(n))
+
+
+def regime_ratios(
+    init: Initializer, n: int, s: float, seed: int, batch: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Per-layer second moments of the hidden activations, deltas and weight gradients."""
+    gen = np.random.default_rng(seed)
+    x = s * gen.standard_normal((batch, n))
+    t = gen.standard_normal((batch, OUT))
+    net = MLP([n] * (HIDDEN + 1) + [OUT], "tanh", weight_init=init, rng=gen)
+    fw = net.forward(x)
+    g = net.gradients(x, t)
+    act = [float(np.mean(h**2)) for h in fw.activations[:HIDDEN]]
+    delta = [float(np.mean(d**2)) for d in g.deltas[:HIDDEN]]
+    grad = [float(np.mean(w**2)) for w in g.weights[:HIDDEN]]
+    return act, delta, grad
+
+
+def regime_checks(
+    evidence: Evidence, n: int, s: float, seed: int, batch: int
+) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """The six ln-ratio checks. Spread (one input): each layer multiplies the mean square by a
+    χ²_n/n factor (relative variance 2/n; the tanh curvature at s ≤ 0.1 changes it by O(s²)), so
+    four layers give sd √(8/n) for activations and for deltas; a batch mean is never more
+    variable than one input's value. Weight gradients pair both: sd ≤ 2√(8/n) whatever their
+    correlation. Power is against the other init's prediction. Returns the per-layer moments."""
+    sd = math.sqrt(8.0 / n)
+    inits = {
+        "U[±1/√n] (standard)": (standard_init(n), 1.0 / 3.0),
+        "normalized (eq. 16)": (glorot_uniform, 1.0),
+    }
+    predicted = {label: mean_field(g2, s * s) for label, (_, g2) in inits.items()}
+    moments = {}
+    # The alternative each check must reject: the other init's prediction for activations and
+    # deltas; for weight gradients (≈ 1 under both) that they shrink like the standard init's
+    # deltas, 1/81 over four layers.
+    vanishing = predicted["U[±1/√n] (standard)"][1]
+    names = ("activations layer5/layer1", "deltas layer1/layer5", "weight gradients layer1/layer5")
+    for (label, (init, _)), other in zip(inits.items(), reversed(predicted.values()), strict=True):
+        act, delta, grad = regime_ratios(init, n, s, seed, batch)
+        moments[label] = (act, delta, grad)
+        measured = (
+            math.log(act[-1] / act[0]), math.log(delta[0] / delta[-1]), math.log(grad[0] / grad[-1])
+        )  # fmt: skip
+        alternatives = (other[0], other[1], vanishing)
+        for i, (what, m, e, alt) in enumerate(
+            zip(names, measured, predicted[label], alternatives, strict=True)
+        ):
+            evidence.check(spread_check(
+                f"{label}: ln {what}", m, e, sd * (2 if i == 2 else 1), REGIME_ALPHA,
+                alternative=alt, against="the other init's prediction (weight gradients: "
+                "shrinking like the standard init's deltas, 1/81)",
+            ))  # fmt: skip
+    return moments
+
+
+@pytest.mark.claim("GLOROT-LINEAR-REGIME")
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(200, 400), s=st.floats(0.01, 0.1))
+def test_linear_regime_ratios(evidence: Evidence, seed: int, n: int, s: float) -> None:
+    """Glorot & Bengio 2010, §4.2.1: the variance of the back-propagated gradient "decreases as we
+    go backward" with the standard init, while normalized initialization keeps "activation
+    variances and back-propagated gradients variance" as one moves up or down the network."""
+    regime_checks(evidence, n, s, seed, batch=16)
+
+
+@pytest.mark.claim("GLOROT-LINEAR-REGIME")
+def test_linear_regime_at_width_1000(evidence: Evidence) -> None:
+    """The paper's setting: 5 tanh layers of 1000, inputs N(0, 0.05²); exports the profiles."""
+    n, s = 1000, 0.05
+    layers = np.arange(1, HIDDEN + 1)
+    for label, (act, delta, grad) in regime_checks(evidence, n, s, seed=0, batch=32).items():
+        evidence.number(f"{label}: activation layer5/layer1", act[-1] / act[0])
+        evidence.number(f"{label}: delta layer1/layer5", delta[0] / delta[-1])
+        for what, y in (
+            ("activation", act),
+            ("back-propagated delta", delta),
+            ("weight gradient", grad),
+        ):
+            evidence.add_series(
+                f"{what}, {label}", layers, np.asarray(y) / y[0],
+                xlabel="tanh layer l", ylabel=f"E[{what}^2] / layer 1 (ratio)", scale="logy",
+                group=f"Glorot 2010 linear regime: {what} second moment",
+            )  # fmt: skip
