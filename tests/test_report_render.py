@@ -71,8 +71,14 @@ def rendered(results: Path) -> tuple[Page, str]:
     return Page(html), html
 
 
-def test_every_claim_has_a_row_a_link_and_a_card(results: Path) -> None:
-    page, _ = rendered(results)
+@pytest.fixture(scope="module")
+def fixture_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Page, str]:
+    """The fixture report, rendered once for the tests that only read it."""
+    return rendered(write_fixture(tmp_path_factory.mktemp("page") / "reports"))
+
+
+def test_every_claim_has_a_row_a_link_and_a_card(fixture_page: tuple[Page, str]) -> None:
+    page = fixture_page[0]
     assert [a["data-claim"] for a in page.find("tr", **{"class": "claim-row"})] == IDS
     for cid in IDS:
         assert page.find("a", href=f"#claim-{cid}")
@@ -80,8 +86,10 @@ def test_every_claim_has_a_row_a_link_and_a_card(results: Path) -> None:
     assert page.find("section", **{"class": "verdict fail"})
 
 
-def test_failing_claim_card_shows_the_example_and_reproduction(results: Path) -> None:
-    page, _ = rendered(results)
+def test_failing_claim_card_shows_the_example_and_reproduction(
+    fixture_page: tuple[Page, str],
+) -> None:
+    page = fixture_page[0]
     assert page.find("article", id="claim-FX-FAILS", **{"class": "card unexpected"})
     card = "".join(page.cards["claim-FX-FAILS"])
     assert "Falsifying example: test_fails(" in card
@@ -90,8 +98,8 @@ def test_failing_claim_card_shows_the_example_and_reproduction(results: Path) ->
     assert "No test of this claim ran." in "".join(page.cards["claim-FX-MISSING"])
 
 
-def test_plots_are_inline_svg_one_per_group(results: Path) -> None:
-    page, html = rendered(results)
+def test_plots_are_inline_svg_one_per_group(fixture_page: tuple[Page, str]) -> None:
+    page, html = fixture_page
     images = page.find("img")
     assert len(images) == 3  # groups: Var(z) against fan-in, weights over training, loss
     for img in images:
@@ -103,16 +111,16 @@ def test_plots_are_inline_svg_one_per_group(results: Path) -> None:
     assert "https://" not in html
 
 
-def test_strings_from_results_are_escaped(results: Path) -> None:
-    page, html = rendered(results)
+def test_strings_from_results_are_escaped(fixture_page: tuple[Page, str]) -> None:
+    page, html = fixture_page
     assert not page.find("script")
     assert not [a for t, a in page.tags if t == "img" and "onerror" in a]
     assert HOSTILE in "".join(page.text)
     assert "&lt;script&gt;" in html
 
 
-def test_check_table_and_non_finite_numbers(results: Path) -> None:
-    card = "".join(rendered(results)[0].cards["claim-FX-HOLDS"])
+def test_check_table_and_non_finite_numbers(fixture_page: tuple[Page, str]) -> None:
+    card = "".join(fixture_page[0].cards["claim-FX-HOLDS"])
     for text in ("chi-square interval", "[0.9, 1.1]", "1e-09", "0.999", "∞", "✓ pass"):
         assert text in card
 

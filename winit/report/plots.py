@@ -36,7 +36,7 @@ MAX_POINTS = 400  # longer curves are thinned evenly for drawing
 DECADES = 2.0  # data spanning more than this many decades get a log axis
 STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "winit-report",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.grid": True,

@@ -25,7 +25,7 @@ from winit.claims import get_claim
 from winit.evidence import Evidence
 from winit.report.collect import Collector, examples_of, failure_of, run_metadata
 from winit.report.files import ReportError, write_atomic
-from winit.report.schema import dumps
+from winit.report.schema import dumps, jsonable
 
 RECORD = "winit"
 EVIDENCE = pytest.StashKey[Evidence]()
@@ -111,7 +111,7 @@ def pytest_runtest_makereport(
             record["evidence"] = item.stash[EVIDENCE].as_dict()
         if EXAMPLES in item.stash:
             record["examples"] = item.stash[EXAMPLES]
-    report.__dict__[RECORD] = record
+    report.__dict__[RECORD] = jsonable(record)  # numpy scalars would not cross to the controller
     return report
 
 
