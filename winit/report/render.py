@@ -35,10 +35,11 @@ MAX_CELL = 120
 
 
 def fmt_number(value: object) -> str:
-    """A number for the page: 4 significant digits; non-finite spelled out; None as a dash."""
+    """A number for the page: integers as they are, floats to 4 significant digits, non-finite
+    spelled out, None as a dash."""
     if value is None:
         return "—"
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool | int) or not isinstance(value, float | str):
         return str(value)
     try:
         x = as_float(value)
@@ -94,9 +95,11 @@ class Extra:
 
 
 def _cell(value: object) -> str:
-    text = fmt_number(value) if isinstance(value, int | float) else None
-    if text is None:
-        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    if value is None or isinstance(value, bool):
+        return {None: "—", True: "yes", False: "no"}[value]
+    if isinstance(value, int | float):
+        return fmt_number(value)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
@@ -111,21 +114,23 @@ def _flat(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def extra_section(path: Path, section_id: str, title: str) -> Extra:
-    """Render any JSON loosely: its top-level scalars as facts, its first list of objects (or
-    the object itself) as a table. Never fails: a problem becomes the section's error line."""
+    """Render any JSON loosely: its first list of objects as a table and the other top-level
+    values as facts (or a lone object as a one-row table). Never fails: a problem becomes the
+    section's error line."""
     extra = Extra(section_id, title, path.name)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         extra.error = f"could not read {path.name}: {e}"
         return extra
-    records: list[Any] = data if isinstance(data, list) else []
+    records: list[Any] = data if isinstance(data, list) else [data]
     if isinstance(data, dict):
-        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
-        records = lists[0] if lists else [data]
-        extra.facts = [(k, _cell(v)) for k, v in data.items() if not isinstance(v, list | dict)]
-        if not lists:
-            extra.facts = []
+        tables = [
+            k for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)
+        ]
+        if tables:
+            records = data[tables[0]]
+            extra.facts = [(k, _cell(v)) for k, v in data.items() if k != tables[0]]
     flat = [_flat(r) for r in records if isinstance(r, dict)]
     extra.columns = list(dict.fromkeys(k for r in flat for k in r))[:MAX_COLUMNS]
     extra.rows = [[_cell(r.get(c, "")) for c in extra.columns] for r in flat[:MAX_ROWS]]
