@@ -1,0 +1,186 @@
+"""CONST-SYMMETRY and CONST-LINEAR-BOUNDARY: every weight and bias initialised to one constant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from properties.budget import POWER
+from properties.data import (
+    ACTIVATIONS,
+    XOR_LR,
+    XOR_STEPS,
+    XOR_T,
+    XOR_X,
+    Run,
+    fixed_alpha,
+    heads,
+    record_parameter_paths,
+    runs,
+    seeds,
+    snapshots,
+    xor_accuracy,
+)  # fmt: skip
+from properties.symmetry import (
+    BITWISE_WIDTH,
+    collapse,
+    function_bound,
+    function_deviation,
+    spread_bound,
+    unit_spread,
+    with_parameters,
+)  # fmt: skip
+from winit.evidence import Evidence
+from winit.initializers import constant, glorot_uniform, normal, zeros
+from winit.mlp import MLP
+from winit.stats import binomial_exceeds_check, sample_size
+
+constants = st.floats(-1.0, 1.0, allow_nan=False)
+#: The Xavier success probability the XOR test must detect (measured ≈ 0.9 on 200 seeds).
+XOR_SUCCESS_AGAINST = 0.85
+
+
+def _keep_max(evidence: Evidence, name: str, value: float) -> None:
+    """Record the largest value seen over all examples of a property."""
+    evidence.number(name, max(value, evidence.numbers.get(name, 0.0)))
+
+
+@pytest.mark.claim("CONST-SYMMETRY")
+@given(run=runs(stable_lr=True), activation=st.sampled_from(ACTIVATIONS), c=constants,
+       head=heads)  # fmt: skip
+def test_constant_init_units_stay_identical(
+    run: Run, activation: str, c: float, head: tuple[str, str], evidence: Evidence
+) -> None:
+    """Article: "Choosing a constant value for all the neurons is an incorrect way to initialize the
+    weights." The units of every hidden layer stay identical at every step and the network
+    computes its width-1 collapse: bitwise for widths ≤ 4, within the rounding bound else."""
+    init = constant(c)
+    net = MLP(run.sizes, activation, head[0], head[1], weight_init=init, bias_init=init)
+    history = run.train(net)
+    batch = run.x.shape[0]
+    bitwise = max(run.sizes[1:-1]) <= BITWISE_WIDTH
+    for step, (ws, bs) in enumerate(snapshots(history)):
+        spread = unit_spread(ws, bs)
+        deviation = function_deviation(net, ws, bs, run.x)
+        bound = spread_bound(run.sizes, batch, step)
+        _keep_max(evidence, "max unit spread / (m·L·t), ulp", spread / max(bound / 4.0, 1.0))
+        assert spread <= (0.0 if bitwise else bound), f"step {step}: spread {spread:.3g} ulp"
+        f_bound = function_bound(run.sizes, batch, step, net.activation)
+        _keep_max(evidence, "max |f_h - f_1| / (bound / 4), ulp", 4.0 * deviation / f_bound)
+        assert deviation <= f_bound, f"step {step}: |f_h - f_1| = {deviation:.3g} ulp"
+
+
+@pytest.mark.claim("CONST-SYMMETRY")
+def test_constant_symmetry_rounding_findings(evidence: Evidence) -> None:
+    """Report figure 2 and the bitwise-vs-rounding finding: incoming weights of the article's
+    network under constant init (on top of each other) and Xavier (apart); which hidden widths
+    keep units bitwise identical on this BLAS; how training amplifies a rounding asymmetry."""
+    for name, init in (("constant 0.5", constant(0.5)), ("Xavier", glorot_uniform)):
+        net = MLP(
+            (2, 2, 1), "tanh", weight_init=init, bias_init=init if name != "Xavier" else zeros
+        )
+        history = net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS, record_params=True)
+        record_parameter_paths(
+            evidence, history, f"hidden units' weights over training, {name}", name, layers=(0,)
+        )
+    widths = np.arange(1, 13)
+    spreads = []
+    for width in widths:
+        gen = np.random.default_rng(int(width))
+        x, t = gen.uniform(-1, 1, (16, 3)), gen.uniform(-1, 1, (16, 1))
+        net = MLP((3, int(width), int(width), 1), "tanh", weight_init=constant(0.3),
+                  bias_init=constant(-0.2))  # fmt: skip
+        history = net.train(x, t, 0.05 / (3 * width * width), 20, record_params=True)
+        spreads.append(max(unit_spread(w, b) for w, b in snapshots(history)))
+    evidence.add_series("unit spread after 20 steps", widths, spreads, xlabel="hidden width "
+                        "(units)", ylabel="largest spread between units (ulp)",
+                        group="constant init: rounding breaks symmetry")  # fmt: skip
+    broken = widths[np.asarray(spreads) > 0.0]
+    evidence.number("widths (of 1-12) whose units are not bitwise identical", broken.size)
+    evidence.number("largest unit spread in the width sweep, ulp", max(spreads))
+    assert np.all(broken > BITWISE_WIDTH), f"units not bitwise identical at widths {broken}"
+    net = MLP((2, 5, 1), "sigmoid", "sigmoid", "bce", weight_init=constant(0.5),
+              bias_init=constant(0.5))  # fmt: skip
+    history = net.train(XOR_X, XOR_T, 1.0, 3000, record_params=True)
+    growth = [unit_spread(w, b) for w, b in snapshots(history)]
+    every = np.arange(0, 3001, 50)
+    evidence.add_series("width 5, sigmoid, XOR, lr 1", every, np.asarray(growth)[every],
+                        xlabel="SGD step", ylabel="largest spread between units (ulp)",
+                        group="constant init: rounding asymmetry over long training")  # fmt: skip
+    evidence.number("width-5 spread after 3000 XOR steps, ulp", growth[-1])
+    evidence.number("width-5 XOR accuracy after 3000 steps", xor_accuracy(net))
+
+
+@pytest.mark.claim("CONST-LINEAR-BOUNDARY")
+@given(activation=st.sampled_from(ACTIVATIONS), c=constants, width=st.integers(1, BITWISE_WIDTH),
+       head=heads, lr=st.floats(0.01, 1.0), steps=st.integers(1, 50), seed=seeds)  # fmt: skip
+def test_constant_init_boundary_is_a_hyperplane(
+    activation: str, c: float, width: int, head: tuple[str, str], lr: float, steps: int,
+    seed: int, evidence: Evidence,
+) -> None:  # fmt: skip
+    """Article: "Effectively, each neuron has just a single weight coming into it." True version: the
+    output is a monotone function of one affine form of the input at every step, so the decision
+    boundary is a hyperplane and XOR accuracy stays ≤ 75 %."""
+    init = constant(c)
+    net = MLP((2, width, 1), activation, head[0], head[1], weight_init=init, bias_init=init)
+    history = net.train(XOR_X, XOR_T, lr / (2 * width), steps, record_params=True)
+    probe = np.random.default_rng(seed).uniform(-2.0, 2.0, (64, 2))
+    best = 0.0
+    for step, (ws, bs) in enumerate(snapshots(history)):
+        snap = with_parameters(net, ws, bs)
+        fw = snap.forward(probe)
+        order = np.argsort(fw.pre_activations[0][:, 0], kind="stable")
+        rises = np.diff(fw.output[order, 0])
+        assert np.all(rises >= 0) or np.all(rises <= 0), f"step {step}: output not monotone"
+        accuracy = xor_accuracy(snap)
+        best = max(best, accuracy)
+        assert accuracy <= 0.75, f"step {step}: constant init fits XOR ({accuracy:.0%})"
+    _keep_max(evidence, "best XOR accuracy under constant init, any step", best)
+
+
+@pytest.mark.claim("CONST-LINEAR-BOUNDARY")
+def test_constant_network_is_not_linear_but_xavier_fits_xor(evidence: Evidence) -> None:
+    """Article: "This model is now linear": refuted by a counterexample. Xavier fits XOR on most seeds;
+    report figure 6: XOR loss curves of the article's network for each initializer."""
+    wide = MLP((2, 2, 1), "sigmoid", weight_init=constant(1.0), bias_init=constant(1.0))
+    one = collapse(wide, wide.weights, wide.biases)
+    x, y = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    f = {k: float(one.predict(v)[0, 0]) for k, v in
+         (("x", x), ("y", y), ("x+y", x + y), ("0", 0 * x))}  # fmt: skip
+    nonlinearity = f["x+y"] - f["x"] - f["y"] + f["0"]
+    evidence.number("f(x+y) - f(x) - f(y) + f(0), one-unit sigmoid net, c = 1", nonlinearity)
+    assert abs(nonlinearity) > 1e-3, "the one-unit sigmoid network is linear?"
+    evidence.refutes_as_stated(
+        "A constant-initialised network collapses to one hidden unit, but a sigmoid unit is not "
+        "linear; what is true is that its decision boundary is a hyperplane.",
+        f"one-unit sigmoid network (all weights and biases 1, linear output): x = (1, 0), "
+        f"y = (0, 1): f(x+y) - f(x) - f(y) + f(0) = {nonlinearity:.4f} (0 for a linear map)",
+    )
+    alpha = fixed_alpha(1)
+    n = sample_size(
+        lambda k: binomial_exceeds_check("", k, k, 0.5, alpha, against=XOR_SUCCESS_AGAINST).power
+        or 0.0,
+        POWER, 1000,
+    )  # fmt: skip
+    assert n is not None
+    root = np.random.SeedSequence(2010)
+    wins = 0
+    for child in root.spawn(n):
+        net = MLP((2, 2, 1), "tanh", weight_init=glorot_uniform, rng=np.random.default_rng(child))
+        net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS)
+        wins += xor_accuracy(net) == 1.0
+    evidence.number("Xavier XOR success rate", wins / n)
+    evidence.number("Xavier XOR seeds", n)
+    evidence.check(binomial_exceeds_check(
+        "Xavier reaches 100 % on XOR on most seeds", wins, n, 0.5, alpha,
+        against=XOR_SUCCESS_AGAINST))  # fmt: skip
+    inits = {"zeros": zeros, "constant 0.5": constant(0.5), "N(0, 1)": normal(0.0, 1.0),
+             "Xavier": glorot_uniform}  # fmt: skip
+    for name, init in inits.items():
+        bias = zeros if name in ("N(0, 1)", "Xavier") else init
+        net = MLP((2, 2, 1), "tanh", weight_init=init, bias_init=bias, rng=1)
+        losses = net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS).losses
+        evidence.add_series(name, np.arange(XOR_STEPS), losses, xlabel="SGD step",
+                            ylabel="MSE loss on XOR", group="XOR training loss by initializer")  # fmt: skip

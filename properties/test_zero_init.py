@@ -1,0 +1,96 @@
+"""ZERO-RELU, ZERO-TANH, ZERO-SIGMOID: all weights and biases initialised to zero (the article's
+"naive strategy")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from properties.data import (
+    XOR_LR,
+    XOR_STEPS,
+    XOR_T,
+    XOR_X,
+    Run,
+    heads,
+    record_parameter_paths,
+    runs,
+    snapshots,
+)
+from properties.symmetry import BITWISE_WIDTH, spread_bound, unit_spread
+from winit.evidence import Evidence
+from winit.initializers import zeros
+from winit.mlp import MLP
+from winit.stats import exact_check
+
+VANISHING = [
+    pytest.param("relu", marks=pytest.mark.claim("ZERO-RELU"), id="relu"),
+    pytest.param("tanh", marks=pytest.mark.claim("ZERO-TANH"), id="tanh"),
+]
+
+
+def zero_net(run_sizes: tuple[int, ...], activation: str, head: tuple[str, str]) -> MLP:
+    return MLP(run_sizes, activation, head[0], head[1], weight_init=zeros, bias_init=zeros)
+
+
+@pytest.mark.parametrize("activation", VANISHING)
+@given(run=runs(), head=heads)
+def test_zero_weights_never_move(
+    activation: str, run: Run, head: tuple[str, str], evidence: Evidence
+) -> None:
+    """Article: "As was the case with ReLU, when the weights are updated during backpropagation, they
+    never change and remain as 0." Every weight matrix and every hidden bias stays exactly 0 at
+    every step, and the output is the output bias for every input."""
+    net = zero_net(run.sizes, activation, head)
+    history = run.train(net)
+    for step, (ws, bs) in enumerate(snapshots(history)):
+        moved = [float(np.max(np.abs(p))) for p in (*ws, *bs[:-1])]
+        assert max(moved) == 0.0, f"step {step}: a weight or hidden bias left 0: {moved}"
+    out = net.predict(run.x)
+    expected = net.output(np.broadcast_to(net.biases[-1], out.shape).copy())
+    assert np.array_equal(out, expected), "the output is not the output bias for every input"
+
+
+@pytest.mark.parametrize("activation", [*VANISHING, pytest.param("sigmoid", marks=pytest.mark.claim("ZERO-SIGMOID"), id="sigmoid")])  # fmt: skip
+def test_zero_init_on_xor_paths(activation: str, evidence: Evidence) -> None:
+    """Report figure 1: the article's network from zero init on XOR. Under ReLU and tanh only
+    the output bias moves, to XOR's mean target 0.5 (MSE's minimum over constants); under
+    sigmoid the weights move but the two hidden units stay bitwise identical."""
+    net = zero_net((2, 2, 1), activation, ("linear", "mse"))
+    history = net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS, record_params=True)
+    record_parameter_paths(
+        evidence, history, f"zero init, {activation}: parameters over training", "zero",
+        layers=(0, 1),
+    )  # fmt: skip
+    evidence.number("zero init XOR: final output bias", float(net.biases[-1][0]))
+    if activation == "sigmoid":
+        evidence.number("zero init XOR: final |W2|", float(np.max(np.abs(net.weights[-1]))))
+        assert np.max(np.abs(net.weights[-1])) > 0.0, "sigmoid: output weights did not move"
+        assert unit_spread(net.weights, net.biases) == 0.0, "sigmoid: hidden units differ"
+    else:
+        # after 200 steps at lr 0.5 the bias error shrinks by (1 - 2·lr)^200 = 0: rounding only
+        evidence.check(exact_check("output bias after training is 0.5 (XOR's mean target)",
+                                   float(net.biases[-1][0]), 0.5, 1e-12))  # fmt: skip
+
+
+@pytest.mark.claim("ZERO-SIGMOID")
+@given(run=runs(stable_lr=True), head=heads)
+def test_zero_sigmoid_hidden_layer_acts_as_one_neuron(
+    run: Run, head: tuple[str, str], evidence: Evidence
+) -> None:
+    """Article: "All the neurons in a given layer will have the same non-zero activation value (0.5 in
+    this example)" and "the entire hidden layer acts as a single neuron". Every hidden activation
+    is exactly 0.5 for every input at init; the weights move, but the units of each hidden
+    layer stay identical at every step: bitwise for widths ≤ 4, within k = 4·m·L·t ulp else."""
+    net = zero_net(run.sizes, "sigmoid", head)
+    hidden = net.forward(run.x).activations[:-1]
+    assert all(np.all(h == 0.5) for h in hidden), "a hidden activation is not exactly 0.5"
+    history = run.train(net)
+    bitwise = max(run.sizes[1:-1]) <= BITWISE_WIDTH
+    for step, (ws, bs) in enumerate(snapshots(history)):
+        spread = unit_spread(ws, bs)
+        bound = 0.0 if bitwise else spread_bound(run.sizes, run.x.shape[0], step)
+        assert spread <= bound, f"step {step}: units differ by {spread:.3g} ulp > {bound:g}"
+    moved = max(float(np.max(np.abs(w))) for w in net.weights)
+    assert moved > 0.0, "no weight moved under sigmoid"
