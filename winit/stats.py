@@ -230,17 +230,9 @@ def variance_sample_size(ratio: float, alpha: float, power: float, kurtosis: flo
             return min(chi2_ratio_power(n, alpha, r) for r in (ratio, 1.0 / ratio))
         return min(normal_ratio_power(n, alpha, kurtosis, r) for r in (ratio, 1.0 / ratio))
 
-    hi = 2
-    while pw(hi) < power:
-        hi *= 2
-    lo = hi // 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if pw(mid) >= power:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    n = sample_size(pw, power, 1 << 40)
+    assert n is not None  # power → 1 as n grows, for any ratio != 1
+    return n
 
 
 def variance_check(
@@ -335,4 +327,96 @@ def slope_check(
     return Check(
         name, "weighted least-squares slope (z-interval)", slope, expected,
         expected - half, expected + half, alpha, pw, f"slope off by {against:g}",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- added for winit verify
+
+
+def binom_cdf(k: int, n: int, p: float) -> float:
+    """P(Bin(n, p) ≤ k), summed exactly term by term in log space."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    if p <= 0.0 or p >= 1.0:
+        return 1.0 if p <= 0.0 else 0.0
+    lp, lq = math.log(p), math.log1p(-p)
+    lgn = math.lgamma(n + 1)
+    terms = [
+        lgn - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq
+        for i in range(k + 1)
+    ]
+    top = max(terms)
+    return min(1.0, math.exp(top) * math.fsum(math.exp(t - top) for t in terms))
+
+
+def binomial_check(
+    name: str, successes: int, trials: int, p: float, alpha: float, *, against: float
+) -> Check:
+    """Exact two-sided binomial test that ``successes`` of ``trials`` has success probability
+    ``p``, reported as a fraction; power against a true success probability ``against``."""
+
+    def first(pred: Callable[[int], bool]) -> int:
+        """Smallest k in [0, trials] with ``pred(k)`` (monotone), by bisection."""
+        a, b = 0, trials
+        while a < b:
+            mid = (a + b) // 2
+            if pred(mid):
+                b = mid
+            else:
+                a = mid + 1
+        return a
+
+    # accepted region lo <= successes <= hi: each tail outside it has probability <= alpha/2
+    lo = first(lambda k: binom_cdf(k, trials, p) > alpha / 2.0)
+    hi = first(lambda k: 1.0 - binom_cdf(k, trials, p) <= alpha / 2.0)
+    pw = binom_cdf(lo - 1, trials, against) + 1.0 - binom_cdf(hi, trials, against)
+    return Check(
+        name, "exact binomial test", successes / trials, p, lo / trials, hi / trials, alpha, pw,
+        f"success probability {against:g}",
+    )  # fmt: skip
+
+
+def ks_power(delta: float, n: int, alpha: float) -> float:
+    """A lower bound on the power of the one-sample KS test at level ``alpha`` with ``n`` draws
+    when the true CDF is ``delta`` away (sup norm) from the tested one: the statistic exceeds
+    δ − |F_n − F_true|, and P(sup |F_n − F_true| > ε) ≤ 2·exp(−2nε²) (Dvoretzky–Kiefer–Wolfowitz
+    with Massart's constant)."""
+    margin = delta - ks_critical(n, alpha)
+    if margin <= 0.0:
+        return 0.0
+    return max(0.0, 1.0 - 2.0 * math.exp(-2.0 * n * margin * margin))
+
+
+def sample_size(power_of: Callable[[int], float], power: float, limit: int) -> int | None:
+    """Smallest n ≤ ``limit`` with ``power_of(n) ≥ power`` (power non-decreasing in n), by
+    doubling then bisection; ``None`` if even ``limit`` falls short."""
+    hi = 1
+    while power_of(hi) < power:
+        if hi >= limit:
+            return None
+        hi = min(2 * hi, limit)
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if power_of(mid) >= power:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def binomial_exceeds_check(
+    name: str, successes: int, trials: int, p: float, alpha: float, *, against: float
+) -> Check:
+    """One-sided exact binomial test that the success probability exceeds ``p``: passes when
+    ``successes`` reaches the smallest k with P(Bin(trials, p) ≥ k) ≤ ``alpha``. Reported as a
+    fraction; power is P(Bin(trials, against) ≥ k)."""
+    k = trials + 1
+    while k > 0 and 1.0 - binom_cdf(k - 2, trials, p) <= alpha:
+        k -= 1
+    return Check(
+        name, "one-sided exact binomial test", successes / trials, p, k / trials, 1.0, alpha,
+        1.0 - binom_cdf(k - 1, trials, against), f"success probability {against:g}",
     )  # fmt: skip
