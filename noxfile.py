@@ -56,3 +56,33 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over winit, tests, properties and this file."""
     session.install("-e", ".[test,report,lint]", "nox")
     session.run("mypy")
+
+
+#: torch.nn.init functions against the laws they document: (function, law, --param pairs,
+#: expected exit status). trunc_normal_ documents N(mean, std²) cut at the *absolute* a, b (so
+#: std=1 gives a result std of 0.88): it passes that law and fails the std-corrected one.
+TORCH_LAWS = [
+    ("xavier_normal_", "glorot_normal", (), 0),
+    ("xavier_uniform_", "glorot_uniform", (), 0),
+    ("kaiming_normal_", "he_normal", (), 0),
+    ("kaiming_uniform_", "he_uniform", (), 0),
+    ("kaiming_uniform_", "he_uniform", ("a=2.2360679774997896", "nonlinearity=leaky_relu"), 0),
+    ("orthogonal_", "orthogonal", (), 0),
+    ("normal_", "normal", (), 0),
+    ("uniform_", "uniform", (), 0),
+    ("trunc_normal_", "truncated_normal", ("a=-2", "b=2"), 0),
+    ("trunc_normal_", "truncated_normal", (), 1),
+]
+
+
+@nox.session(name="verify-torch")
+def verify_torch(session: nox.Session) -> None:
+    """``winit verify`` on torch.nn.init (CPU torch==2.13.0) -> reports/verify-torch-*.json."""
+    session.install("-e", ".", "torch==2.13.0")
+    for i, (fn, law, params, status) in enumerate(TORCH_LAWS):
+        args = [f"--param={p}" for p in params]
+        out = f"reports/verify-torch-{i:02d}-{fn.rstrip('_')}.json"
+        session.run(
+            "python", "-m", "winit", "verify", f"torch.nn.init:{fn}", "--law", law, *args,
+            "--json", out, success_codes=[status],
+        )  # fmt: skip

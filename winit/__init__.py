@@ -39,6 +39,7 @@ from winit.initializers import (
 from winit.losses import Loss, bce, get_loss, mse
 from winit.mlp import MLP, Forward, Gradients, History
 from winit.rng import as_generator
+from winit.verify import verify
 
 __version__ = "0.1.0"
 
@@ -48,6 +49,6 @@ __all__ = [
     "gain", "get_activation", "get_loss", "glorot_normal", "glorot_uniform", "he_normal",
     "he_uniform", "identity", "kaiming_normal", "kaiming_uniform", "leaky_relu", "lecun_normal",
     "lecun_uniform", "linear", "mse", "normal", "ones", "orthogonal", "relu", "selu", "sigmoid",
-    "tanh", "truncated_normal", "uniform", "variance_scaling", "xavier_normal", "xavier_uniform",
-    "zeros",
+    "tanh", "truncated_normal", "uniform", "variance_scaling", "verify", "xavier_normal",
+    "xavier_uniform", "zeros",
 ]  # fmt: skip

@@ -16,8 +16,15 @@ def _report(argv: Sequence[str]) -> int:
     return report_main(argv)
 
 
+def _verify(argv: Sequence[str]) -> int:
+    from winit.verify.cli import main as verify_main
+
+    return verify_main(argv)
+
+
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "report": (_report, "render reports/index.html from reports/results.json"),
+    "verify": (_verify, "check an initializer against its documented law (--list-laws)"),
 }
 
 

@@ -1,0 +1,289 @@
+"""winit.verify: every winit initializer passes its own law; initializers with real, published
+bugs are rejected by the check that names the bug, with the power the plan promised."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from scipy import stats as ss
+
+import winit
+from winit.fans import fans
+from winit.initializers import TRUNCATED_STD
+from winit.stats import binom_cdf, binomial_check, ks_power
+from winit.verify import LAWS, Result, verify
+from winit.verify.adapters import detect
+from winit.verify.api import POWER
+from winit.verify.distributions import TruncatedNormal, Uniform
+
+Array = NDArray[np.floating]
+Init = Callable[[tuple[int, ...], np.random.Generator], Array]
+
+# ---------------------------------------------------------------- winit passes its own laws
+
+OWN: list[tuple[str, Callable[..., Any], str, dict[str, Any]]] = [
+    ("zeros", winit.zeros, "zeros", {}),
+    ("ones", winit.ones, "ones", {}),
+    ("constant", winit.constant(0.1), "constant", {"value": 0.1}),
+    ("normal", winit.normal(0.1, 0.3), "normal", {"mean": 0.1, "std": 0.3}),
+    ("uniform", winit.uniform(-0.2, 0.4), "uniform", {"a": -0.2, "b": 0.4}),
+    ("truncated_normal", winit.truncated_normal(0.1, 0.5), "truncated_normal", {"mean": 0.1, "std": 0.5}),
+    ("glorot_normal gain", winit.glorot_normal, "glorot_normal", {"gain": 5 / 3}),
+    ("glorot_uniform", winit.glorot_uniform, "glorot_uniform", {}),
+    ("he_normal", winit.he_normal, "he_normal", {}),
+    ("he_normal fan_out tanh", winit.he_normal, "he_normal", {"mode": "fan_out", "nonlinearity": "tanh"}),
+    ("he_uniform selu", winit.he_uniform, "he_uniform", {"nonlinearity": "selu"}),
+    ("lecun_normal", winit.lecun_normal, "lecun_normal", {}),
+    ("lecun_uniform", winit.lecun_uniform, "lecun_uniform", {}),
+    ("orthogonal", winit.orthogonal(0.5), "orthogonal", {"gain": 0.5}),
+    ("keras he_normal", winit.variance_scaling(2.0, "fan_in", "truncated_normal"), "he_normal",
+     {"distribution": "truncated_normal"}),
+    ("keras glorot_normal", winit.variance_scaling(1.0, "fan_avg", "truncated_normal"), "glorot_normal",
+     {"distribution": "truncated_normal"}),
+]  # fmt: skip
+
+
+def _explain(result: Result) -> str:
+    return "; ".join(f"{r.shape} {r.check.name}={r.check.measured:.6g}" for r in result.failures)
+
+
+@pytest.mark.parametrize(("fn", "law", "params"), [c[1:] for c in OWN], ids=[c[0] for c in OWN])
+def test_winit_initializer_passes_its_law(
+    fn: Callable[..., Any], law: str, params: dict[str, Any]
+) -> None:
+    result = verify(fn, law, **params)
+    assert result.passed, _explain(result)
+    stat_rows = [r for r in result.rows if r.powers]
+    assert all(p >= POWER for r in stat_rows for _, p in r.powers)
+
+
+def test_every_law_has_a_winit_case() -> None:
+    assert {c[2] for c in OWN} == set(LAWS)
+
+
+def test_keras_layout_reads_fans_from_the_end() -> None:
+    result = verify(winit.he_normal, "he_normal", layout="keras")
+    assert result.passed, _explain(result)
+    assert [s.fans for s in result.shapes] == [(128, 256), (512, 128), (288, 576)]
+
+
+# ---------------------------------------------------------------- real bugs are rejected
+
+
+def fan_normal(std: Callable[[int, int], float]) -> Init:
+    """A numpy-style N(0, std(fan_in, fan_out)²) initializer (torch layout)."""
+
+    def init(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        return std(*fans(shape)) * rng.standard_normal(shape)
+
+    return init
+
+
+def fan_uniform(bound: Callable[[int, int], float]) -> Init:
+    """A numpy-style U[±bound(fan_in, fan_out)] initializer (torch layout)."""
+
+    def init(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        b = bound(*fans(shape))
+        return rng.uniform(-b, b, shape)
+
+    return init
+
+
+def truncated_without_correction(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+    """keras#8048 / tensorflow#16344: N(0, 2/(fi+fo)) cut at ±2σ, σ not divided by 0.8796."""
+    fi, fo = fans(shape)
+    z = rng.standard_normal(shape)
+    while np.any(bad := np.abs(z) > 2):
+        z[bad] = rng.standard_normal(int(bad.sum()))
+    return math.sqrt(2 / (fi + fo)) * z
+
+
+def orthogonal_without_sign_fix(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+    """tensorflow PR 9429 / chainer PR 5615: Q of a Gaussian QR, R's diagonal signs left in."""
+    rows, cols = shape[0], math.prod(shape[1:])
+    q, _ = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+    return (q.T if rows < cols else q).reshape(shape)
+
+
+RELU_GAIN = math.sqrt(2.0)
+BUGS: list[tuple[str, Init, str, dict[str, Any], str, str]] = [
+    ("keras#8048 truncation without std correction", truncated_without_correction, "glorot_normal",
+     {"distribution": "truncated_normal"}, "variance ratio", "truncation without std correction (keras#8048)"),
+    ("mlx#2001 uniform bound missing sqrt(3)", fan_uniform(lambda fi, fo: math.sqrt(2 / (fi + fo))),
+     "glorot_uniform", {}, "variance ratio", "uniform bound without √3 (mlx#2001)"),
+    ("tf PR 9429 / chainer PR 5615 orthogonal without sign fix", orthogonal_without_sign_fix,
+     "orthogonal", {}, "haar: fraction of diag > 0", "QR without the sign fix"),
+    ("pytorch#30946 std = gain^2/sqrt(fan)", fan_normal(lambda fi, fo: RELU_GAIN**2 / math.sqrt(fi)),
+     "he_normal", {}, "variance ratio", "variance 2x too large"),
+    ("variance 2x", fan_normal(lambda fi, fo: math.sqrt(2 * 2 / fi)), "he_normal", {},
+     "variance ratio", "variance 2x too large"),
+    ("fans swapped", fan_normal(lambda fi, fo: RELU_GAIN / math.sqrt(fo)), "he_normal", {},
+     "variance ratio", "fan_in/fan_out swapped"),
+    ("gain missing", fan_normal(lambda fi, fo: 1 / math.sqrt(fi)), "he_normal", {},
+     "variance ratio", "gain missing"),
+    ("gain missing, tanh", fan_uniform(lambda fi, fo: math.sqrt(6 / (fi + fo))), "glorot_uniform",
+     {"gain": 5 / 3}, "variance ratio", "gain missing"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fn", "law", "params", "check", "error"), [b[1:] for b in BUGS], ids=[b[0] for b in BUGS]
+)
+def test_real_bug_is_rejected_by_its_check(
+    fn: Init, law: str, params: dict[str, Any], check: str, error: str
+) -> None:
+    result = verify(fn, law, **params)
+    assert not result.passed
+    failing = [r for r in result.rows if r.check.name == check]
+    assert failing, f"no {check} rows"
+    for row in failing:
+        assert not row.passed, f"{row.shape}: {row.check}"
+        assert dict(row.powers)[error] >= POWER
+
+
+def test_pytorch_kaiming_std_gain_over_sqrt_fan_passes() -> None:
+    """pytorch#30946: PyTorch's own std = gain/√fan is he_normal; gain²/√fan (above) is not."""
+    result = verify(fan_normal(lambda fi, fo: RELU_GAIN / math.sqrt(fi)), "he_normal")
+    assert result.passed, _explain(result)
+
+
+def test_orthogonal_without_sign_fix_is_still_orthogonal() -> None:
+    """The sign bug keeps WᵀW = I: only the Haar check can see it."""
+    rows = verify(orthogonal_without_sign_fix, "orthogonal").rows
+    assert all(r.passed for r in rows if r.check.name.startswith("orthogonality"))
+
+
+def test_seed_ignored_fails_the_differ_check() -> None:
+    def fixed(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        return np.random.default_rng(1).standard_normal(shape)
+
+    result = verify(fixed, "normal", shapes=[(64, 32)])
+    assert result.failures[0].check.name == "different seeds differ (fraction equal)"
+
+
+def test_unseeded_draws_fail_the_reproduce_check() -> None:
+    state = np.random.default_rng(7)
+
+    def stateful(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        return state.standard_normal(shape)
+
+    result = verify(stateful, "normal", shapes=[(64, 32)])
+    assert [r.check.name for r in result.failures] == ["same seed reproduces (fraction equal)"]
+
+
+def test_wrong_shape_fails() -> None:
+    result = verify(
+        lambda shape, rng: rng.standard_normal(shape[::-1]), "normal", shapes=[(64, 32)]
+    )
+    assert [r.check.name for r in result.failures] == ["shape (got (32, 64))"]
+
+
+def test_wrong_family_fails_the_ks_check_only() -> None:
+    """Keras' he_normal truncates, PyTorch's does not: same variance, different law."""
+    result = verify(winit.variance_scaling(2.0, "fan_in", "truncated_normal"), "he_normal")
+    assert {r.check.name for r in result.failures} == {"shape (KS distance)"}
+
+
+def test_same_seed_same_result() -> None:
+    a = verify(winit.he_uniform, "he_uniform", seed=3).as_dict()
+    b = verify(winit.he_uniform, "he_uniform", seed=3).as_dict()
+    assert a == b
+
+
+# ---------------------------------------------------------------- statistics behind the plan
+
+
+def test_truncated_normal_moments_and_cdf_match_scipy() -> None:
+    t = TruncatedNormal(0.3, 1.7, -1.0, 4.0)
+    ref = ss.truncnorm((-1.0 - 0.3) / 1.7, (4.0 - 0.3) / 1.7, loc=0.3, scale=1.7)
+    mean, var, _, excess = ref.stats(moments="mvsk")
+    assert t.mean == pytest.approx(float(mean), rel=1e-12)
+    assert t.var == pytest.approx(float(var), rel=1e-12)
+    assert t.kurtosis == pytest.approx(float(excess) + 3.0, rel=1e-10)
+    x = np.linspace(-2.0, 5.0, 41)
+    assert np.max(np.abs(t.cdf(x) - ref.cdf(x))) < 1e-14
+    assert math.sqrt(TruncatedNormal(0.0, 1.0, -2.0, 2.0).var) == pytest.approx(
+        TRUNCATED_STD, rel=1e-15
+    )
+    assert Uniform(-1.0, 1.0).var == pytest.approx(1 / 3)
+
+
+def test_binomial_check_region_and_power_are_exact() -> None:
+    n, alpha = 256, 1e-6 / 3
+    c = binomial_check("", 128, n, 0.5, alpha, against=0.25)
+    lo, hi = round(c.low * n), round(c.high * n)
+    assert ss.binom.cdf(lo - 1, n, 0.5) <= alpha / 2 < ss.binom.cdf(lo, n, 0.5)
+    assert ss.binom.sf(hi, n, 0.5) <= alpha / 2 < ss.binom.sf(hi - 1, n, 0.5)
+    assert c.power == pytest.approx(
+        ss.binom.cdf(lo - 1, n, 0.25) + ss.binom.sf(hi, n, 0.25), rel=1e-9
+    )
+    assert binom_cdf(700, 2000, 0.3) == pytest.approx(ss.binom.cdf(700, 2000, 0.3), rel=1e-9)
+
+
+def test_ks_power_bound_is_conservative() -> None:
+    """The DKW bound used to size KS samples never promises more power than the KS test has:
+    100 seeded KS tests of a uniform law on normal draws reject at least as often as promised."""
+    n, alpha = 3000, 1e-3
+    law, alt = Uniform(-math.sqrt(3), math.sqrt(3)), ss.norm()
+    grid = np.linspace(-5, 5, 20_001)
+    delta = float(np.max(np.abs(law.cdf(grid) - alt.cdf(grid))))
+    promised = ks_power(delta, n, alpha)
+    rng = np.random.default_rng(0)
+    rejected = np.mean(
+        [ss.kstest(rng.standard_normal(n), law.cdf).pvalue < alpha for _ in range(100)]
+    )
+    assert promised > 0.5
+    assert rejected >= promised - 3 * math.sqrt(promised * (1 - promised) / 100)
+
+
+# ---------------------------------------------------------------- calling conventions, bad usage
+
+
+def test_conventions_are_detected() -> None:
+    def torch_style(tensor: Any, gain: float = 1.0) -> None: ...
+
+    assert detect(winit.he_normal, LAWS["he_normal"].params)[0] == "numpy"
+    assert detect(winit.normal, LAWS["normal"].params)[0] == "factory"
+    assert detect(torch_style, LAWS["orthogonal"].params)[0] == "torch"
+
+
+def test_torch_convention_without_torch_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+
+    def torch_style(tensor: Any) -> None: ...
+
+    with pytest.raises(ValueError, match=r"needs PyTorch.*pip install torch==2\.13\.0"):
+        verify(torch_style, "normal")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"law": "bogus"}, "unknown law 'bogus'"),
+        ({"law": "he_normal", "gain": 2.0}, "has no parameter 'gain'"),
+        ({"law": "he_normal", "mode": "fan_avg"}, "unknown mode 'fan_avg'"),
+        ({"law": "uniform", "a": 1.0, "b": 0.0}, "needs a < b"),
+        ({"law": "truncated_normal", "a": -2.0}, "needs both a and b"),
+        ({"law": "he_normal", "shapes": [(7,)]}, "at least 2 dimensions"),
+        ({"law": "normal", "shapes": [(0, 3)]}, "positive integer dimensions"),
+        ({"law": "normal", "seed": -1}, "seed must be"),
+        ({"law": "normal", "layout": "jax"}, "unknown layout"),
+    ],
+)
+def test_bad_usage_is_a_one_line_value_error(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        verify(winit.normal(), **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_initializer_that_raises_or_returns_nothing_is_a_usage_error() -> None:
+    with pytest.raises(ValueError, match=r"raised ZeroDivisionError"):
+        verify(lambda shape, rng: 1 / 0, "normal")
+    with pytest.raises(ValueError, match=r"returned NoneType, not a numeric array"):
+        verify(lambda shape, rng: None, "normal")

@@ -1,0 +1,142 @@
+"""``winit verify`` on the command line: exit 0 when all checks pass, 1 when one fails, 2 with a
+one-line message (no traceback) for a usage error; ``--json`` writes the rows atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from winit.__main__ import main
+from winit.verify import LAWS
+
+SMALL = ["--shapes", "64x32,16x8x3x3"]
+
+
+def test_passing_initializer_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "winit:he_normal", "--law", "he_normal", *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert "numpy convention" in out
+    assert out.rstrip().endswith("PASSED")
+
+
+def test_failing_initializer_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    """He normal is LeCun normal with twice the variance."""
+    assert main(["verify", "winit:he_normal", "--law", "lecun_normal", *SMALL]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out
+    assert "FAILED" in out
+
+
+def test_params_reach_law_and_initializer(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["verify", "winit:he_uniform", "--law", "he_uniform", "--param", "nonlinearity=tanh",
+            "--param", "mode=fan_out", *SMALL]  # fmt: skip
+    assert main(argv) == 0
+    assert "passed nonlinearity='tanh', mode='fan_out', layout='torch'" in capsys.readouterr().out
+
+
+def test_list_laws(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--list-laws"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"\n{name} " in f"\n{out}" for name in LAWS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["winit:he_normal"], "give an initializer MODULE:ATTR and --law NAME"),
+        (["winit.he_normal", "--law", "he_normal"], "must be given as MODULE:ATTR"),
+        (["no_such_module_xyz:f", "--law", "normal"], "cannot import module 'no_such_module_xyz'"),
+        (["winit:no_such", "--law", "normal"], "has no attribute 'no_such'"),
+        (["winit:__version__", "--law", "normal"], "not a callable initializer"),
+        (["winit:he_normal", "--law", "kaiming"], "unknown law 'kaiming'"),
+        (["winit:he_normal", "--law", "he_normal", "--param", "gain=2"], "no parameter 'gain'"),
+        (["winit:he_normal", "--law", "he_normal", "--param", "mode"], "KEY=VALUE"),
+        (["winit:he_normal", "--law", "he_normal", "--param", "a=x"], "must be a number"),
+        (["winit:he_normal", "--law", "he_normal", "--shapes", "64by32"], "bad shape '64by32'"),
+        (["winit:he_normal", "--law", "he_normal", "--shapes", "64x0"], "must be positive"),
+        (["winit:he_normal", "--law", "he_normal", "--layout", "jax"], "invalid choice"),
+        (["winit:normal", "--law", "he_normal", *SMALL], "raised ValueError"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_module_raising_on_import_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "boom_on_import.py").write_text("raise RuntimeError('kaboom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["verify", "boom_on_import:f", "--law", "normal"]) == 2
+    err = capsys.readouterr().err
+    assert "importing 'boom_on_import' raised RuntimeError: kaboom" in err
+    assert err.count("\n") == 1
+
+
+def test_unknown_subcommand_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frobnicate"]) == 2
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err
+
+
+def test_json_has_the_rows_and_is_written_atomically(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "verify.json"
+    assert (
+        main(
+            [
+                "verify",
+                "winit:glorot_uniform",
+                "--law",
+                "glorot_uniform",
+                *SMALL,
+                "--json",
+                str(path),
+            ]
+        )
+        == 0
+    )
+    table_rows = [line for line in capsys.readouterr().out.splitlines() if line.endswith(" pass")]
+    data = json.loads(path.read_text())
+    assert data["passed"] is True
+    assert data["law"] == "glorot_uniform"
+    assert len(data["rows"]) == len(table_rows)
+    variance = [r for r in data["rows"] if r["name"] == "variance ratio"]
+    assert [r["shape"] for r in variance] == [[64, 32], [16, 8, 3, 3]]
+    assert all(r["powers"]["uniform bound without √3 (mlx#2001)"] >= 0.999 for r in variance)
+    assert os.listdir(tmp_path) == ["verify.json"]
+
+
+def test_unwritable_json_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    path = blocker / "verify.json"
+    assert main(["verify", "winit:zeros", "--law", "zeros", *SMALL, "--json", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("winit verify: error: --json: cannot write")
+    assert err.count("\n") == 1
+
+
+def test_python_dash_m_entry_point() -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "winit", "verify", "winit:zeros", "--law", "zeros", *SMALL],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "winit", "verify", "winit:zeros", "--law", "nope"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (ok.returncode, bad.returncode) == (0, 2)
+    assert bad.stderr.count("\n") == 1
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,113 @@
+"""``winit verify MODULE:ATTR --law NAME [...]``: the command-line face of :func:`winit.verify`.
+
+Exit status 0 when every check passes, 1 when one fails, 2 for a usage error (bad import path, a
+module that raises on import, unknown law or parameter, bad shapes, an unwritable ``--json``
+path), reported as one line on stderr without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from winit._validate import Shape
+from winit.report.files import ReportError, write_atomic
+from winit.verify.adapters import CONVENTIONS, load
+from winit.verify.api import Result, verify
+from winit.verify.laws import describe_laws
+from winit.verify.table import render
+
+PROG = "winit verify"
+
+
+class UsageError(Exception):
+    """A bad command line: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog=PROG, description="Check an initializer against the law it documents.")
+    p.add_argument("initializer", nargs="?", help="MODULE:ATTR, e.g. winit:he_normal")
+    p.add_argument("--law", help="the documented law (see --list-laws)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a law parameter, also passed to the initializer if it accepts it")  # fmt: skip
+    p.add_argument("--shapes", help="comma-separated shapes like 256x128,64x32x3x3")
+    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    p.add_argument("--layout", choices=("torch", "keras"), default="torch")
+    p.add_argument("--convention", choices=CONVENTIONS, default="auto")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    p.add_argument("--list-laws", action="store_true", help="print the known laws and exit")
+    return p
+
+
+def parse_shapes(text: str) -> list[Shape]:
+    """``"256x128,64x32x3x3"`` → ``[(256, 128), (64, 32, 3, 3)]``, or a one-line ``ValueError``."""
+    shapes = []
+    for part in text.split(","):
+        try:
+            dims = tuple(int(d) for d in part.strip().lower().split("x"))
+        except ValueError:
+            raise ValueError(
+                f"bad shape {part!r} in --shapes; write e.g. 256x128,64x32x3x3"
+            ) from None
+        if any(d <= 0 for d in dims):
+            raise ValueError(f"bad shape {part!r} in --shapes: dimensions must be positive")
+        shapes.append(dims)
+    return shapes
+
+
+def parse_params(items: Sequence[str]) -> dict[str, str]:
+    """``["gain=2", ...]`` → ``{"gain": "2"}`` (values are converted by the law's table)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param must be KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def write_json(result: Result, path: str) -> None:
+    """Write the result atomically (temporary file, then ``os.replace``: see ``write_atomic``)."""
+    try:
+        write_atomic(Path(path), json.dumps(result.as_dict(), indent=2, default=str))
+    except ReportError as e:
+        raise ValueError(f"--json: {e}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``winit verify``; returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.list_laws:
+            print(describe_laws())
+            return 0
+        if not args.initializer or not args.law:
+            raise UsageError("give an initializer MODULE:ATTR and --law NAME (or --list-laws)")
+        fn = load(args.initializer)
+        params: dict[str, Any] = parse_params(args.param)
+        result = verify(
+            fn,
+            args.law,
+            shapes=parse_shapes(args.shapes) if args.shapes else None,
+            seed=args.seed,
+            layout=args.layout,
+            convention=args.convention,
+            name=args.initializer,
+            **params,
+        )
+        print(render(result))
+        if args.json:
+            write_json(result, args.json)
+    except (UsageError, ValueError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    return 0 if result.passed else 1
