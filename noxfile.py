@@ -58,6 +58,14 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (benchmarks/): initializers vs the RNG and torch, training steps vs torch, the
+    pipeline's wall time; prints a table and writes reports/bench.json. Not part of the gate."""
+    session.install("-e", ".[test,report,bench]")
+    session.run("python", "-m", "benchmarks.bench", *session.posargs)
+
+
 #: torch.nn.init functions against the laws they document: (function, law, --param pairs,
 #: expected exit status). trunc_normal_ documents N(mean, std²) cut at the *absolute* a, b (so
 #: std=1 gives a result std of 0.88): it passes that law and fails the std-corrected one.

@@ -307,7 +307,14 @@ def identity(
     dims = shape_of(shape, min_ndim=2)
     if len(dims) != 2:
         raise ValueError(f"identity needs a 2-D shape (rows, cols), got {shape!r}")
-    return (finite("gain", gain) * np.eye(*dims)).astype(float_dtype(dtype))
+    g = finite("gain", gain)
+    # Made in the target dtype (no float64 intermediate); the zeros carry the sign of gain·0.
+    positive = math.copysign(1.0, g) > 0
+    out = (
+        np.zeros(dims, float_dtype(dtype)) if positive else np.full(dims, -0.0, float_dtype(dtype))
+    )
+    np.fill_diagonal(out, g)
+    return out
 
 
 xavier_normal = glorot_normal

@@ -160,9 +160,8 @@ class MLP:
             gw[layer] = delta.T @ below
             gb[layer] = delta.sum(axis=0)
             if layer:
-                delta = (delta @ self.weights[layer]) * self.activation.df(
-                    fw.pre_activations[layer - 1]
-                )
+                delta = delta @ self.weights[layer]
+                delta *= self.activation.df(fw.pre_activations[layer - 1])
         return Gradients(loss, gw, gb, deltas)
 
     def sgd_step(self, x: ArrayLike, t: ArrayLike, lr: float) -> float:
@@ -170,8 +169,10 @@ class MLP:
         rate = finite("lr", lr, nonnegative=True)
         g = self.gradients(x, t)
         for w, b, gw, gb in zip(self.weights, self.biases, g.weights, g.biases, strict=True):
-            w -= rate * gw
-            b -= rate * gb
+            gw *= rate  # the gradients are this step's own arrays: scale them in place
+            gb *= rate
+            w -= gw
+            b -= gb
         return g.loss
 
     def train(
@@ -201,14 +202,15 @@ class MLP:
         for _ in range(steps):
             if record_params:
                 self._snapshot(history)
-            if size == n:
-                idx = order
+            if size == n:  # full batch: the data itself, not a copy of it
+                xb, tb = xs, ts
             else:
                 if start + size > n:
                     order, start = gen.permutation(n), 0
                 idx = order[start : start + size]
                 start += size
-            history.losses.append(self.sgd_step(xs[idx], ts[idx], lr))
+                xb, tb = xs[idx], ts[idx]
+            history.losses.append(self.sgd_step(xb, tb, lr))
         if record_params:
             self._snapshot(history)
         return history
