@@ -73,7 +73,8 @@ def failure_of(exc: BaseException, nodeid: str, rerun: list[str]) -> dict[str, A
         e = pending.pop()
         notes += [str(n) for n in getattr(e, "__notes__", [])]
         pending += list(getattr(e, "exceptions", []))
-    example = next((n for n in notes if n.startswith("Falsifying")), None)
+    # "Falsifying example: ..." up to hypothesis 6.16x, "Failing test case: ..." since
+    example = next((n for n in notes if n.startswith(("Falsifying", "Failing test case"))), None)
     blob = next((m.group(0) for n in notes if (m := _BLOB.search(n))), None)
     message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
     command = shlex.join(["python", "-m", "pytest", nodeid, "-p", "no:cacheprovider", *rerun])
