@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.timing import Samples
-from winit.report.files import write_atomic
+from winit.atomic import write_atomic
 
 SCHEMA = 1
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.report_fixture import HOSTILE, fixture_json, write_fixture
 from winit.__main__ import main as winit_main
-from winit.report.files import write_atomic
+from winit.atomic import write_atomic
 from winit.report.plots import log_axis, panels
 from winit.report.schema import dumps
 

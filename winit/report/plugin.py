@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
+from winit.atomic import ReportError, write_atomic
 from winit.claims import get_claim
 from winit.evidence import Evidence
 from winit.report.collect import Collector, examples_of, failure_of, run_metadata
-from winit.report.files import ReportError, write_atomic
 from winit.report.schema import dumps, jsonable
 
 RECORD = "winit"

@@ -20,7 +20,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from winit.report.files import ReportError, write_atomic
+from winit.atomic import ReportError, write_atomic
 from winit.report.plots import panels
 from winit.report.schema import Results, as_float, load_results
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from winit.atomic import ReportError
 from winit.claims import EXPECTED_VERDICTS
 from winit.evidence import SCALES
-from winit.report.files import ReportError
 
 SCHEMA = "winit-results"
 VERSION = 1

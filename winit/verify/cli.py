@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from winit._validate import Shape
-from winit.report.files import ReportError, write_atomic
+from winit.atomic import ReportError, write_atomic
 from winit.verify.adapters import CONVENTIONS, load
 from winit.verify.api import Result, verify
 from winit.verify.laws import describe_laws

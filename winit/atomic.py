@@ -1,4 +1,5 @@
-"""Atomic file writes for the report's outputs: a reader never sees a half-written file."""
+"""Atomic file writes for winit's outputs (report, verify and bench JSON): a reader never sees
+a half-written file. Standard library only, so the CLI can use it without the report's deps."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 
 class ReportError(Exception):
-    """A one-line, user-facing problem with the report's inputs or outputs."""
+    """A one-line, user-facing problem with winit's inputs or outputs (results, reports, JSON)."""
 
 
 def write_atomic(path: Path, text: str) -> None:
