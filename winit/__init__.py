@@ -37,6 +37,7 @@ from winit.initializers import (
     zeros,
 )
 from winit.losses import Loss, bce, get_loss, mse
+from winit.lsuv import lsuv
 from winit.mlp import MLP, Forward, Gradients, History
 from winit.rng import as_generator
 from winit.verify import verify
@@ -48,7 +49,7 @@ __all__ = [
     "Initializer", "Loss", "__version__", "as_generator", "bce", "constant", "eye", "fans",
     "gain", "get_activation", "get_loss", "glorot_normal", "glorot_uniform", "he_normal",
     "he_uniform", "identity", "kaiming_normal", "kaiming_uniform", "leaky_relu", "lecun_normal",
-    "lecun_uniform", "linear", "mse", "normal", "ones", "orthogonal", "relu", "selu", "sigmoid",
+    "lecun_uniform", "linear", "lsuv", "mse", "normal", "ones", "orthogonal", "relu", "selu", "sigmoid",
     "tanh", "truncated_normal", "uniform", "variance_scaling", "verify", "xavier_normal",
     "xavier_uniform", "zeros",
 ]  # fmt: skip
