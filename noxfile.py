@@ -60,7 +60,7 @@ def browser(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and format check."""
-    session.install("ruff")
+    session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -68,7 +68,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over winit, tests, properties and this file."""
-    session.install("-e", ".[test,report,lint]", "nox")
+    session.install("-e", ".[test,report,browser,lint]", "nox")
     session.run("mypy")
 
 
