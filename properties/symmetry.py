@@ -37,7 +37,7 @@ def _spread(values: Array, axis: int) -> float:
     scale = float(np.max(np.abs(values)))
     if scale == 0.0:
         return 0.0
-    return float(np.max(np.ptp(values, axis=axis))) / (EPS * scale)
+    return float(np.max(np.ptp(values, axis=axis))) / scale / EPS
 
 
 def unit_spread(weights: Sequence[Array], biases: Sequence[Array]) -> float:
