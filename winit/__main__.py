@@ -37,9 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         + "} ...\n"
         + "\n".join(f"  {name:8} {text}" for name, (_, text) in COMMANDS.items())
     )
-    if not args or args[0] in ("-h", "--help"):
-        print(usage, file=sys.stdout if args else sys.stderr)
-        return 0 if args else 2
+    if not args:
+        print(
+            f"winit: missing command; known: {', '.join(COMMANDS)} (winit --help)", file=sys.stderr
+        )
+        return 2
+    if args[0] in ("-h", "--help"):
+        print(usage)
+        return 0
     command = COMMANDS.get(args[0])
     if command is None:
         print(f"winit: unknown command {args[0]!r}; known: {', '.join(COMMANDS)}", file=sys.stderr)
