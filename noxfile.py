@@ -110,3 +110,25 @@ def verify_torch(session: nox.Session) -> None:
             "python", "-m", "winit", "verify", f"torch.nn.init:{fn}", "--law", law, *args,
             "--json", out, success_codes=[status],
         )  # fmt: skip
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation score: mutmut on the core modules ([tool.mutmut] in pyproject; skipped with
+    ``nox -s mutants -- quick``), its per-module score and survivors, then the hand-written
+    catalogue of the domain's bugs (tests/mutants.py) against the whole property suite, which
+    fails the session if one of them survives."""
+    session.install("-e", ".[test,report]", "mutmut>=3.5,<4")
+    if "quick" not in session.posargs:
+        session.run("mutmut", "run", "--max-children", "2", env=ONE_BLAS_THREAD)
+        session.run("mutmut", "results")
+        session.run("python", "-m", "tests.mutants", "--mutmut-scores")
+    session.run("python", "-m", "tests.mutants", env=ONE_BLAS_THREAD)
+
+
+@nox.session
+def flake(session: nox.Session) -> None:
+    """Flake rate: the whole property suite rerun N times with fresh seeds (``nox -s flake --
+    200``; default 50), failures per claim beside the count the alphas allow (tests/flake.py)."""
+    session.install("-e", TEST)
+    session.run("python", "-m", "tests.flake", *session.posargs, env=ONE_BLAS_THREAD)

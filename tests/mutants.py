@@ -2,18 +2,20 @@
 source, each run against the property suite. A mutant is *killed* when the suite fails.
 
 ``python -m tests.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
-score; ``tests/test_suite_power.py`` runs the issue's four against the claims that must catch them.
+score (``--mutmut-scores``: mutmut's per-module score instead); ``tests/test_suite_power.py`` runs the issue's four against the claims that must catch them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,29 +137,63 @@ def mutated_copy(mutant: Mutant, dest: Path) -> Path:
     return dest
 
 
-def run_suite(mutant: Mutant, targets: list[str]) -> tuple[bool, float]:
-    """Run pytest on ``targets`` in a mutated copy; return (killed, seconds)."""
+def run_suite(mutant: Mutant, targets: Sequence[str], *extra: str) -> tuple[bool, float]:
+    """Run pytest on ``targets`` (with ``extra`` options) in a mutated copy; return (killed,
+    seconds). Killed means a test failed (exit status 1); any other error (the copy does not
+    import, a bad target) raises instead of counting as a kill."""
     with tempfile.TemporaryDirectory(prefix=f"winit-{mutant.name}-") as tmp:
         copy = mutated_copy(mutant, Path(tmp))
         start = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", *targets, "-x", "-q", "-p", "no:cacheprovider",
-             "--hypothesis-profile=ci"],
+             "--hypothesis-profile=mutants", *extra],
             cwd=copy, capture_output=True, text=True, check=False,
             env={**_clean_env(), "PYTHONPATH": str(copy)},
         )  # fmt: skip
-        return proc.returncode != 0, time.perf_counter() - start
+        if proc.returncode not in (0, 1):
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            raise RuntimeError(
+                f"mutant {mutant.name}: pytest exited {proc.returncode}: " + " | ".join(tail)
+            )
+        return proc.returncode == 1, time.perf_counter() - start
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    """This environment without PYTHONPATH, with one BLAS thread (runs share two cores)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return {"OPENBLAS_NUM_THREADS": "1", **env}
+
+
+#: mutmut 3's exit codes per mutant (mutmut.stats.status_by_exit_code): 1 failed tests and 3 a
+#: pytest internal error are kills, 0 a survivor; the rest (no tests, timeouts) are counted apart.
+MUTMUT_KILLED = (1, 3)
+
+
+def mutmut_scores(folder: Path) -> list[str]:
+    """One line per module mutmut mutated under ``folder`` (its ``mutants/``): killed/total,
+    survivors and other outcomes, from the ``*.py.meta`` files ``mutmut run`` leaves."""
+    lines = []
+    for meta in sorted(folder.rglob("*.py.meta")):
+        codes = list(json.loads(meta.read_text())["exit_code_by_key"].values())
+        killed = sum(c in MUTMUT_KILLED for c in codes)
+        survived = codes.count(0)
+        other = len(codes) - killed - survived
+        module = meta.relative_to(folder).as_posix().removesuffix(".meta")
+        lines.append(f"mutmut {module:24} {killed:4}/{len(codes):<4} killed, "
+                     f"{survived} survived, {other} other (not run, no tests, timeout)")  # fmt: skip
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="mutants to run (default: all)")
     parser.add_argument("--targets", nargs="*", default=["properties"], help="pytest targets")
+    parser.add_argument("--mutmut-scores", action="store_true",
+                        help="only print the per-module score of the last `mutmut run`")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.mutmut_scores:
+        print("\n".join(mutmut_scores(ROOT / "mutants")) or "no mutmut results under mutants/")
+        return 0
     unknown = [n for n in args.names if n not in BY_NAME]
     if unknown:
         parser.error(f"unknown mutant(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")

@@ -1,0 +1,94 @@
+"""Flake rate of the gate: rerun the whole property suite with fresh random seeds and count the
+false alarms per claim next to the count the stated alphas allow.
+
+``python -m tests.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` RUNS times
+(default 50) under the ``flake`` profile (the ``dev`` example count, a fresh
+``--hypothesis-seed`` per run, no example database) on two xdist workers, reads each run's
+``results.json`` and prints, per claim, the runs in which it failed with their seeds. Every
+claim's checks are sized so that one run false-alarms with probability at most ``RUN_ALPHA``
+(under ``thorough``, which draws more examples than ``flake``), so the expected number of
+failures on a correct core is at most ``RUN_ALPHA × claims × runs``. Exit status 1 if any run
+failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from properties.budget import RUN_ALPHA
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = "flake"
+
+
+def run_once(seed: int, results: Path, workers: int) -> dict[str, str]:
+    """One run of the property suite with ``seed``; each claim's observed verdict."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "properties", "-q", "-p", "no:cacheprovider",
+         f"-n{workers}", f"--hypothesis-profile={PROFILE}", f"--hypothesis-seed={seed}",
+         f"--winit-results={results}"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+        env={"OPENBLAS_NUM_THREADS": "1", **os.environ},
+    )  # fmt: skip
+    if not results.exists():
+        tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
+        raise RuntimeError(f"seed {seed}: pytest exited {proc.returncode} without results: {tail}")
+    data = json.loads(results.read_text(encoding="utf-8"))
+    return {c["id"]: c["observed"] for c in data["claims"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="?", type=int, default=50, help="reruns (default 50)")
+    parser.add_argument("--workers", type=int, default=2, help="xdist workers (default 2)")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="start no run after this much wall time (then report the runs done)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.workers < 1:
+        parser.error("runs and --workers must be positive")
+    runs = 0
+    failures: Counter[str] = Counter()
+    failing_seeds: dict[str, list[int]] = {}
+    claims: set[str] = set()
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="winit-flake-") as tmp:
+        for i in range(args.runs):
+            if args.max_seconds is not None and time.perf_counter() - start > args.max_seconds:
+                break
+            runs = i + 1
+            seed = secrets.randbits(32)
+            verdicts = run_once(seed, Path(tmp) / f"run-{i}.json", args.workers)
+            claims |= {c for c, v in verdicts.items() if v != "missing"}
+            bad = sorted(c for c, v in verdicts.items() if v == "fails")
+            for c in bad:
+                failures[c] += 1
+                failing_seeds.setdefault(c, []).append(seed)
+            print(f"run {i + 1:4}/{args.runs} seed {seed:10}  "
+                  f"{'FAILED ' + ', '.join(bad) if bad else 'ok'}  "
+                  f"({time.perf_counter() - start:.0f}s)", flush=True)  # fmt: skip
+    wall = time.perf_counter() - start
+    print(f"\n{'claim':26} failures / {runs} runs  (seeds)")
+    for c in sorted(claims):
+        seeds = ", ".join(map(str, failing_seeds.get(c, [])))
+        print(f"{c:26} {failures[c]:8}" + (f"  ({seeds})" if seeds else ""))
+    expected = RUN_ALPHA * len(claims) * runs
+    print(
+        f"\nflake: {sum(failures.values())} claim failures in {runs} runs of "
+        f"{len(claims)} claims ({PROFILE} profile, fresh seeds); expected from the stated "
+        f"alphas at most {RUN_ALPHA:g} x {len(claims)} x {runs} = {expected:.2g}; "
+        f"wall time {wall:.0f}s ({wall / runs:.1f}s per run)"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
