@@ -113,3 +113,22 @@ def record_parameter_paths(
 def snapshots(history: History) -> list[tuple[list[Array], list[Array]]]:
     """The recorded (weights, biases) before the first step and after every step."""
     return list(zip(history.weights, history.biases, strict=True))
+
+
+#: A parameter beyond this size means gradient descent has diverged (data, targets and constant
+#: inits are all within ±1 here).
+DIVERGED = 1e6
+
+
+def until_divergence(history: History) -> list[tuple[list[Array], list[Array]]]:
+    """The snapshots before the first one with a parameter that is not finite or exceeds
+    :data:`DIVERGED`. A learning rate that makes gradient descent blow up (the fresh-seed reruns
+    found linear, c = 1, lr = 1 on a 1-1-1 net) ends in inf/NaN, where units compare as NaN ≠ NaN
+    and forward passes overflow: divergence is outside the symmetry claims' domain, so they are
+    checked on every step up to it, and the tests count the examples it cut short."""
+    kept = []
+    for ws, bs in snapshots(history):
+        if not all(np.all(np.abs(a) <= DIVERGED) for a in (*ws, *bs)):  # NaN fails <= too
+            break
+        kept.append((ws, bs))
+    return kept
