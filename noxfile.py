@@ -114,8 +114,10 @@ def verify_torch(session: nox.Session) -> None:
 
 @nox.session
 def mutants(session: nox.Session) -> None:
-    """Mutation score: mutmut on the core modules ([tool.mutmut] in pyproject; skipped with
-    ``nox -s mutants -- quick``), its per-module score and survivors, then the hand-written
+    """Mutation score: mutmut on the core, then the hand-written catalogue of the domain's bugs.
+
+    mutmut runs on the core modules ([tool.mutmut] in pyproject; skipped with
+    ``nox -s mutants -- quick``) and prints its per-module score and survivors, then the hand-written
     catalogue of the domain's bugs (tests/mutants.py): scored against the property suite alone
     (reported), then against the whole gate, tests + properties, where a survivor fails it."""
     session.install("-e", ".[test,report]", "mutmut>=3.5,<4")
@@ -131,7 +133,9 @@ def mutants(session: nox.Session) -> None:
 
 @nox.session
 def flake(session: nox.Session) -> None:
-    """Flake rate: the whole property suite rerun N times with fresh seeds (``nox -s flake --
-    200``; default 50), failures per claim beside the count the alphas allow (tests/flake.py)."""
+    """Flake rate: the property suite rerun N times with fresh seeds, failures per claim.
+
+    ``nox -s flake -- 200`` (default 50); prints the failures per claim beside the count the
+    stated alphas allow (tests/flake.py)."""
     session.install("-e", TEST)
     session.run("python", "-m", "tests.flake", *session.posargs, env=ONE_BLAS_THREAD)
