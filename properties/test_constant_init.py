@@ -29,7 +29,9 @@ from properties.symmetry import (
     collapse,
     function_bound,
     function_deviation,
-    spread_bound,
+    gap_bound,
+    rounding_scales,
+    unit_gap,
     unit_spread,
     with_parameters,
 )  # fmt: skip
@@ -73,12 +75,13 @@ def test_constant_init_units_stay_identical(
     bitwise = max(run.sizes[1:-1]) <= BITWISE_WIDTH
     checked = until_divergence(history)
     _count_diverged(evidence, len(checked) < len(history.weights))
+    scales = rounding_scales(net, checked, run.x, run.t, run.lr, run.batch_size)
     for step, (ws, bs) in enumerate(checked):
-        spread = unit_spread(ws, bs)
+        gap = unit_gap(ws, bs)
         deviation = function_deviation(net, ws, bs, run.x)
-        bound = spread_bound(run.sizes, batch, step)
-        _keep_max(evidence, "max unit spread / (m·L·t), ulp", spread / max(bound / 4.0, 1.0))
-        assert spread <= (0.0 if bitwise else bound), f"step {step}: spread {spread:.3g} ulp"
+        bound = gap_bound(run.sizes, batch, scales[step])
+        _keep_max(evidence, "max unit gap / rounding bound", gap / bound if bound else 0.0)
+        assert gap <= (0.0 if bitwise else bound), f"step {step}: gap {gap:.3g} > {bound:.3g}"
         f_bound = function_bound(run.sizes, batch, step, net.activation)
         _keep_max(evidence, "max |f_h - f_1| / (bound / 4), ulp", 4.0 * deviation / f_bound)
         assert deviation <= f_bound, f"step {step}: |f_h - f_1| = {deviation:.3g} ulp"

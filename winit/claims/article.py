@@ -12,9 +12,12 @@ _ALPHA = (
     "(Bonferroni); power ≥ 0.999 against the named error unless stated."
 )
 _ROUNDING = (
-    "Rounding bound: a length-m BLAS dot product in two orders differs by ≤ m ulp of Σ|terms|; "
-    "a step passes each parameter through ≤ 2L such products, so identical units drift apart by "
-    "at most k = 4·m·L·t ulp after t steps (m = longest dot product, L = layers)."
+    "Rounding bound: a length-m BLAS dot product in two orders differs by ≤ m·ε·Σ|terms|; "
+    "a step passes each gradient entry through ≤ 2L such products and rounds θ − lr·g once, so "
+    "identical units drift apart by at most 4·m·L·ε·S_t after t steps, S_t = Σ over the steps of "
+    "lr·(largest Σ|terms| of a gradient entry, from an absolute-value backprop) + largest |θ| "
+    "(m = longest dot product, L = layers). Checked on every step up to a divergence of "
+    "gradient descent (|θ| > 1e6 or non-finite), where NaN ≠ NaN makes the claim meaningless."
 )
 _ZERO_DOMAIN = (
     "1–4 hidden layers of 1–9 units, 1–4 inputs, 1–3 outputs, 1–16 samples and targets in "
@@ -64,7 +67,7 @@ register(
         "(==) for every input; the weights do move, but the units of every hidden layer "
         "keep identical incoming rows, biases and outgoing weights at every step: bitwise "
         "for hidden widths ≤ 4 (this machine's OpenBLAS; the article's network has 2), "
-        "within k = 4·m·L·t ulp otherwise (rounding: OpenBLAS sums the units of widths "
+        "within the rounding bound below otherwise (OpenBLAS sums the units of widths "
         "5–7, 9–11 in different orders). " + _ROUNDING,
         domain=_ZERO_DOMAIN + " Learning rate divided by the product of fan-ins.",
         expected="holds",
@@ -82,8 +85,8 @@ register(
         "columns of the outgoing weights), and at every step the width-h network computes "
         "the function of the width-1 network made of unit 0 with its outgoing weights "
         "summed (multiplied by h). Bitwise (==) for hidden widths ≤ 4 on this machine's "
-        "OpenBLAS; for other widths only within rounding: unit spread ≤ 4·m·L·t ulp of "
-        "the layer's largest parameter and |f_h − f_1| ≤ 4·m·L·(t+1)·max(1, Lip f)^L ulp "
+        "OpenBLAS; for other widths only within rounding: unit gap ≤ 4·m·L·ε·S_t (below) "
+        "and |f_h − f_1| ≤ 4·m·L·(t+1)·max(1, Lip f)^L ulp "
         "of the output's Σ|terms|. Finding: floating point breaks the symmetry at the "
         "rounding level for widths 5–7 and 9–11 and training amplifies it slowly "
         "(measured over 3000 XOR steps). " + _ROUNDING,
