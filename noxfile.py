@@ -12,6 +12,8 @@ RESULTS = "reports/results.json"
 # One BLAS thread per process: the suite's matrices are small, two threads on two cores
 # oversubscribe them (a QR took 14x longer under load), and summation order stays fixed.
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: where `nox -s mutants` records its scores for the report.
+SCORES = ("--json", "reports/mutants.json")
 
 
 @nox.session
@@ -119,16 +121,16 @@ def mutants(session: nox.Session) -> None:
     mutmut runs on the core modules ([tool.mutmut] in pyproject; skipped with
     ``nox -s mutants -- quick``) and prints its per-module score and survivors, then the hand-written
     catalogue of the domain's bugs (tests/mutants.py): scored against the property suite alone
-    (reported), then against the whole gate, tests + properties, where a survivor fails it."""
+    (reported), then against the whole gate, tests + properties, where a survivor fails it. The
+    scores go to reports/mutants.json, which the next ``nox -s report`` shows."""
     session.install("-e", ".[test,report]", "mutmut>=3.5,<4")
     if "quick" not in session.posargs:
         session.run("mutmut", "run", "--max-children", "2", env=ONE_BLAS_THREAD)
         session.run("mutmut", "results")
-        session.run("python", "-m", "tests.mutants", "--mutmut-scores")
-    session.run("python", "-m", "tests.mutants", env=ONE_BLAS_THREAD, success_codes=[0, 1])
-    session.run(
-        "python", "-m", "tests.mutants", "--targets", "tests", "properties", env=ONE_BLAS_THREAD
-    )
+        session.run("python", "-m", "tests.mutants", "--mutmut-scores", *SCORES)
+    catalogue = ("python", "-m", "tests.mutants", *SCORES)
+    session.run(*catalogue, env=ONE_BLAS_THREAD, success_codes=[0, 1])
+    session.run(*catalogue, "--targets", "tests", "properties", env=ONE_BLAS_THREAD)
 
 
 @nox.session

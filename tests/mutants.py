@@ -2,7 +2,10 @@
 source, each run against the property suite. A mutant is *killed* when the suite fails.
 
 ``python -m tests.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
-score (``--mutmut-scores``: mutmut's per-module score instead); ``tests/test_suite_power.py`` runs the issue's four against the claims that must catch them.
+score (``--mutmut-scores``: mutmut's per-module score instead); ``--json FILE`` also records the
+score there (one row per module or catalogue run, merged with the rows already in the file), which
+the report shows as its "Mutation score" section. ``tests/test_suite_power.py`` runs the issue's
+four against the claims that must catch them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from winit.atomic import ReportError, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,42 +175,94 @@ def _clean_env() -> dict[str, str]:
 MUTMUT_KILLED = (1, 3)
 
 
-def mutmut_scores(folder: Path) -> list[str]:
-    """One line per module mutmut mutated under ``folder`` (its ``mutants/``): killed/total,
-    survivors and other outcomes, from the ``*.py.meta`` files ``mutmut run`` leaves."""
-    lines = []
+def mutmut_scores(folder: Path) -> list[dict[str, Any]]:
+    """One score row per module mutmut mutated under ``folder`` (its ``mutants/``), from the
+    ``*.py.meta`` files ``mutmut run`` leaves."""
+    rows = []
     for meta in sorted(folder.rglob("*.py.meta")):
         codes = list(json.loads(meta.read_text())["exit_code_by_key"].values())
-        killed = sum(c in MUTMUT_KILLED for c in codes)
-        survived = codes.count(0)
-        other = len(codes) - killed - survived
+        killed, survived = sum(c in MUTMUT_KILLED for c in codes), codes.count(0)
         module = meta.relative_to(folder).as_posix().removesuffix(".meta")
-        lines.append(f"mutmut {module:24} {killed:4}/{len(codes):<4} killed, "
-                     f"{survived} survived, {other} other (not run, no tests, timeout)")  # fmt: skip
-    return lines
+        listed = [f"{survived} (`mutmut results`)"] if survived else []
+        other = len(codes) - killed - survived
+        rows.append(score_row(f"mutmut: {module}", "tests + properties", killed, len(codes),
+                              listed, other))  # fmt: skip
+    return rows
+
+
+def score_row(
+    mutants: str, against: str, killed: int, total: int, survivors: list[str], other: int = 0
+) -> dict[str, Any]:
+    """One row of the mutation-score table (``other``: mutmut's not run, no tests, timeouts)."""
+    return {
+        "mutants": mutants, "run against": against, "killed": killed, "total": total,
+        "score": f"{killed}/{total}", "other": other, "survivors": ", ".join(survivors) or "none",
+    }  # fmt: skip
+
+
+def describe(row: dict[str, Any]) -> str:
+    """The row as one line of the console summary."""
+    other = f", {row['other']} other (not run, no tests, timeout)" if row["other"] else ""
+    return (f"{row['mutants']:34} {row['score']:>9} killed by {row['run against']}{other}; "
+            f"survivors: {row['survivors']}")  # fmt: skip
+
+
+def record(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Merge ``rows`` into the score file at ``path`` (a row replaces the one with the same
+    mutants and target), written atomically."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))["scores"] if path.exists() else []
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ReportError(
+            f"{path}: not a mutation-score file ({e}); delete it to start anew"
+        ) from None
+    key = {(r["mutants"], r["run against"]) for r in rows}
+    kept = [r for r in old if (r.get("mutants"), r.get("run against")) not in key]
+    data = {"what": "killed/total per mutated module and per run of the hand-written catalogue",
+            "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "scores": kept + rows}  # fmt: skip
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="mutants to run (default: all)")
     parser.add_argument("--targets", nargs="*", default=["properties"], help="pytest targets")
-    parser.add_argument("--mutmut-scores", action="store_true",
-                        help="only print the per-module score of the last `mutmut run`")  # fmt: skip
+    parser.add_argument(
+        "--mutmut-scores",
+        action="store_true",
+        help="only print the per-module score of the last `mutmut run`",
+    )
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also record the score in this file (e.g. reports/mutants.json)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.mutmut_scores:
-        print("\n".join(mutmut_scores(ROOT / "mutants")) or "no mutmut results under mutants/")
-        return 0
-    unknown = [n for n in args.names if n not in BY_NAME]
-    if unknown:
-        parser.error(f"unknown mutant(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
-    chosen = [BY_NAME[n] for n in args.names] or list(CATALOGUE)
-    killed = 0
-    for m in chosen:
-        dead, secs = run_suite(m, args.targets)
-        killed += dead
-        print(f"{'killed ' if dead else 'SURVIVED'} {m.name:26} {secs:6.1f}s  {m.why}", flush=True)
-    print(f"mutation score: {killed}/{len(chosen)} hand-written mutants killed")
-    return 0 if killed == len(chosen) else 1
+        rows = mutmut_scores(ROOT / "mutants")
+        if not rows:
+            print("no mutmut results under mutants/: run `mutmut run` first", file=sys.stderr)
+            return 2
+    else:
+        unknown = [n for n in args.names if n not in BY_NAME]
+        if unknown:
+            parser.error(f"unknown mutant(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+        chosen = [BY_NAME[n] for n in args.names] or list(CATALOGUE)
+        survivors = []
+        for m in chosen:
+            dead, secs = run_suite(m, args.targets)
+            survivors += [] if dead else [m.name]
+            print(
+                f"{'killed ' if dead else 'SURVIVED'} {m.name:26} {secs:6.1f}s  {m.why}", flush=True
+            )
+        what = "hand-written catalogue" + ("" if args.names else f" ({len(chosen)} domain bugs)")
+        rows = [score_row(what, " + ".join(args.targets), len(chosen) - len(survivors),
+                          len(chosen), survivors)]  # fmt: skip
+    print("\n".join(f"mutation score: {describe(r)}" for r in rows))
+    if args.json is not None:
+        try:
+            record(args.json, rows)
+        except ReportError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    return 0 if all(r["survivors"] == "none" for r in rows) or args.mutmut_scores else 1
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 One self-contained page (jinja2, autoescaped; plots inlined as SVG data URIs; no network): the
 run's verdict, a table of every claim, a card per claim, the verdict changes since the previous
 run (``results.previous.json``, kept by the pytest plugin), and, when present beside the results,
-``winit verify`` outputs (``verify*.json``) and ``bench.json`` as tables. A bad results file or an
+``winit verify`` outputs (``verify*.json``), ``bench.json`` and ``mutants.json`` as tables. A bad results file or an
 unwritable destination is a one-line error and leaves the previous page untouched.
 """
 
@@ -140,13 +140,17 @@ def extra_section(path: Path, section_id: str, title: str) -> Extra:
 
 
 def extras_beside(results_path: Path) -> list[Extra]:
-    """The verify and bench sections for the JSON files found next to ``results.json``."""
+    """The verify, bench and mutation-score sections for the JSON files found next to
+    ``results.json``."""
     folder = results_path.parent
     found = [extra_section(p, f"verify-{p.stem}", f"Verified initializers ({p.name})")
              for p in sorted(folder.glob("verify*.json"))]  # fmt: skip
-    bench = folder / "bench.json"
-    if bench.exists():
-        found.append(extra_section(bench, "performance", "Performance"))
+    for name, section_id, title in (
+        ("bench.json", "performance", "Performance"),
+        ("mutants.json", "mutation-score", "Mutation score (nox -s mutants)"),
+    ):
+        if (folder / name).exists():
+            found.append(extra_section(folder / name, section_id, title))
     return found
 
 

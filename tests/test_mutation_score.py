@@ -1,0 +1,88 @@
+"""The mutation score's bookkeeping (tests/mutants.py): mutmut's per-module counts, the merged
+score file nox -s mutants writes, and the report section that shows it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests import mutants
+from tests.report_fixture import write_fixture
+from tests.test_report_render import rendered
+
+
+def write_meta(folder: Path, module: str, codes: list[int]) -> None:
+    meta = folder / f"{module}.meta"
+    meta.parent.mkdir(parents=True, exist_ok=True)
+    by_key = {f"{module}.x_f__mutmut_{i}": c for i, c in enumerate(codes)}
+    meta.write_text(json.dumps({"exit_code_by_key": by_key}), encoding="utf-8")
+
+
+def test_mutmut_scores_count_kills_survivors_and_the_rest(tmp_path: Path) -> None:
+    # mutmut 3's codes: 1 failed tests and 3 pytest internal error are kills, 0 a survivor,
+    # 33 no tests, 36 timeout.
+    write_meta(tmp_path, "winit/fans.py", [1, 1, 3])
+    write_meta(tmp_path, "winit/mlp.py", [1, 0, 0, 33, 36])
+    fans, mlp = mutants.mutmut_scores(tmp_path)
+    assert (fans["mutants"], fans["score"], fans["survivors"]) == (
+        "mutmut: winit/fans.py",
+        "3/3",
+        "none",
+    )
+    assert (mlp["killed"], mlp["total"], mlp["other"]) == (1, 5, 2)
+    assert mlp["survivors"].startswith("2 ")
+
+
+def test_scores_merge_by_mutants_and_target(tmp_path: Path) -> None:
+    path = tmp_path / "reports" / "mutants.json"
+    mutants.record(
+        path, [mutants.score_row("catalogue", "properties", 11, 12, ["relu-derivative"])]
+    )
+    mutants.record(path, [mutants.score_row("catalogue", "tests + properties", 12, 12, [])])
+    mutants.record(path, [mutants.score_row("catalogue", "properties", 12, 12, [])])
+    rows = json.loads(path.read_text(encoding="utf-8"))["scores"]
+    assert [(r["run against"], r["score"]) for r in rows] == [
+        ("tests + properties", "12/12"),
+        ("properties", "12/12"),
+    ]
+    assert [p.name for p in path.parent.iterdir()] == ["mutants.json"]  # no temp file left
+
+
+def test_a_foreign_score_file_is_one_line_error_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "mutants.json"
+    path.write_text("{truncated", encoding="utf-8")
+    write_meta(tmp_path / "mutants", "winit/fans.py", [1])
+    monkeypatch.setattr(mutants, "ROOT", tmp_path)
+    assert mutants.main(["--mutmut-scores", "--json", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not a mutation-score file" in err
+    assert path.read_text(encoding="utf-8") == "{truncated"
+
+
+def test_no_mutmut_run_is_an_error_not_an_empty_score(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mutants, "ROOT", tmp_path)
+    assert mutants.main(["--mutmut-scores"]) == 2
+    assert "run `mutmut run` first" in capsys.readouterr().err
+
+
+def test_unknown_mutant_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        mutants.main(["variance-3x"])
+    assert exit_.value.code == 2
+    assert "unknown mutant(s) variance-3x; known: variance-2x" in capsys.readouterr().err
+
+
+def test_the_report_shows_the_score(tmp_path: Path) -> None:
+    results = write_fixture(tmp_path / "reports")
+    write_meta(tmp_path / "mutants", "winit/fans.py", [1, 1, 0])
+    mutants.record(results.parent / "mutants.json", mutants.mutmut_scores(tmp_path / "mutants"))
+    page, html = rendered(results)
+    assert page.find("section", id="mutation-score")
+    for text in ("Mutation score", "mutmut: winit/fans.py", "2/3", "1 (`mutmut results`)"):
+        assert text in html
