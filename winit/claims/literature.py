@@ -228,3 +228,30 @@ register(
         required=False,
     )
 )
+
+register(
+    Claim(
+        id="RELU-BALANCE",
+        title="ReLU layers stay as balanced as they were initialized (gradient flow)",
+        source="Du, Hu & Lee 2018, Algorithmic Regularization in Learning Deep Homogeneous "
+        "Models: Layers are Automatically Balanced, Theorem 2.1",
+        quote="gradient flow (i.e. gradient descent with infinitesimal step size) effectively "
+        "enforces the differences between squared norms across different layers to remain "
+        "invariant without any explicit regularization. This result implies that if the weights "
+        "are initially small, gradient flow automatically balances the magnitudes of all layers.",
+        statement="For ReLU, leaky ReLU and linear hidden layers (f(αz) = α·f(z), α > 0), any "
+        "widths, data, targets, loss and parameters: ⟨W_l, ∂L/∂W_l⟩ + ⟨b_l, ∂L/∂b_l⟩ = "
+        "⟨W_{l+1}, ∂L/∂W_{l+1}⟩ for every hidden layer l, so under gradient flow ‖W_l‖² + ‖b_l‖² − "
+        "‖W_{l+1}‖² stays what the initialization made it (with biases they count on the incoming "
+        "side); gradient descent with step η changes it only by η²·(‖∇_l‖² − ‖∇_{l+1}‖²) per step. "
+        "It is He's backward pass in exact form: it fails when the backward f' is wrong for z > 0.",
+        domain="seed; relu, leaky_relu or linear; 2–5 layers of widths 1–8; batch 1–8; linear/MSE, "
+        "sigmoid/MSE or sigmoid/BCE head; He normal weights, N(0, 0.25) biases",
+        expected="holds",
+        statistics="Exact within rounding, alpha 0: |in − out| ≤ 4·m·L·ε·Σ|terms| (m the longest "
+        "sum, Σ|terms| from an absolute-value forward and backward pass, as in the symmetry "
+        "claims). A backward f' off by a factor c for z > 0 gives |in − out| = |1 − c|·|out|, "
+        "caught unless |out| is within 1e-11 of its own Σ|terms|.",
+        required=False,
+    )
+)
