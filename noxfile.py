@@ -119,7 +119,8 @@ def mutants(session: nox.Session) -> None:
     """Mutation score: mutmut on the core, then the hand-written catalogue of the domain's bugs.
 
     mutmut runs on the core modules ([tool.mutmut] in pyproject; skipped with
-    ``nox -s mutants -- quick``) and prints its per-module score and survivors, then the hand-written
+    ``nox -s mutants -- quick``; other arguments name catalogue mutants to run, e.g.
+    ``-- quick variance-2x``) and prints its per-module score and survivors, then the hand-written
     catalogue of the domain's bugs (tests/mutants.py): scored against the property suite alone
     (reported), then against the whole gate, tests + properties, where a survivor fails it. The
     scores go to reports/mutants.json, which the next ``nox -s report`` shows."""
@@ -128,7 +129,8 @@ def mutants(session: nox.Session) -> None:
         session.run("mutmut", "run", "--max-children", "2", env=ONE_BLAS_THREAD)
         session.run("mutmut", "results")
         session.run("python", "-m", "tests.mutants", "--mutmut-scores", *SCORES)
-    catalogue = ("python", "-m", "tests.mutants", *SCORES)
+    names = [a for a in session.posargs if a != "quick"]
+    catalogue = ("python", "-m", "tests.mutants", *names, *SCORES)
     session.run(*catalogue, env=ONE_BLAS_THREAD, success_codes=[0, 1])
     session.run(*catalogue, "--targets", "tests", "properties", env=ONE_BLAS_THREAD)
 

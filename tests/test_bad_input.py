@@ -227,3 +227,28 @@ def test_glorot_uniform_bound_scales_with_the_gain() -> None:
     limit = 2.0 * np.sqrt(6.0 / 200.0)
     w = winit.glorot_uniform((100, 100), 0, gain=2.0)
     assert limit / 2 < np.max(np.abs(w)) <= limit
+
+
+# --- the nox sessions' options (the modules they call with the arguments after `--`) ----------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["tests.flake", "abc"], "flake.py: error: argument runs: invalid int value: 'abc'"),
+        (["tests.flake", "0"], "flake.py: error: runs and --workers must be positive"),
+        (["tests.flake", "5", "--workers", "-1"], "flake.py: error: runs and --workers must be positive"),
+        (["tests.mutants", "quick-ish"], "mutants.py: error: unknown mutant(s) quick-ish; known: variance-2x"),
+        (["benchmarks.bench", "--frobnicate"], "bench.py: error: unrecognized arguments: --frobnicate"),
+    ],
+)  # fmt: skip
+def test_session_options_fail_in_one_line(argv: list[str], message: str) -> None:
+    """`nox -s flake -- ARGS`, `nox -s mutants -- ARGS`, `nox -s bench -- ARGS`: exit 2 with
+    argparse's usage and one error line naming the bad argument."""
+    done = subprocess.run(
+        [sys.executable, "-m", *argv], capture_output=True, text=True, check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(message)
+    assert "Traceback" not in done.stderr

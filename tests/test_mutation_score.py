@@ -86,3 +86,14 @@ def test_the_report_shows_the_score(tmp_path: Path) -> None:
     assert page.find("section", id="mutation-score")
     for text in ("Mutation score", "mutmut: winit/fans.py", "2/3", "1 (`mutmut results`)"):
         assert text in html
+
+
+def test_a_file_where_the_reports_folder_should_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "reports").write_text("not a folder", encoding="utf-8")
+    write_meta(tmp_path / "mutants", "winit/fans.py", [1])
+    monkeypatch.setattr(mutants, "ROOT", tmp_path)
+    assert mutants.main(["--mutmut-scores", "--json", str(tmp_path / "reports" / "m.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write") and err.count("\n") == 1
