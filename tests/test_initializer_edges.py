@@ -1,0 +1,116 @@
+"""Initializer edges: the requested dtype, float32/float16 results made from the generator's
+float32 stream (the module's promise: no float64 intermediate), the exact orthogonal law and the
+conv shape it keeps, and identity as gain·I bit for bit (signed zeros included).
+
+Every factory is called inside the test body, so the test exercises the call it names (an
+initializer built at import time is not attributed to any test by a mutation tool).
+All checks are exact recomputations from the same seed; nothing here is statistical.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import winit
+
+SHAPE = (40, 30)  # torch layout: fan_in 30
+SEED = 11
+LOW_PRECISION = [np.float32, np.float16]
+
+
+def _affine32(x: np.ndarray, scale: float, shift: float) -> np.ndarray:
+    """``x·scale + shift`` in float32 arithmetic, as a float32 result is made."""
+    return x * np.float32(scale) + np.float32(shift)
+
+
+@pytest.mark.parametrize(
+    ("value", "dtype"), [(-0.75, np.float16), (0.25, np.float32), (1e-300, np.float64)]
+)
+def test_constant_is_made_in_the_requested_dtype(value: float, dtype: type) -> None:
+    w = winit.constant(value)((2, 3), 0, dtype)
+    assert w.dtype == dtype
+    assert np.all(w == dtype(value))
+
+
+@pytest.mark.parametrize("dtype", LOW_PRECISION)
+@pytest.mark.parametrize(
+    ("law", "draw", "scale", "shift"),
+    [
+        (lambda: winit.normal(0.5, 2.0), "standard_normal", 2.0, 0.5),
+        (lambda: winit.uniform(-1.0, 3.0), "random", 4.0, -1.0),
+    ],
+    ids=["normal", "uniform"],
+)
+def test_low_precision_laws_use_the_float32_stream(
+    law: Callable[[], winit.Initializer], draw: str, scale: float, shift: float, dtype: type
+) -> None:
+    """float32 and float16 results are the generator's float32 draws, scaled and shifted in
+    float32 (float16 then rounded once); float64 draws would be a different stream."""
+    w = law()(SHAPE, SEED, dtype)
+    base = getattr(np.random.default_rng(SEED), draw)(SHAPE, dtype=np.float32)
+    assert w.dtype == dtype
+    np.testing.assert_array_equal(w, _affine32(base, scale, shift).astype(dtype))
+
+
+@pytest.mark.parametrize(
+    ("law", "scale", "shift"),
+    [
+        (lambda: winit.truncated_normal(0.1, 0.5), 0.5 / winit.TRUNCATED_STD, 0.1),
+        (lambda: winit.variance_scaling(2.0, "fan_in", "truncated_normal"),
+         math.sqrt(2.0 / 30) / winit.TRUNCATED_STD, 0.0),
+    ],
+    ids=["truncated_normal", "variance_scaling"],
+)  # fmt: skip
+def test_truncated_float32_draws_and_redraws_use_the_float32_stream(
+    law: Callable[[], winit.Initializer], scale: float, shift: float
+) -> None:
+    """The truncated normal is rejection sampling on the float32 stream: a first draw within ±2
+    is kept as drawn, and the ones outside are replaced by later draws of the same stream."""
+    w = law()(SHAPE, SEED, np.float32)
+    rng = np.random.default_rng(SEED)
+    first = rng.standard_normal(SHAPE, dtype=np.float32)
+    later = rng.standard_normal(math.prod(SHAPE), dtype=np.float32)
+    kept = np.abs(first) <= 2.0
+    assert w.dtype == np.float32
+    assert np.count_nonzero(~kept) > 0  # about 4.6 % of 1200, so the redraw path is checked
+    np.testing.assert_array_equal(w[kept], _affine32(first[kept], scale, shift))
+    redrawn = _affine32(later[np.abs(later) <= 2.0], scale, shift)
+    assert np.all(np.isin(w[~kept], redrawn))
+
+
+@pytest.mark.parametrize(
+    ("shape", "rows"), [((6, 4), 6), ((4, 6), 4), ((5, 5), 5), ((4, 2, 3, 1), 4)]
+)
+def test_orthogonal_is_the_sign_fixed_q_of_the_float32_draws(
+    shape: tuple[int, ...], rows: int
+) -> None:
+    """W (as rows x cols, torch layout) is gain·Q, A = QR the generator's float32 Gaussian draws
+    of shape (max, min), with R's diagonal signs moved into Q, transposed only when rows < cols
+    (a square W is Q itself). Q is unique given A, so a float64 QR of the same draws agrees to
+    float32 rounding times cond(A) (< 1e-4 here); another stream or Qᵀ differs by O(1)."""
+    gain = 1.5
+    w = winit.orthogonal(gain)(shape, SEED, np.float32)
+    cols = math.prod(shape) // rows
+    a = np.random.default_rng(SEED).standard_normal((max(rows, cols), min(rows, cols)), np.float32)
+    q, r = np.linalg.qr(a.astype(np.float64))
+    q = q * np.sign(np.diagonal(r))
+    expected = q.T if rows < cols else q
+    assert w.dtype == np.float32
+    assert w.shape == shape
+    np.testing.assert_allclose(w.reshape(rows, cols), gain * expected, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("gain", [1.0, 2.5, 0.0, -1.0, -0.5, -0.0])
+def test_identity_is_gain_times_eye_bit_for_bit(gain: float, dtype: type) -> None:
+    """identity(gain=g) equals g·I in the requested dtype, signed zeros included: the zeros
+    off the diagonal are +0 for a positive gain and -0 (= g·0) for a negative one."""
+    w = winit.identity((3, 5), None, dtype, gain=gain)
+    expected: np.ndarray = (gain * np.eye(3, 5)).astype(dtype)
+    assert w.dtype == dtype
+    np.testing.assert_array_equal(w, expected)
+    np.testing.assert_array_equal(np.signbit(w), np.signbit(expected))
