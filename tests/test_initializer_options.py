@@ -55,6 +55,8 @@ def test_documented_defaults(default: Draw, documented: Draw) -> None:
         (lambda: winit.orthogonal(layout="mxnet"),  # type: ignore[arg-type]
          r"^unknown layout 'mxnet'; accepted: torch, keras$"),
         (lambda: winit.identity((2, 2), gain=float("inf")), r"^gain must be finite, got inf$"),
+        (lambda: winit.identity((4,)), r"^identity needs a 2-D shape \(rows, cols\), got \(4,\)$"),
+        (lambda: winit.identity((2, 2, 3)), r"^identity needs a 2-D shape"),
     ],
 )  # fmt: skip
 def test_error_names_the_option(call: Callable[[], object], message: str) -> None:

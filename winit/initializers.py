@@ -304,7 +304,7 @@ def identity(
 ) -> Array:
     """``gain`` times the identity (ones on the main diagonal of a 2-D, possibly non-square
     shape): ``torch.nn.init.eye_`` at gain 1, ``keras.initializers.Identity(gain)``."""
-    dims = shape_of(shape, min_ndim=2)
+    dims = shape_of(shape)
     if len(dims) != 2:
         raise ValueError(f"identity needs a 2-D shape (rows, cols), got {shape!r}")
     g = finite("gain", gain)
