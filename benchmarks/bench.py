@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks import initializers, machine, pipeline, training
+from benchmarks import initializers, pipeline, training
 from benchmarks.figures import table, write
 
 OUT = Path(__file__).resolve().parent.parent / "reports" / "bench.json"
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads < 0:
         parser.error(f"--threads must be >= 0, got {args.threads}")
+    # Imported after the arguments are checked: it needs the bench extra (threadpoolctl), and a
+    # bad option should say so in any environment.
+    from benchmarks import machine
 
     started = time.perf_counter()
     threads = machine.pin_threads(args.threads or None)
