@@ -183,7 +183,11 @@ def mutmut_scores(folder: Path) -> list[dict[str, Any]]:
         codes = list(json.loads(meta.read_text())["exit_code_by_key"].values())
         killed, survived = sum(c in MUTMUT_KILLED for c in codes), codes.count(0)
         module = meta.relative_to(folder).as_posix().removesuffix(".meta")
-        listed = [f"{survived} (`mutmut results`)"] if survived else []
+        listed = (
+            [f"{survived}: `mutmut results`, reasons in docs/mutmut-survivors.md"]
+            if survived
+            else []
+        )
         other = len(codes) - killed - survived
         rows.append(score_row(f"mutmut: {module}", "tests + properties", killed, len(codes),
                               listed, other))  # fmt: skip
@@ -207,6 +211,19 @@ def describe(row: dict[str, Any]) -> str:
             f"survivors: {row['survivors']}")  # fmt: skip
 
 
+def source_commit() -> str:
+    """The commit the mutants were made from (``+changes`` if the sources differ from it), so
+    the report shows when a score is older than the code."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    if head.returncode != 0:
+        return "unknown (not a git checkout)"
+    status = subprocess.run([*git, "status", "--porcelain", "--", "winit", "properties", "tests"],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    return head.stdout.strip() + ("+changes" if status.stdout.strip() else "")
+
+
 def record(path: Path, rows: list[dict[str, Any]]) -> None:
     """Merge ``rows`` into the score file at ``path`` (a row replaces the one with the same
     mutants and target), written atomically."""
@@ -216,6 +233,8 @@ def record(path: Path, rows: list[dict[str, Any]]) -> None:
         raise ReportError(
             f"{path}: not a mutation-score file ({e}); delete it to start anew"
         ) from None
+    commit = source_commit()
+    rows = [{**r, "commit": commit} for r in rows]
     key = {(r["mutants"], r["run against"]) for r in rows}
     kept = [r for r in old if (r.get("mutants"), r.get("run against")) not in key]
     data = {"what": "killed/total per mutated module and per run of the hand-written catalogue",

@@ -32,7 +32,7 @@ def test_mutmut_scores_count_kills_survivors_and_the_rest(tmp_path: Path) -> Non
         "none",
     )
     assert (mlp["killed"], mlp["total"], mlp["other"]) == (1, 5, 2)
-    assert mlp["survivors"].startswith("2 ")
+    assert mlp["survivors"].startswith("2: ")
 
 
 def test_scores_merge_by_mutants_and_target(tmp_path: Path) -> None:
@@ -47,6 +47,7 @@ def test_scores_merge_by_mutants_and_target(tmp_path: Path) -> None:
         ("tests + properties", "12/12"),
         ("properties", "12/12"),
     ]
+    assert all(r["commit"] for r in rows)  # the commit the score belongs to
     assert [p.name for p in path.parent.iterdir()] == ["mutants.json"]  # no temp file left
 
 
@@ -84,7 +85,7 @@ def test_the_report_shows_the_score(tmp_path: Path) -> None:
     mutants.record(results.parent / "mutants.json", mutants.mutmut_scores(tmp_path / "mutants"))
     page, html = rendered(results)
     assert page.find("section", id="mutation-score")
-    for text in ("Mutation score", "mutmut: winit/fans.py", "2/3", "1 (`mutmut results`)"):
+    for text in ("Mutation score", "mutmut: winit/fans.py", "2/3", "1: `mutmut results`"):
         assert text in html
 
 
