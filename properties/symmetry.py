@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from winit.activations import Activation
 from winit.initializers import zeros
 from winit.mlp import MLP
 
@@ -128,21 +127,31 @@ def collapse(like: MLP, weights: Sequence[Array], biases: Sequence[Array]) -> ML
     )
 
 
-def function_deviation(
+def function_gap(
     net: MLP, weights: Sequence[Array], biases: Sequence[Array], x: Array
-) -> float:
-    """Largest |f_h(x) − f_1(x)| between the network with these parameters and its collapse, in
-    ulp of the output layer's Σ|terms| (the scale a rounding error of the sum is relative to)."""
+) -> tuple[float, float]:
+    """(largest |f_h(x) − f_1(x)|, its bound) between the network with these parameters and its
+    width-1 collapse.
+
+    The bound follows the two differences through the layers, per input: the units' own
+    (hidden rows and biases at most ``unit_gap`` g apart, entrywise) and rounding (each z of
+    either network within 3·m·ε of its Σ|terms|: the two forward passes and the collapse's
+    summed weights; each activation within 4 ulp). With D_l the largest |h_l,j − h¹_l| over
+    the units of layer l: |Δz_l| ≤ g·(Σ_k|h_{l−1,k}| + 1) + max_j Σ_k|W_l,jk|·D_{l−1} +
+    3·m·ε·Σ|terms|, D_l ≤ Lip f·|Δz_l|, and the output layer (Lipschitz ≤ 1 heads) adds no g.
+    Doubled for the second-order terms the first-order propagation leaves out."""
     fw = with_parameters(net, weights, biases).forward(x)
-    below = fw.activations[-2] if len(weights) > 1 else fw.inputs
-    scale = np.abs(below) @ np.abs(weights[-1]).T + np.abs(biases[-1])
-    diff = np.abs(fw.output - collapse(net, weights, biases).predict(x))
-    return float(np.max(diff / (EPS * np.maximum(scale, np.finfo(np.float64).tiny))))
-
-
-def function_bound(sizes: Sequence[int], batch: int, step: int, activation: Activation) -> float:
-    """k = 4·m·L·(t+1)·max(1, Lip f)^L ulp: the spread bound after ``step`` steps plus the
-    rounding of the two forward passes, amplified by at most Lip f per layer."""
-    layers = len(sizes) - 1
-    gain = max(1.0, LIPSCHITZ[activation.name]) ** layers
-    return 4.0 * dot_length(sizes, batch) * layers * (step + 1) * gain
+    deviation = float(np.max(np.abs(fw.output - collapse(net, weights, biases).predict(x))))
+    gap, lip = unit_gap(weights, biases), LIPSCHITZ[net.activation.name]
+    m = max(x.shape[0], *(w.size for w in weights))
+    below, spread = np.abs(fw.inputs), np.zeros(x.shape[0])
+    for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        last = layer == len(weights) - 1
+        terms = np.max(below @ np.abs(w).T + np.abs(b), axis=1)
+        units = 0.0 if last else gap * (below.sum(axis=1) + 1.0)
+        dz = units + float(np.max(np.abs(w).sum(axis=1))) * spread + 3.0 * m * EPS * terms
+        if last:
+            return deviation, 2.0 * float(np.max(dz))
+        below = np.abs(fw.activations[layer])
+        spread = lip * dz + 4.0 * EPS * np.max(below, axis=1)
+    raise AssertionError("unreachable: a network has at least one layer")

@@ -88,9 +88,9 @@ register(
         "the function of the width-1 network made of unit 0 with its outgoing weights "
         "summed (multiplied by h). Bitwise (==) for hidden widths ≤ 4 on this machine's "
         "OpenBLAS; for other widths only within rounding: unit gap ≤ 4·m·L·ε·S_t (below) "
-        "and |f_h − f_1| ≤ 4·m·L·(t+1)·max(1, Lip f)^L ulp "
-        "of the output's Σ|terms|. Finding: floating point breaks the symmetry at the "
-        "rounding level for widths 5–7 and 9–11 and training amplifies it (up to 1.5·10⁵ ulp "
+        "and |f_h − f_1| ≤ twice the first-order propagation of the measured unit gap and of "
+        "forward rounding (3·m·ε of each layer's Σ|terms|) through the layers. Finding: "
+        "floating point breaks the symmetry at the rounding level for widths 5–7 and 9–11 and training amplifies it (up to 1.5·10⁵ ulp "
         "within 200 steps at width 7, still ≈ 3·10⁻¹¹ relative; 92 ulp after 3000 XOR steps at "
         "width 5). " + _ROUNDING,
         domain="c in [-1, 1]; relu, tanh, sigmoid, linear, leaky_relu, selu; "
