@@ -90,9 +90,9 @@ register(
         "OpenBLAS; for other widths only within rounding: unit gap ≤ 4·m·L·ε·S_t (below) "
         "and |f_h − f_1| ≤ twice the first-order propagation of the measured unit gap and of "
         "forward rounding (3·m·ε of each layer's Σ|terms|) through the layers. Finding: "
-        "floating point breaks the symmetry at the rounding level for widths 5–7 and 9–11 and training amplifies it (up to 1.5·10⁵ ulp "
-        "within 200 steps at width 7, still ≈ 3·10⁻¹¹ relative; 92 ulp after 3000 XOR steps at "
-        "width 5). " + _ROUNDING,
+        "floating point breaks the symmetry at the rounding level for widths 5–7 and 9–11 and "
+        "training amplifies it (up to 1.5·10⁵ ulp within 200 steps at width 7, still ≈ 3·10⁻¹¹ "
+        "relative; 92 ulp after 3000 XOR steps at width 5). " + _ROUNDING,
         domain="c in [-1, 1]; relu, tanh, sigmoid, linear, leaky_relu, selu; "
         + _ZERO_DOMAIN
         + " Learning rate divided by the product of fan-ins (keeps c up to 1 from "
