@@ -187,8 +187,9 @@ def render_html(
         "passed": not reasons,
         "title": "PASS: every claim as expected" if not reasons else "FAIL: " + "; ".join(reasons),
         "detail": (
-            f"{counts['held']} of {counts['claims']} claims held and {counts['refuted']} were "
-            f"refuted as stated, as expected; {counts['unexpected']} unexpected."
+            f"{counts['held']} of {counts['claims']} claims held and {counts['refuted']} "
+            f"{'was' if counts['refuted'] == 1 else 'were'} refuted as stated, as expected; "
+            f"{counts['unexpected']} unexpected."
         ),
     }
     other = [t for t in results.get("other_tests", []) if t.get("outcome") in ("failed", "error")]
