@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from winit.initializers import zeros
-from winit.mlp import MLP
+from winit.mlp import MLP, Forward
 
 Array = np.ndarray
 EPS = float(np.finfo(np.float64).eps)
@@ -79,21 +79,34 @@ def rounding_scales(
     for ws, bs in history[:-1]:
         net = with_parameters(like, ws, bs)
         fw = net.forward(x)
-        delta = np.abs(net.gradients(x, t).deltas[-1]) * per_row
+        top = np.abs(net.gradients(x, t).deltas[-1]) * per_row
         largest = 0.0
-        for layer in range(len(ws) - 1, -1, -1):
+        for layer, delta in enumerate(absolute_deltas(net, fw, top)):
             below = fw.activations[layer - 1] if layer else fw.inputs
             largest = max(
                 largest, float(np.max(delta.T @ np.abs(below))), float(np.max(delta.sum(0)))
             )
-            if layer:
-                delta = (delta @ np.abs(ws[layer])) * np.abs(
-                    net.activation.df(fw.pre_activations[layer - 1])
-                )
         params = max(float(np.max(np.abs(a))) for a in (*ws, *bs))
         total += lr * largest + params
         scales.append(total)
     return scales
+
+
+def absolute_deltas(net: MLP, fw: Forward, top: Array) -> list[Array]:
+    """The absolute-value backprop: per layer, the Σ|terms| of every delta dL/dz, from the
+    output layer's ``top`` back through |W| and |f'(z)| (the scale the rounding errors of the
+    computed deltas are relative to)."""
+    deltas = [top]
+    for layer in range(net.depth - 1, 0, -1):
+        slope = np.abs(net.activation.df(fw.pre_activations[layer - 1]))
+        deltas.insert(0, (deltas[0] @ np.abs(net.weights[layer])) * slope)
+    return deltas
+
+
+def sum_length(weights: Sequence[Array], batch: int) -> int:
+    """The longest sum a forward or backward pass or an inner product ⟨W, G⟩ over a whole
+    weight matrix computes: m of the rounding bounds that include such inner products."""
+    return max(batch, *(w.size for w in weights))
 
 
 def gap_bound(sizes: Sequence[int], batch: int, scale: float) -> float:
@@ -143,7 +156,7 @@ def function_gap(
     fw = with_parameters(net, weights, biases).forward(x)
     deviation = float(np.max(np.abs(fw.output - collapse(net, weights, biases).predict(x))))
     gap, lip = unit_gap(weights, biases), LIPSCHITZ[net.activation.name]
-    m = max(x.shape[0], *(w.size for w in weights))
+    m = sum_length(weights, x.shape[0])
     below, spread = np.abs(fw.inputs), np.zeros(x.shape[0])
     for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
         last = layer == len(weights) - 1

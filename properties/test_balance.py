@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from properties.data import heads, seeds
-from properties.symmetry import EPS, LIPSCHITZ
+from properties.symmetry import EPS, absolute_deltas, sum_length
 from winit.evidence import Evidence
 from winit.initializers import he_normal, normal
 from winit.mlp import MLP
@@ -31,35 +31,28 @@ HOMOGENEOUS = ("relu", "leaky_relu", "linear")
 
 def balance_terms(net: MLP, x: Array, t: Array) -> list[tuple[float, float, float]]:
     """Per hidden layer: (incoming ⟨W_l, G_l⟩ + ⟨b_l, g_l⟩, outgoing ⟨W_{l+1}, G_{l+1}⟩, Σ|terms|)
-    with Σ|terms| the sum of both sides' terms in absolute value, from an absolute-value forward
-    and backward pass (|W|, |b|, |x|, |δ|), the scale their rounding errors are relative to."""
+    with Σ|terms| the sum of both sides' terms in absolute value (|W|, |b|, the computed |h| and
+    the absolute-value backprop's |δ|), the scale their rounding errors are relative to."""
     fw = net.forward(x)
     grads = net.gradients(x, t)
-    lip = LIPSCHITZ[net.activation.name]
-    h_abs = [np.abs(fw.inputs)]
-    for w, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
-        h_abs.append(lip * (h_abs[-1] @ np.abs(w).T + np.abs(b)))
-    d_abs = [np.abs(grads.deltas[-1])]
-    for layer in range(net.depth - 1, 0, -1):
-        d_abs.insert(0, lip * (d_abs[0] @ np.abs(net.weights[layer])))
+    deltas = absolute_deltas(net, fw, np.abs(grads.deltas[-1]))
     out = []
     for layer in range(net.depth - 1):
         w, b, w_next = net.weights[layer], net.biases[layer], net.weights[layer + 1]
         incoming = float(np.vdot(w, grads.weights[layer]) + np.vdot(b, grads.biases[layer]))
         outgoing = float(np.vdot(w_next, grads.weights[layer + 1]))
-        z_abs = h_abs[layer] @ np.abs(w).T + np.abs(b)
-        scale = float(np.sum(d_abs[layer] * z_abs))
-        scale += float(np.sum(h_abs[layer + 1] * (d_abs[layer + 1] @ np.abs(w_next))))
+        below = np.abs(fw.activations[layer - 1] if layer else fw.inputs)
+        scale = float(np.sum(deltas[layer] * (below @ np.abs(w).T + np.abs(b))))
+        h = np.abs(fw.activations[layer])
+        scale += float(np.sum(h * (deltas[layer + 1] @ np.abs(w_next))))
         out.append((incoming, outgoing, scale))
     return out
 
 
 def balance_bound(net: MLP, batch: int, scale: float) -> float:
-    """4·m·L·ε·Σ|terms|, m the longest sum involved: a dot product of the forward or backward
-    pass (batch or width) or a ⟨W, G⟩ over a whole matrix (module docstring of
-    properties.symmetry for the argument)."""
-    m = max(batch, *(w.size for w in net.weights))
-    return 4.0 * float(m) * net.depth * EPS * scale
+    """4·m·L·ε·Σ|terms|, m the longest sum involved (:func:`properties.symmetry.sum_length`;
+    module docstring of properties.symmetry for the argument)."""
+    return 4.0 * sum_length(net.weights, batch) * net.depth * EPS * scale
 
 
 @pytest.mark.claim("RELU-BALANCE")
