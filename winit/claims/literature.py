@@ -249,8 +249,8 @@ register(
         "sigmoid/MSE or sigmoid/BCE head; He normal weights, N(0, 0.25) biases",
         expected="holds",
         statistics="Exact within rounding, alpha 0: |in − out| ≤ 4·m·L·ε·Σ|terms| (m the longest "
-        "sum, Σ|terms| from |W|, |b|, the computed |h| and an absolute-value backprop, as in the symmetry "
-        "claims). A backward f' off by a factor c for z > 0 gives |in − out| = |1 − c|·|out|, "
+        "sum, Σ|terms| from |W|, |b|, the computed |h| and an absolute-value backprop, as in "
+        "the symmetry claims). A backward f' off by a factor c for z > 0 gives |in − out| = |1 − c|·|out|, "
         "caught unless |out| is within 1e-11 of its own Σ|terms|.",
         required=False,
     )
