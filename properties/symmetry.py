@@ -159,12 +159,11 @@ def function_gap(
     m = sum_length(weights, x.shape[0])
     below, spread = np.abs(fw.inputs), np.zeros(x.shape[0])
     for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        last = layer == len(weights) - 1
+        hidden = layer < len(weights) - 1
         terms = np.max(below @ np.abs(w).T + np.abs(b), axis=1)
-        units = 0.0 if last else gap * (below.sum(axis=1) + 1.0)
+        units = gap * (below.sum(axis=1) + 1.0) if hidden else 0.0
         dz = units + float(np.max(np.abs(w).sum(axis=1))) * spread + 3.0 * m * EPS * terms
-        if last:
-            return deviation, 2.0 * float(np.max(dz))
-        below = np.abs(fw.activations[layer])
-        spread = lip * dz + 4.0 * EPS * np.max(below, axis=1)
-    raise AssertionError("unreachable: a network has at least one layer")
+        if hidden:
+            below = np.abs(fw.activations[layer])
+            spread = lip * dz + 4.0 * EPS * np.max(below, axis=1)
+    return deviation, 2.0 * float(np.max(dz))
