@@ -1,10 +1,12 @@
-"""Pooled i.i.d. draws of an initializer, and the KS sample size for a stated power."""
+"""Pooled i.i.d. draws of an initializer, the KS sample size for a stated power, and the draws'
+density for the report."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from properties.spread import ks_power_lower_bound
+from winit.evidence import Evidence
 from winit.initializers import Initializer
 
 
@@ -24,3 +26,13 @@ def ks_sample_size(alpha: float, power: float, distance: float) -> int:
     while ks_power_lower_bound(n, alpha, distance) < power:
         n *= 2
     return n
+
+
+def add_density(
+    evidence: Evidence, name: str, draws: np.ndarray, edges: np.ndarray, *, group: str, xlabel: str
+) -> None:
+    """The draws' histogram as a density (one point per bin centre) on the report panel
+    ``group``, where the law's density curves go beside it."""
+    density, _ = np.histogram(draws, bins=edges, density=True)
+    centres = (edges[:-1] + edges[1:]) / 2.0
+    evidence.add_series(name, centres, density, xlabel=xlabel, ylabel="density", group=group)

@@ -14,7 +14,7 @@ from numpy.typing import DTypeLike
 
 from properties.budget import POWER, check_alpha
 from properties.quadrature import NODES, gauss
-from properties.sampling import draw_many, ks_sample_size
+from properties.sampling import add_density, draw_many, ks_sample_size
 from properties.spread import ks_power_lower_bound, spread_check
 from winit._validate import ShapeLike
 from winit.evidence import Evidence
@@ -55,6 +55,19 @@ def maximum_check(name: str, w: np.ndarray, limit: float, alpha: float) -> Check
     )  # fmt: skip
 
 
+def check_glorot_uniform(evidence: Evidence, label: str, w: np.ndarray, limit: float) -> None:
+    """Range (exact), maximum (exact law), variance and KS shape of Glorot uniform draws."""
+    over = max(0.0, float(np.max(np.abs(w))) - limit)
+    evidence.check(exact_check(f"{label}: no draw beyond a", over, 0.0))
+    evidence.check(maximum_check(f"{label}: max|w|/a", w, limit, UNIFORM_ALPHA))
+    evidence.check(variance_check(
+        f"{label}: Var(w)·(n_in+n_out)/2", w, limit * limit / 3.0, UNIFORM_ALPHA, kurtosis=UNIFORM_KURTOSIS,
+    ))  # fmt: skip
+    ks = ks_check(f"{label}: KS of w/a vs U[-1,1]", w / limit, uniform_cdf, UNIFORM_ALPHA)
+    power = ks_power_lower_bound(w.size, UNIFORM_ALPHA, UNIFORM_VS_NORMAL)
+    evidence.check(replace(ks, power=power, against="a normal of the same variance (DKW bound)"))
+
+
 @pytest.mark.claim("GLOROT-UNIFORM")
 @given(seed=st.integers(0, 2**32 - 1), n_in=st.integers(4, 300), n_out=st.integers(4, 300))
 def test_glorot_uniform_law(evidence: Evidence, seed: int, n_in: int, n_out: int) -> None:
@@ -62,18 +75,28 @@ def test_glorot_uniform_law(evidence: Evidence, seed: int, n_in: int, n_out: int
     rng = np.random.default_rng(seed)
     shape = (n_out, n_in)  # torch layout (out, in)
     limit = math.sqrt(6.0 / (n_in + n_out))
-    w = draw_many(glorot_uniform, shape, rng, UNIFORM_N)
-    evidence.check(
-        exact_check("Glorot: no draw beyond a", max(0.0, float(np.max(np.abs(w))) - limit), 0.0)
+    check_glorot_uniform(
+        evidence, "Glorot", draw_many(glorot_uniform, shape, rng, UNIFORM_N), limit
     )
-    evidence.check(maximum_check("Glorot: max|w|/a", w, limit, UNIFORM_ALPHA))
-    evidence.check(variance_check(
-        "Glorot: Var(w)·(n_in+n_out)/2", w, 2.0 / (n_in + n_out), UNIFORM_ALPHA,
-        kurtosis=UNIFORM_KURTOSIS,
-    ))  # fmt: skip
-    ks = ks_check("Glorot: KS of w/a vs U[-1,1]", w / limit, uniform_cdf, UNIFORM_ALPHA)
-    power = ks_power_lower_bound(w.size, UNIFORM_ALPHA, UNIFORM_VS_NORMAL)
-    evidence.check(replace(ks, power=power, against="a normal of the same variance (DKW bound)"))
+
+
+@pytest.mark.claim("GLOROT-UNIFORM")
+def test_glorot_uniform_picture(evidence: Evidence) -> None:
+    """Report figure: Glorot uniform draws of a 128 → 256 layer (seed 0, checked like every
+    example) against the law's flat density on [−a, a] and the normal of the same variance."""
+    limit = math.sqrt(6.0 / (128 + 256))
+    w = draw_many(glorot_uniform, (256, 128), np.random.default_rng(0), UNIFORM_N)
+    check_glorot_uniform(evidence, "Glorot 128→256, seed 0", w, limit)
+    group, xlabel = "glorot_uniform: draws and laws", "w / a,  a = √(6/(n_in+n_out))"
+    edges = np.linspace(-1.5, 1.5, 61)
+    add_density(evidence, f"{w.size} draws", w / limit, edges, group=group, xlabel=xlabel)
+    grid = np.linspace(-1.5, 1.5, 601)
+    flat = np.where(np.abs(grid) <= 1.0, 0.5, 0.0)
+    same_variance = np.exp(-1.5 * grid * grid) * math.sqrt(3.0 / (2.0 * math.pi))
+    evidence.add_series("the law, U[−a, a]", grid, flat, xlabel=xlabel, ylabel="density",
+                        group=group)  # fmt: skip
+    evidence.add_series("normal of the same variance", grid, same_variance, xlabel=xlabel,
+                        ylabel="density", group=group)  # fmt: skip
 
 
 def old_standard(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float64) -> Array:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.special import ndtr
 
 from properties.budget import POWER, check_alpha
-from properties.sampling import draw_many, ks_sample_size
+from properties.sampling import add_density, draw_many, ks_sample_size
 from properties.spread import ks_power_lower_bound
 from winit.evidence import Evidence
 from winit.initializers import TRUNCATED_STD, truncated_normal, variance_scaling
@@ -63,6 +63,25 @@ def check_sample(evidence: Evidence, label: str, x: np.ndarray, mean: float, std
     ks = ks_check(f"{label}: KS vs truncated normal", u, standard_truncated_cdf, ALPHA)
     power = ks_power_lower_bound(u.size, ALPHA, UNTRUNCATED_DISTANCE)
     evidence.check(replace(ks, power=power, against="an untruncated normal, same std (DKW bound)"))
+
+
+@pytest.mark.claim("TRUNCATED-CORRECTION")
+def test_draws_against_the_truncated_density(evidence: Evidence) -> None:
+    """Report figure: N draws of truncated_normal(0, 1) (seed 0, checked like every example)
+    against the law's density, N(0, 1) cut at ±2 and stretched by 1/0.8796 (support ±2.27),
+    and against the untruncated N(0, 1) the KS check tells it from."""
+    u = truncated_normal(0.0, 1.0)((N,), np.random.default_rng(0), np.float64)
+    check_sample(evidence, "truncated_normal(0, 1), seed 0", u, 0.0, 1.0)
+    group, xlabel = "truncated_normal(0, 1): draws and laws", "w / requested std"
+    add_density(evidence, f"{N} draws", u, np.linspace(-3.0, 3.0, 61), group=group, xlabel=xlabel)
+    grid = np.linspace(-3.0, 3.0, 601)
+    normal = np.exp(-grid * grid / 2.0) / math.sqrt(2.0 * math.pi)
+    stretched = np.exp(-((grid * TRUNCATED_STD) ** 2) / 2.0) / math.sqrt(2.0 * math.pi)
+    law = np.where(np.abs(grid) <= B / TRUNCATED_STD, stretched * TRUNCATED_STD / _Z, 0.0)
+    evidence.add_series("the law (cut at ±2, std corrected)", grid, law, xlabel=xlabel,
+                        ylabel="density", group=group)  # fmt: skip
+    evidence.add_series("N(0, 1), untruncated", grid, normal, xlabel=xlabel, ylabel="density",
+                        group=group)  # fmt: skip
 
 
 @pytest.mark.claim("TRUNCATED-CORRECTION")
