@@ -4,7 +4,8 @@ false alarms per claim next to the count the stated alphas allow.
 ``python -m tests.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` RUNS times
 (default 50) under the ``flake`` profile (the ``dev`` example count, a fresh
 ``--hypothesis-seed`` per run, no example database) on two xdist workers, reads each run's
-``results.json`` and prints, per claim, the runs in which it failed with their seeds. Every
+``results.json`` and prints, per claim, the runs in which it failed with their seeds (a failing
+run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``). Every
 claim's checks are sized so that one run false-alarms with probability at most ``RUN_ALPHA``
 (under ``thorough``, which draws more examples than ``flake``), so the expected number of
 failures on a correct core is at most ``RUN_ALPHA × claims × runs``. Exit status 1 if any run
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,8 @@ from properties.budget import RUN_ALPHA
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "flake"
+#: Where a failing run's results.json is kept (``flake-SEED.json``) for diagnosis.
+KEPT = ROOT / "reports"
 
 
 def run_once(seed: int, results: Path, workers: int) -> dict[str, str]:
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             verdicts = run_once(seed, Path(tmp) / f"run-{i}.json", args.workers)
             claims |= {c for c, v in verdicts.items() if v != "missing"}
             bad = sorted(c for c, v in verdicts.items() if v == "fails")
+            if bad:  # keep the evidence: the failing example and its reproduction
+                shutil.copy2(Path(tmp) / f"run-{i}.json", KEPT / f"flake-{seed}.json")
             for c in bad:
                 failures[c] += 1
                 failing_seeds.setdefault(c, []).append(seed)
