@@ -25,10 +25,6 @@ from winit.mlp import MLP, Forward
 
 Array = np.ndarray
 EPS = float(np.finfo(np.float64).eps)
-#: Largest hidden width for which this machine's OpenBLAS computes every unit's dot products in
-#: the same order (measured: widths 1–4 and multiples of 4 keep units bitwise identical; 5–7, 9–11
-#: do not). Bitwise equality is asserted only up to here.
-BITWISE_WIDTH = 4
 #: Largest |f'| of each activation: how much one layer can amplify a rounding error.
 LIPSCHITZ = {"relu": 1.0, "tanh": 1.0, "sigmoid": 0.25, "linear": 1.0, "leaky_relu": 1.0,
              "selu": 1.0507009873554805 * 1.6732632423543772}  # fmt: skip
@@ -107,6 +103,18 @@ def sum_length(weights: Sequence[Array], batch: int) -> int:
     """The longest sum a forward or backward pass or an inner product ⟨W, G⟩ over a whole
     weight matrix computes: m of the rounding bounds that include such inner products."""
     return max(batch, *(w.size for w in weights))
+
+
+def gaps_and_bounds(
+    like: MLP, history: Sequence[tuple[Sequence[Array], Sequence[Array]]], x: Array, t: Array,
+    lr: float, batch_size: int | None,
+) -> list[tuple[float, float]]:  # fmt: skip
+    """(:func:`unit_gap`, :func:`gap_bound`) at every snapshot of a training run of ``like``."""
+    scales = rounding_scales(like, history, x, t, lr, batch_size)
+    return [
+        (unit_gap(ws, bs), gap_bound(like.sizes, x.shape[0], scale))
+        for (ws, bs), scale in zip(history, scales, strict=True)
+    ]
 
 
 def gap_bound(sizes: Sequence[int], batch: int, scale: float) -> float:

@@ -18,7 +18,7 @@ from properties.data import (
     runs,
     snapshots,
 )
-from properties.symmetry import BITWISE_WIDTH, gap_bound, rounding_scales, unit_gap, unit_spread
+from properties.symmetry import gaps_and_bounds
 from winit.evidence import Evidence
 from winit.initializers import zeros
 from winit.mlp import MLP
@@ -65,7 +65,8 @@ def test_zero_weights_never_move(
 def test_zero_init_on_xor_paths(activation: str, evidence: Evidence) -> None:
     """Report figure 1: the article's network from zero init on XOR. Under ReLU and tanh only
     the output bias moves, to XOR's mean target 0.5 (MSE's minimum over constants); under
-    sigmoid the weights move but the two hidden units stay bitwise identical."""
+    sigmoid the weights move but the two hidden units stay identical within the rounding bound
+    (bitwise on most BLAS builds; the bound is what holds on every one)."""
     net = zero_net((2, 2, 1), activation, ("linear", "mse"))
     history = net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS, record_params=True)
     record_parameter_paths(
@@ -76,7 +77,9 @@ def test_zero_init_on_xor_paths(activation: str, evidence: Evidence) -> None:
     if activation == "sigmoid":
         evidence.number("zero init XOR: final |W2|", float(np.max(np.abs(net.weights[-1]))))
         assert np.max(np.abs(net.weights[-1])) > 0.0, "sigmoid: output weights did not move"
-        assert unit_spread(net.weights, net.biases) == 0.0, "sigmoid: hidden units differ"
+        gaps = gaps_and_bounds(net, snapshots(history), XOR_X, XOR_T, XOR_LR, None)
+        for step, (gap, bound) in enumerate(gaps):
+            assert gap <= bound, f"step {step}: hidden units differ by {gap:.3g} > {bound:.3g}"
     else:
         # after 200 steps at lr 0.5 the bias error shrinks by (1 - 2·lr)^200 = 0: rounding only
         evidence.check(exact_check("output bias after training is 0.5 (XOR's mean target)",
@@ -91,18 +94,15 @@ def test_zero_sigmoid_hidden_layer_acts_as_one_neuron(
     """Article: "All the neurons in a given layer will have the same non-zero activation value (0.5 in
     this example)" and "the entire hidden layer acts as a single neuron". Every hidden activation
     is exactly 0.5 for every input at init; the weights move, but the units of each hidden
-    layer stay identical at every step: bitwise for widths ≤ 4, within the rounding bound
-    4·m·L·ε·S_t else (properties/symmetry.py)."""
+    layer stay identical at every step within the rounding bound 4·m·L·ε·S_t
+    (properties/symmetry.py), at every width: whether they stay *bitwise* identical depends on
+    the BLAS kernel, not on the claim."""
     net = zero_net(run.sizes, "sigmoid", head)
     hidden = net.forward(run.x).activations[:-1]
     assert all(np.all(h == 0.5) for h in hidden), "a hidden activation is not exactly 0.5"
     history = run.train(net)
-    bitwise = max(run.sizes[1:-1]) <= BITWISE_WIDTH
-    steps = snapshots(history)
-    scales = rounding_scales(net, steps, run.x, run.t, run.lr, run.batch_size)
-    for step, (ws, bs) in enumerate(steps):
-        gap = unit_gap(ws, bs)
-        bound = 0.0 if bitwise else gap_bound(run.sizes, run.x.shape[0], scales[step])
+    gaps = gaps_and_bounds(net, snapshots(history), run.x, run.t, run.lr, run.batch_size)
+    for step, (gap, bound) in enumerate(gaps):
         assert gap <= bound, f"step {step}: units differ by {gap:.3g} > bound {bound:.3g}"
     moved = max(float(np.max(np.abs(w))) for w in net.weights)
     assert moved > 0.0, "no weight moved under sigmoid"

@@ -35,6 +35,7 @@ class Evidence:
     checks: dict[str, Check] = field(default_factory=dict)
     numbers: dict[str, float] = field(default_factory=dict)
     series: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: dict[str, str] = field(default_factory=dict)
     refutation: str | None = None
     counterexample: str | None = None
 
@@ -54,6 +55,11 @@ class Evidence:
     def number(self, name: str, value: float) -> None:
         """Record one measured number."""
         self.numbers[name] = float(value)
+
+    def finding(self, name: str, text: str) -> None:
+        """Record a measured fact of the machine that ran, in words (e.g. which widths stayed
+        bitwise identical on its BLAS): shown on the card, never part of a pass criterion."""
+        self.findings[name] = text
 
     def add_series(
         self,
@@ -102,6 +108,7 @@ class Evidence:
             "checks": [c.as_dict() for c in self.checks.values()],
             "numbers": dict(self.numbers),
             "series": dict(self.series),
+            "findings": dict(self.findings),
             "refutation": self.refutation,
             "counterexample": self.counterexample,
         }

@@ -88,15 +88,17 @@ def merge_evidence(claim_id: str, parts: list[dict[str, Any]]) -> dict[str, Any]
     checks: dict[str, Any] = {}
     numbers: dict[str, Any] = {}
     series: dict[str, Any] = {}
+    findings: dict[str, Any] = {}
     refutation = counterexample = None
     for part in parts:
         checks.update({c["name"]: c for c in part["checks"]})
         numbers.update(part["numbers"])
         series.update(part["series"])
+        findings.update(part.get("findings", {}))
         if part["refutation"] is not None and refutation is None:
             refutation, counterexample = part["refutation"], part["counterexample"]
     return {"claim": claim_id, "checks": list(checks.values()), "numbers": numbers,
-            "series": series, "refutation": refutation, "counterexample": counterexample}  # fmt: skip
+            "series": series, "findings": findings, "refutation": refutation, "counterexample": counterexample}  # fmt: skip
 
 
 def observed_verdict(tests: list[TestRecord], refutation: str | None) -> str:
@@ -143,6 +145,31 @@ def _version(package: str) -> str | None:
         return None
 
 
+def blas_metadata() -> dict[str, Any]:
+    """The BLAS numpy runs on: build name and version (``numpy.show_config``), and where
+    threadpoolctl is installed the loaded library's core type and thread count, with the
+    ``OPENBLAS_*`` variables the machine set. Floating-point sums depend on these, so a finding
+    such as bitwise identity is a finding of this BLAS."""
+    import os
+
+    import numpy as np
+
+    build = np.show_config(mode="dicts")["Build Dependencies"]["blas"]  # type: ignore[func-returns-value]
+    info: dict[str, Any] = {"name": build.get("name"), "version": build.get("version"),
+                            "core": None, "threads": None}  # fmt: skip
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+        if blas:
+            info["core"] = blas[0].get("architecture")
+            info["threads"] = blas[0].get("num_threads")
+    info["env"] = {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")}
+    return info
+
+
 def run_metadata(root: Path, profile: str, seed: str | None, args: list[str]) -> dict[str, Any]:
     """Versions, commit and hypothesis settings of this run (times are added at the end)."""
     status = _git(root, "status", "--porcelain", "--untracked-files=no")
@@ -155,6 +182,7 @@ def run_metadata(root: Path, profile: str, seed: str | None, args: list[str]) ->
         "hypothesis": _version("hypothesis"),
         "pytest": _version("pytest"),
         "platform": f"{sys.platform}-{platform.machine()}",
+        "blas": blas_metadata(),
         "hypothesis_profile": profile,
         "hypothesis_seed": seed,
         "args": args,
