@@ -1,6 +1,4 @@
-"""Root pytest configuration: hypothesis profiles (``--hypothesis-profile ci|dev|thorough``) and
-the winit plugin (``claim`` marker, ``evidence`` fixture)."""
+"""Root pytest configuration: the winit plugin (``claim`` marker, ``evidence`` fixture,
+``--winit-results``, the hypothesis profiles ``ci|dev|thorough|flake|mutants``)."""
 
-import properties.budget  # noqa: F401  (registers the hypothesis profiles)
-
-pytest_plugins = ["winit.report.plugin"]
+pytest_plugins = ["winit.claims.plugin"]

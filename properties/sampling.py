@@ -1,12 +1,10 @@
-"""Pooled i.i.d. draws of an initializer, the KS sample size for a stated power, and the draws'
-density for the report."""
+"""Pooled i.i.d. draws of an initializer and the draws' density for the report."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from properties.spread import ks_power_lower_bound
-from winit.evidence import Evidence
+from winit.claims import Evidence
 from winit.initializers import Initializer
 
 
@@ -17,15 +15,6 @@ def draw_many(
     generator (every call draws i.i.d. elements, so the pool is an i.i.d. sample)."""
     calls = -(-n // int(np.prod(shape)))
     return np.concatenate([init(shape, rng, np.float64).ravel() for _ in range(calls)])
-
-
-def ks_sample_size(alpha: float, power: float, distance: float) -> int:
-    """The smallest power of two whose KS test at ``alpha`` has at least ``power`` against a law
-    ``distance`` away (DKW lower bound, :func:`properties.spread.ks_power_lower_bound`)."""
-    n = 64
-    while ks_power_lower_bound(n, alpha, distance) < power:
-        n *= 2
-    return n
 
 
 def add_density(

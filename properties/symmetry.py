@@ -20,14 +20,24 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from winit.activations import SELU_ALPHA, SELU_LAMBDA
 from winit.initializers import zeros
 from winit.mlp import MLP, Forward
 
 Array = np.ndarray
 EPS = float(np.finfo(np.float64).eps)
+#: The rounding bound in words, for the statements of the claims that use it.
+ROUNDING = (
+    "Rounding bound: a length-m BLAS dot product in two orders differs by ≤ m·ε·Σ|terms|; a "
+    "step passes each gradient entry through ≤ 2L such products and rounds θ − lr·g once, so "
+    "identical units drift apart by at most 4·m·L·ε·S_t after t steps, S_t = Σ over the steps of "
+    "lr·(largest Σ|terms| of a gradient entry, from an absolute-value backprop) + largest |θ| "
+    "(m = longest dot product, L = layers). Checked on every step up to a divergence of "
+    "gradient descent (|θ| > 1e6 or non-finite), where NaN ≠ NaN makes the claim meaningless."
+)
 #: Largest |f'| of each activation: how much one layer can amplify a rounding error.
 LIPSCHITZ = {"relu": 1.0, "tanh": 1.0, "sigmoid": 0.25, "linear": 1.0, "leaky_relu": 1.0,
-             "selu": 1.0507009873554805 * 1.6732632423543772}  # fmt: skip
+             "selu": SELU_LAMBDA * SELU_ALPHA}  # fmt: skip
 
 
 def _unit_groups(weights: Sequence[Array], biases: Sequence[Array]) -> list[tuple[Array, int]]:

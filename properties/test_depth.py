@@ -1,8 +1,4 @@
-"""HE-DEPTH: He et al. 2015, eq. 10 — the second moment through a deep ReLU network.
-
-Also exports the report's per-layer activation and gradient profiles (N(0,1), Glorot, He with
-tanh and ReLU).
-"""
+"""HE-DEPTH: He et al. 2015, eq. 10 — the second moment through a deep ReLU network."""
 
 from __future__ import annotations
 
@@ -14,16 +10,44 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from properties.budget import POWER, check_alpha
-from properties.relu_depth_law import ln_ratio_interval, ln_ratio_power
-from winit.evidence import Evidence
+from properties.data import seeds
+from properties.sources import HE
+from winit.claims import Claim, Evidence, Plan
 from winit.initializers import Initializer, glorot_normal, he_normal, normal
 from winit.mlp import MLP
-from winit.stats import Check
+from winit.stats import Check, detectable, relu_ln_ratio_interval, relu_ln_ratio_power
 
-# Per-check alpha: two checks (He, Glorot) per hypothesis example; the fixed-width evidence test
-# runs three (He, Glorot, N(0,1)) and uses the same, more conservative, per-check level.
-ALPHA = check_alpha(3)
+WIDTH, DEPTH, BATCH = 1000, 30, 16
+PROFILE_WIDTH, PROFILE_DEPTH, PROFILE_BATCH = 256, 10, 64
+PANEL = "ReLU second moment vs depth"
+
+HE_DEPTH = Claim(
+    id="HE-DEPTH",
+    group="Beyond the article",
+    title="He init keeps the ReLU second moment through depth; Glorot halves it per layer",
+    source=f"{HE}, eq. 10",
+    quote="Var[y_L] = Var[y_1] (prod_{l=2}^{L} 1/2 n_l Var[w_l]) ... a proper initialization "
+    "method should avoid reducing or magnifying the magnitudes of input signals exponentially.",
+    statement="In a square ReLU MLP of width n with N(0, v) weights, ln(E[y_L²]/E[y_1²]) is "
+    "(L−1)·ln(n·v/2) plus a finite-width scatter of mean ≈ −5(L−1)/(2n) and spread ≈ "
+    "√(5(L−1)/n): He (v = 2/n) keeps the ratio ≈ 1, Glorot (v = 1/n for square layers) gives "
+    "2^−(L−1), N(0,1) gives (n/2)^(L−1). For one input the law is exact (a product of "
+    "independent χ² and Beta factors, winit.stats.relu_ln_ratio_interval).",
+    domain=f"seed; width n in [128, 256]; depth L in [12, 30]; one N(0, I) input; plus width "
+    f"{WIDTH} × depth {DEPTH} and width {PROFILE_WIDTH} × depth {PROFILE_DEPTH} fixed-seed runs "
+    "(the report's profiles)",
+    expected="holds",
+    lead="On a log axis, He's curve stays flat through all the layers while Glorot's falls by "
+    "half at every layer: a straight line down to almost nothing.",
+    statistics="A Chernoff interval of the exact one-input law of the ln-ratio (a normal "
+    "quantile would be too narrow in the lower tail: the law is left-skewed); power (a "
+    "Chernoff lower bound) against a weight variance 2× off, i.e. He vs Glorot (a missing gain "
+    "√2).",
+    main_plot=PANEL,
+)
+DRAWN = HE_DEPTH.plan("ln ratio, drawn net", per_example=2)
+WIDE = HE_DEPTH.plan("ln ratio, width 1000", runs=2)
+PROFILE = HE_DEPTH.plan("ln ratio, profiles", runs=3)
 
 #: The three laws of the claim, with their weight variance for a square layer of width n.
 INITS: dict[str, tuple[Initializer, float]] = {
@@ -39,18 +63,24 @@ def var_w(label: str, n: int) -> float:
     return 1.0 if k == 0.0 else k / n
 
 
-def ratio_check(label: str, n: int, depth: int, ln_ratio: float, name: str) -> Check:
+def ratio_check(label: str, n: int, depth: int, ln_ratio: float, name: str, plan: Plan) -> Check:
     """ln(E[y_L²]/E[y_1²]) of one input against eq. 10's (L−1)·ln(n·Var(w)/2), with the exact
-    Chernoff interval of relu_depth_law. Power is against a missing √2 gain (He ↔ Glorot: the
-    prediction moves by (L−1)·ln 2), a Chernoff lower bound."""
+    Chernoff interval of the one-input law. Power is against a missing √2 gain (He ↔ Glorot:
+    the prediction moves by (L−1)·ln 2), a Chernoff lower bound; the detectable effect is the
+    weight-variance ratio it detects both ways."""
     v = var_w(label, n)
-    low, high = ln_ratio_interval(n, depth, v, ALPHA)
+    low, high = relu_ln_ratio_interval(n, depth, v, plan.alpha)
     wrong = v / 2.0 if label.startswith("He") else v * 2.0
-    power = ln_ratio_power(n, depth, v, ALPHA, wrong)
+
+    def power(ratio: float) -> float:
+        return min(relu_ln_ratio_power(n, depth, v, plan.alpha, v * r) for r in (ratio, 1 / ratio))
+
     return Check(
         name, "Chernoff interval of the exact one-input law", ln_ratio,
-        (depth - 1) * math.log(n * v / 2.0), low, high, ALPHA, power,
+        (depth - 1) * math.log(n * v / 2.0), low, high, plan.alpha,
+        relu_ln_ratio_power(n, depth, v, plan.alpha, wrong),
         "a weight variance 2x off (missing or extra gain sqrt 2, He vs Glorot)",
+        detectable(power, 1.0, 4.0), "weight-variance ratio", n,
     )  # fmt: skip
 
 
@@ -60,11 +90,10 @@ def ln_moment_ratio(net: MLP, x: np.ndarray) -> float:
     return math.log(float(np.mean(z[-1] ** 2)) / float(np.mean(z[0] ** 2)))
 
 
-# Domain: widths 128–256 and depths 12–30, where the Chernoff power against the 2x error is
-# ≥ 0.9999 (n=128, L=12 is the weakest corner: 0.99996); at most 2·30·256² normal draws per
-# example, so the 20 ci examples take about 2 s.
-@pytest.mark.claim("HE-DEPTH")
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(128, 256), depth=st.integers(12, 30))
+# Domain: widths 128–256 and depths 12–30, where the Chernoff power against the 2x error meets
+# the plan at its weakest corner (n=128, L=12); at most 2·30·256² normal draws per example.
+@pytest.mark.claim(HE_DEPTH)
+@given(seed=seeds, n=st.integers(128, 256), depth=st.integers(12, 30))
 def test_second_moment_ratio_follows_eq10(
     evidence: Evidence, seed: int, n: int, depth: int
 ) -> None:
@@ -73,11 +102,7 @@ def test_second_moment_ratio_follows_eq10(
     x = np.random.default_rng(seed).standard_normal((1, n))
     for label in ("He N(0, 2/n)", "Glorot N(0, 2/(n+n))"):
         net = MLP([n] * (depth + 1), "relu", weight_init=INITS[label][0], rng=seed)
-        c = evidence.check(ratio_check(label, n, depth, ln_moment_ratio(net, x), f"{label}"))
-        assert c.power is not None and c.power >= POWER
-
-
-WIDTH, DEPTH, BATCH = 1000, 30, 16
+        evidence.check(ratio_check(label, n, depth, ln_moment_ratio(net, x), label, DRAWN), DRAWN)
 
 
 #: The laws run at width 1000 (N(0,1) is checked in the width-256 profiles below: at width 1000
@@ -101,41 +126,37 @@ def fixed_width_profiles() -> dict[str, np.ndarray]:
     return out
 
 
-@pytest.mark.claim("HE-DEPTH")
+@pytest.mark.claim(HE_DEPTH)
 def test_he_depth_at_width_1000(evidence: Evidence) -> None:
     """He et al. 2015: "a proper initialization method should avoid reducing or magnifying the
     magnitudes of input signals exponentially" — at width 1000 and 30 layers."""
     layers = np.arange(1, DEPTH + 1)
     for label, moments in fixed_width_profiles().items():
         ratio = float(np.log(moments[-1, 0] / moments[0, 0]))
-        evidence.check(ratio_check(label, WIDTH, DEPTH, ratio, f"{label}, width 1000, depth 30"))
+        name = f"{label}, width {WIDTH}, depth {DEPTH}"
+        evidence.check(ratio_check(label, WIDTH, DEPTH, ratio, name, WIDE), WIDE)
         evidence.number(f"E[y_30^2]/E[y_1^2], {label}", math.exp(ratio))
         batch_mean = moments.mean(axis=1)
         evidence.add_series(
             f"second moment, {label}", layers, batch_mean / batch_mean[0],
-            xlabel="layer l", ylabel="E[y_l^2] / E[y_1^2] (ratio)",
-            group="ReLU second moment vs depth", scale="logy",
+            xlabel="layer l", ylabel="E[y_l^2] / E[y_1^2] (ratio, log scale)",
+            group=PANEL, scale="logy",
         )  # fmt: skip
 
 
-PROFILE_WIDTH, PROFILE_DEPTH, PROFILE_BATCH = 256, 10, 64
-
-
-@pytest.mark.claim("HE-DEPTH")
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_activation_and_gradient_profiles(evidence: Evidence, activation: str) -> None:
-    """Evidence for the report: per-layer variance of activations and of the back-propagated
-    deltas dL/dz (MSE to N(0,1) targets) for N(0,1), Glorot and He, width 256, 10 layers.
-
-    The check: with ReLU, He keeps the forward second moment (eq. 10), Glorot halves it per
-    layer and N(0,1) multiplies it by n/2 — the same exact law as above, one input."""
+@pytest.mark.claim(HE_DEPTH)
+def test_activation_and_gradient_profiles(evidence: Evidence) -> None:
+    """Report figure: per-layer variance of activations and of the back-propagated deltas dL/dz
+    (MSE to N(0,1) targets) for N(0,1), Glorot and He in a ReLU network of width 256, 10
+    layers, each checked against eq. 10 (He keeps the forward second moment, Glorot halves it
+    per layer, N(0,1) multiplies it by n/2), the same exact law as above, one input."""
     gen = np.random.default_rng(2)
     x = gen.standard_normal((PROFILE_BATCH, PROFILE_WIDTH))
     t = gen.standard_normal((PROFILE_BATCH, PROFILE_WIDTH))
     layers = np.arange(1, PROFILE_DEPTH + 1)
     sizes = [PROFILE_WIDTH] * (PROFILE_DEPTH + 1)
     for label, (init, _) in INITS.items():
-        net = MLP(sizes, activation, weight_init=init, rng=3)
+        net = MLP(sizes, "relu", weight_init=init, rng=3)
         fw = net.forward(x)
         grads = net.gradients(x, t)
         for what, per_layer in (
@@ -143,13 +164,13 @@ def test_activation_and_gradient_profiles(evidence: Evidence, activation: str) -
             ("deltas dL/dz_l", grads.deltas),
         ):
             evidence.add_series(
-                f"{activation}: {what}, {label}", layers,
-                [float(np.var(a)) for a in per_layer],
-                xlabel="layer l", ylabel=f"Var({what.split()[1]}) (input units squared)", scale="logy",
-                group=f"{what} per layer, {activation}",
+                f"relu: {what}, {label}", layers, [float(np.var(a)) for a in per_layer],
+                xlabel="layer l", ylabel=f"Var({what.split()[1]}) (log scale)", scale="logy",
+                group=f"{what} per layer, relu",
             )  # fmt: skip
-        if activation == "relu":
-            ratio = math.log(float(np.mean(fw.pre_activations[-1][0] ** 2)))
-            ratio -= math.log(float(np.mean(fw.pre_activations[0][0] ** 2)))
-            name = f"{label}, width {PROFILE_WIDTH}, depth {PROFILE_DEPTH}"
-            evidence.check(ratio_check(label, PROFILE_WIDTH, PROFILE_DEPTH, ratio, name))
+        ratio = math.log(float(np.mean(fw.pre_activations[-1][0] ** 2)))
+        ratio -= math.log(float(np.mean(fw.pre_activations[0][0] ** 2)))
+        name = f"{label}, width {PROFILE_WIDTH}, depth {PROFILE_DEPTH}"
+        evidence.check(
+            ratio_check(label, PROFILE_WIDTH, PROFILE_DEPTH, ratio, name, PROFILE), PROFILE
+        )

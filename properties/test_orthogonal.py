@@ -11,12 +11,67 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import t as student_t
 
-from properties.budget import POWER, check_alpha
-from properties.spread import median_band_check
-from winit.evidence import Evidence
+from properties.data import seeds
+from properties.sources import ISOMETRY
+from winit.claims import Claim, Evidence
 from winit.initializers import Initializer, he_normal, lecun_normal, orthogonal
 from winit.mlp import MLP
-from winit.stats import Check, exact_check, mean_check, norm_cdf, norm_ppf
+from winit.stats import (
+    Check,
+    exact_check,
+    mean_check,
+    median_band_check,
+    z_detectable,
+    z_power,
+    z_sample_size,
+)  # fmt: skip
+
+WIDTH, DEPTH = 400, 16
+REPLICATES, SMALL_WIDTH, SMALL_DEPTH = 200, 64, 8
+RELU_WIDTH, RELU_REPLICATES = 128, 60
+SPECTRA = f"Jacobian singular values, width {WIDTH}, depth {DEPTH}"
+
+ORTHOGONAL_ISOMETRY = Claim(
+    id="ORTHOGONAL-ISOMETRY",
+    group="Beyond the article",
+    title="Orthogonal layers make a deep linear network an exact isometry; Gaussian and ReLU not",
+    source=ISOMETRY,
+    quote="random orthogonal initializations ... all singular values of the input-output "
+    "Jacobian equal to one (dynamical isometry) ... ReLU networks are incapable of dynamical "
+    "isometry.",
+    statement="orthogonal(gain) gives WᵀW = gain²·I (or WWᵀ for wide shapes) within rounding, "
+    "Haar-distributed (E[tr Q] = 0, Var 1). For the Jacobian J = D_L·W_L⋯D_1·W_1 (D_l = "
+    "diag φ'(z_l), Pennington et al.'s definition; for linear nets D_l = I): a deep linear net "
+    "of orthogonal layers has every singular value 1 within rounding; with Gaussian N(0, 1/n) "
+    "layers the eigenvalues λ of JJᵀ have variance ≈ L (exact finite-n expectation by a Wick "
+    "recursion). ReLU (He N(0, 2/n) or orthogonal gain √2, mean eigenvalue 1): "
+    "var(λ)/mean(λ)² → L(μ2/μ1² − 1 − s1) = 2L (Gaussian, s1 = −1) and L (orthogonal, s1 = 0), "
+    f"μ1 = μ2 = ½ — tested as: at width {RELU_WIDTH}, depth {DEPTH}, the median over nets lies "
+    "within L/n of 2L and L (the finite-width allowance); and at least n − min_l(active units) "
+    "singular values are exactly 0, so ReLU is never isometric. Normalising by mean(λ)² removes "
+    "the finite-width scatter of the overall scale and tests the shape the formula is about.",
+    domain=f"seed; rows, cols in [1, 64]; gain in [0.1, 10]; linear depth in [1, 20] × width in "
+    f"[2, 48]; {RELU_REPLICATES} + {RELU_REPLICATES} ReLU nets at width {RELU_WIDTH} × depth "
+    f"{DEPTH} (one N(0, I) input each); {REPLICATES} linear Gaussian nets of width {SMALL_WIDTH} "
+    f"× depth {SMALL_DEPTH}; plus a fixed-seed width {WIDTH} × depth {DEPTH} spectrum for the "
+    "report",
+    expected="holds",
+    lead="Sorted from largest to smallest, the singular values of a deep linear orthogonal "
+    "network lie on the line at 1; Gaussian layers spread them over decades, and ReLU sends "
+    "many to zero whatever the init.",
+    statistics="Exact (a rounding tolerance k·n·eps stated per check) for WᵀW and the linear "
+    "orthogonal spectrum; a z-test of the mean trace of square Haar matrices (sd 1 each), "
+    "power against a mean trace shift of 1 (a QR without the sign correction shifts it by "
+    "≈ −0.8·√n); Gaussian linear spectrum: a t-interval over independent nets around the exact "
+    "expectation, power against L/2; ReLU spectra: a distribution-free order-statistic "
+    "interval of the median (the law is right-skewed), passing when it meets the band "
+    "limit·(1 ± L/n), power against 'orthogonal no better than Gaussian' (L vs 2L) from a "
+    "normal model of the other arm's replicates.",
+    main_plot=SPECTRA,
+)
+HAAR = ORTHOGONAL_ISOMETRY.plan("mean trace (Haar)", per_example=1)
+GAUSSIAN_SPECTRUM = ORTHOGONAL_ISOMETRY.plan("Gaussian linear spectral variance", runs=1)
+RELU_SPECTRA = ORTHOGONAL_ISOMETRY.plan("ReLU median spectral variance", runs=2)
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -27,9 +82,9 @@ def gram_error(w: np.ndarray, gain: float) -> float:
     return float(np.max(np.abs(g / gain**2 - np.eye(g.shape[0]))))
 
 
-@pytest.mark.claim("ORTHOGONAL-ISOMETRY")
+@pytest.mark.claim(ORTHOGONAL_ISOMETRY)
 @given(
-    seed=st.integers(0, 2**32 - 1),
+    seed=seeds,
     rows=st.integers(1, 64),
     cols=st.integers(1, 64),
     gain=st.floats(0.1, 10.0),
@@ -48,19 +103,18 @@ def test_orthogonal_gram_is_gain_squared_identity(
 # the sign correction LAPACK's Householder QR makes every diagonal entry of Q negative-leaning,
 # shifting E[tr Q] by about −0.8·√n. z-test on the mean of K traces, power against a shift of 1:
 # K = ((z_{1−α/2} + z_power)/1)².
-HAAR_ALPHA = check_alpha(1)
-HAAR_K = math.ceil((norm_ppf(1.0 - HAAR_ALPHA / 2.0) + norm_ppf(POWER)) ** 2)
+HAAR_K = z_sample_size(1.0, 1.0, HAAR.alpha)
 
 
-@pytest.mark.claim("ORTHOGONAL-ISOMETRY")
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24))
+@pytest.mark.claim(ORTHOGONAL_ISOMETRY)
+@given(seed=seeds, n=st.integers(2, 24))
 def test_orthogonal_is_haar(evidence: Evidence, seed: int, n: int) -> None:
     """Saxe et al. 2013 / Mezzadri 2007: a random orthogonal matrix is Haar-distributed only with
     the signs of R's diagonal moved into Q (winit's docstring)."""
     rng = np.random.default_rng(seed)
     traces = [float(np.trace(orthogonal()((n, n), rng, np.float64))) for _ in range(HAAR_K)]
     evidence.check(
-        mean_check("mean tr(Q) (Haar: 0, sd 1)", traces, 0.0, 1.0, HAAR_ALPHA, against=1.0)
+        mean_check("mean tr(Q) (Haar: 0, sd 1)", traces, 0.0, 1.0, HAAR.alpha, against=1.0), HAAR
     )
 
 
@@ -76,8 +130,8 @@ def jacobian(net: MLP, x: np.ndarray) -> np.ndarray:
     return j
 
 
-@pytest.mark.claim("ORTHOGONAL-ISOMETRY")
-@given(seed=st.integers(0, 2**32 - 1), width=st.integers(2, 48), depth=st.integers(1, 20))
+@pytest.mark.claim(ORTHOGONAL_ISOMETRY)
+@given(seed=seeds, width=st.integers(2, 48), depth=st.integers(1, 20))
 def test_deep_linear_orthogonal_is_isometric(
     evidence: Evidence, seed: int, width: int, depth: int
 ) -> None:
@@ -104,10 +158,6 @@ def gaussian_spectral_variance(n: int, depth: int) -> float:
     return a / n - b / (n * n)
 
 
-REPLICATES, SMALL_WIDTH, SMALL_DEPTH = 200, 64, 8
-T_ALPHA = check_alpha(1)
-
-
 def spectral_moments(j: np.ndarray) -> tuple[float, float]:
     """Mean and variance of the eigenvalues λ of JJᵀ, from tr(JJᵀ) and tr((JJᵀ)²)."""
     n = j.shape[0]
@@ -130,7 +180,7 @@ def normalised_spectral_variance(j: np.ndarray) -> float:
     return var / (mean * mean)
 
 
-@pytest.mark.claim("ORTHOGONAL-ISOMETRY")
+@pytest.mark.claim(ORTHOGONAL_ISOMETRY)
 def test_gaussian_linear_spectrum_spreads_with_depth(evidence: Evidence) -> None:
     """Pennington et al. 2017: Gaussian weights do not give isometry — the spectrum of JJᵀ of a
     deep linear net has variance ≈ L. t-interval (linear spectral statistics are asymptotically
@@ -142,19 +192,20 @@ def test_gaussian_linear_spectrum_spreads_with_depth(evidence: Evidence) -> None
         for _ in range(REPLICATES)
     ])  # fmt: skip
     expected = gaussian_spectral_variance(SMALL_WIDTH, SMALL_DEPTH)
+    alpha = GAUSSIAN_SPECTRUM.alpha
     se = float(np.std(v, ddof=1)) / math.sqrt(REPLICATES)
-    half = float(student_t.ppf(1.0 - T_ALPHA / 2.0, REPLICATES - 1)) * se
+    half = float(student_t.ppf(1.0 - alpha / 2.0, REPLICATES - 1)) * se
     shift = SMALL_DEPTH / 2.0  # the named error: a spectral variance of L/2 instead of ≈ L
-    power = norm_cdf((-half - shift) / se) + 1.0 - norm_cdf((half - shift) / se)
     evidence.check(Check(
-        "mean spectral variance of JJ^T, linear Gaussian, n=64, L=8",
+        f"mean spectral variance of JJ^T, linear Gaussian, n={SMALL_WIDTH}, L={SMALL_DEPTH}",
         f"t-interval over {REPLICATES} independent nets", float(np.mean(v)), expected,
-        expected - half, expected + half, T_ALPHA, power, "spectral variance L/2 (normal approx.)",
-    ))  # fmt: skip
+        expected - half, expected + half, alpha, z_power(shift / se, alpha),
+        "spectral variance L/2 (normal approx.)", z_detectable(alpha) * se,
+        "shift of the mean spectral variance", REPLICATES,
+    ), GAUSSIAN_SPECTRUM)  # fmt: skip
     evidence.number("exact E[spectral variance], n=64, L=8", expected)
 
 
-WIDTH, DEPTH = 400, 16
 LAWS: dict[str, tuple[str, Initializer]] = {
     "linear, orthogonal": ("linear", orthogonal()),
     "linear, Gaussian N(0, 1/n)": ("linear", lecun_normal),
@@ -192,7 +243,7 @@ def spectra() -> dict[str, tuple[np.ndarray, int]]:
     return out
 
 
-@pytest.mark.claim("ORTHOGONAL-ISOMETRY")
+@pytest.mark.claim(ORTHOGONAL_ISOMETRY)
 def test_isometry_at_width_400(evidence: Evidence) -> None:
     """Pennington et al. 2017: "ReLU networks are incapable of dynamical isometry" — at least
     n − min_l(active units) singular values are exactly 0; linear orthogonal: all 1."""
@@ -200,11 +251,11 @@ def test_isometry_at_width_400(evidence: Evidence) -> None:
     for label, (s, active) in spectra().items():
         lam = s**2
         evidence.number(
-            f"var/mean^2 of eig(JJ^T), {label}, width 400", np.var(lam) / lam.mean() ** 2
+            f"var/mean^2 of eig(JJ^T), {label}, width {WIDTH}", np.var(lam) / lam.mean() ** 2
         )
         evidence.add_series(
             f"singular values, {label}", rank, np.sort(s)[::-1], xlabel="rank / width",
-            ylabel="singular value of the input-output Jacobian", group="Jacobian singular values, width 400, depth 16",
+            ylabel="singular value of the input-output Jacobian", group=SPECTRA,
         )  # fmt: skip
         if label.startswith("ReLU"):
             evidence.number(f"infinite-width sigma^2_JJ^T, {label}", RELU_LIMITS[label])
@@ -219,7 +270,7 @@ def test_isometry_at_width_400(evidence: Evidence) -> None:
     s, _ = spectra()["linear, orthogonal"]
     evidence.check(
         exact_check(
-            "linear orthogonal, width 400: max |s - 1|",
+            f"linear orthogonal, width {WIDTH}: max |s - 1|",
             float(np.max(np.abs(s - 1.0))),
             0.0,
             10.0 * DEPTH * WIDTH * EPS,
@@ -239,11 +290,9 @@ def test_isometry_at_width_400(evidence: Evidence) -> None:
 # percent already at n = 128. The median's interval is distribution-free (order statistics),
 # which the skewed law needs at alpha = 1e-9; R = 60 gives order 8 and power > 0.999 against
 # "orthogonal no better than Gaussian" (r centred on 2L with the Gaussian arm's spread).
-RELU_WIDTH, RELU_REPLICATES = 128, 60
-RELU_ALPHA = check_alpha(2)
 
 
-@pytest.mark.claim("ORTHOGONAL-ISOMETRY")
+@pytest.mark.claim(ORTHOGONAL_ISOMETRY)
 def test_relu_spectrum_orthogonal_halves_gaussian(evidence: Evidence) -> None:
     """Pennington et al. 2017: "σ²_JJᵀ = L(μ2/μ1² − 1 − s1)" — for ReLU 2L with Gaussian and L
     with orthogonal weights: orthogonal init halves the spread but cannot make ReLU isometric."""
@@ -267,9 +316,10 @@ def test_relu_spectrum_orthogonal_halves_gaussian(evidence: Evidence) -> None:
             median_band_check(
                 f"{label}: median var/mean^2 of eig(JJ^T) within L/n of {limit:g}",
                 r[label], ((1.0 - allowance) * limit, (1.0 + allowance) * limit), limit,
-                RELU_ALPHA, alternative=(float(np.mean(other)), float(np.std(other, ddof=1))),
+                RELU_SPECTRA.alpha,
+                alternative=(float(np.mean(other)), float(np.std(other, ddof=1))),
                 against="the other init's law (orthogonal no better than Gaussian, L vs 2L)",
-            )
+            ), RELU_SPECTRA,
         )  # fmt: skip
         evidence.number(f"median var/mean^2, {label}, width {RELU_WIDTH}", np.median(r[label]))
         evidence.number(f"infinite-width sigma^2_JJ^T, {label}", limit)

@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from properties.budget import RUN_ALPHA
+from winit.stats import RUN_ALPHA
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "flake"
@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         seeds = ", ".join(map(str, failing_seeds.get(c, [])))
         print(f"{c:26} {failures[c]:8}" + (f"  ({seeds})" if seeds else ""))
     for threads, count in sorted(per_threads.items()):
-        print(f"{threads} BLAS thread(s): {failing_threads[threads]} claim failures in {count} runs")
+        print(
+            f"{threads} BLAS thread(s): {failing_threads[threads]} claim failures in {count} runs"
+        )
     expected = RUN_ALPHA * len(claims) * runs
     print(
         f"\nflake: {sum(failures.values())} claim failures in {runs} runs of "

@@ -10,10 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from winit.claims import Claim
-from winit.evidence import Evidence
-from winit.report.collect import TestRecord, claim_result, summarize
-from winit.report.schema import SCHEMA, VERSION, Results, dumps
+from winit.claims import Claim, Evidence
+from winit.claims.collect import TestRecord, claim_result, summarize
+from winit.claims.schema import SCHEMA, VERSION, Results, dumps
 from winit.stats import Check
 
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -22,18 +21,27 @@ HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 def _claim(cid: str, expected: str = "holds") -> Claim:
     return Claim(
         id=cid,
+        group="Beyond the article",
+        lead=f"What to see in {cid}'s plot {HOSTILE}.",
+        main_plot="Var(z) against fan-in",
         title=f"Title of {cid} {HOSTILE}",
         source="fixture",
         quote=f"The source says {HOSTILE} & more.",
         statement=f"Precise statement of {cid}.",
         domain="seeds, widths 1-64",
         expected=expected,  # type: ignore[arg-type]
-        statistics="chi-square interval, alpha 1e-9, power 0.999 against variance 2x off",
+        statistics="chi-square interval",
     )
 
 
+def _entry(claim: Claim, tests: list[TestRecord]) -> dict[str, Any]:
+    return claim_result({"position": 0, **claim.as_dict()}, tests)
+
+
 def _evidence(cid: str) -> Evidence:
-    ev = Evidence(cid)
+    claim = _claim(cid)
+    plan = claim.plan("variance", runs=1)
+    ev = Evidence(claim)
     n = np.array([4.0, 16.0, 64.0, 256.0, 1024.0])
     ev.add_series("N(0,1)", n, n * 1.03, low=n * 0.9, high=n * 1.1, xlabel="fan-in n",
                   ylabel="Var(z)", group="Var(z) against fan-in")  # fmt: skip
@@ -45,7 +53,8 @@ def _evidence(cid: str) -> Evidence:
                       xlabel="SGD step", ylabel="weight", group="weights over training")  # fmt: skip
     ev.add_series(f"loss {HOSTILE}", steps, np.exp(-steps / 50.0), xlabel="SGD step",
                   ylabel="loss", group="loss", scale="logy")  # fmt: skip
-    ev.check(Check("Var(z)/n", "chi-square interval", 1.03, 1.0, 0.9, 1.1, 1e-9, 0.999, "2x"))
+    ev.check(Check("Var(z)/n", "chi-square interval", 1.03, 1.0, 0.9, 1.1, 1e-9, 0.999, "2x",
+                   1.08, "variance ratio", 282), plan)  # fmt: skip
     ev.number("fitted slope", 1.01)
     ev.number("overflow", float("inf"))
     return ev
@@ -59,21 +68,22 @@ def _test(nodeid: str, cid: str, evidence: Evidence | None = None, **kw: Any) ->
 
 
 def fixture_results(started: str = "2026-01-01T00:00:00+00:00") -> Results:
-    refuted = Evidence("FX-REFUTED")
+    refuted = Evidence(_claim("FX-REFUTED", "refuted-as-stated"))
     refuted.refutes_as_stated(f"not linear {HOSTILE}", "sigmoid(2) - 2 sigmoid(1) != 0")
     failure = {
         "message": f"AssertionError: {HOSTILE}",
         "falsifying_example": f"Falsifying example: test_fails(\n    seed=1000,\n    s='{HOSTILE}',\n)",
         "reproduce_failure": "@reproduce_failure('6.155.2', b'AEID6A==')",
-        "reproduce": "python -m pytest properties/test_fx.py::test_fails --hypothesis-profile=ci",
+        "reproduce": "nox -s properties -- properties/test_fx.py::test_fails --hypothesis-profile=ci",
     }
     claims = [
-        claim_result(_claim("FX-HOLDS"), [_test("p/t.py::test_holds", "FX-HOLDS", _evidence("FX-HOLDS"))]),
-        claim_result(_claim("FX-REFUTED", "refuted-as-stated"),
-                     [_test("p/t.py::test_refuted", "FX-REFUTED", refuted)]),
-        claim_result(_claim("FX-FAILS"), [_test("p/t.py::test_fails", "FX-FAILS", outcome="failed",
-                                                failure=failure)]),
-        claim_result(_claim("FX-MISSING"), []),
+        _entry(_claim("FX-HOLDS"), [_test("p/t.py::test_holds", "FX-HOLDS", _evidence("FX-HOLDS"))]),
+        _entry(_claim("FX-REFUTED", "refuted-as-stated"),
+               [_test("p/t.py::test_refuted", "FX-REFUTED", refuted)]),
+        _entry(_claim("FX-FAILS"), [_test("p/t.py::test_fails", "FX-FAILS", outcome="failed",
+                                          failure=failure)]),
+        _entry(_claim("FX-MISSING"), [_test("p/t.py::test_missing", "FX-MISSING",
+                                            outcome="skipped")]),
     ]  # fmt: skip
     run = {"winit_version": "0.1.0", "git_commit": "0" * 40, "git_dirty": False,
            "python": "3.11.7", "numpy": "2.4.6", "hypothesis": "6.155.2",

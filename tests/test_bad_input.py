@@ -20,8 +20,8 @@ import winit.atomic
 import winit.report.render
 from tests.report_fixture import write_fixture
 from winit.__main__ import main
+from winit.claims.schema import NONFINITE
 from winit.mlp import MLP
-from winit.report.schema import NONFINITE
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 PREVIOUS = "<!doctype html><p>previous good report — ✓</p>\n".encode()

@@ -1,10 +1,13 @@
 """The pytest plugin end to end: a small suite of claims run in a subprocess, alone and under
 pytest-xdist, must give one results.json with the right verdicts, evidence, hypothesis example
-counts and reproduction lines, and fail the run on an unexpected verdict."""
+counts and reproduction lines, and fail the run on an unexpected verdict; the false-alarm budget,
+planned power, partial runs and an unwritable results folder are refused or reported in one
+line."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,47 +15,53 @@ from typing import Any
 
 import pytest
 
-from winit.report.schema import validate
+from winit.claims.schema import validate
 
 CONFTEST = """
-from hypothesis import HealthCheck, settings
-from winit.claims import Claim, register
-
-settings.register_profile(
-    "ci", max_examples=20, derandomize=True, database=None, print_blob=True, deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-for cid, expected in [("PX-HOLDS", "holds"), ("PX-REFUTED", "refuted-as-stated"),
-                      ("PX-FAILS", "holds"), ("PX-MISSING", "holds")]:
-    register(Claim(id=cid, title=cid, source="test", quote="q", statement="s", domain="d",
-                   expected=expected))
-pytest_plugins = ["winit.report.plugin"]
+pytest_plugins = ["winit.claims.plugin"]
 """
 
 SUITE = """
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
-from winit.stats import Check
+from hypothesis import event, given, strategies as st, target
+from winit.claims import Claim
+from winit.stats import Check, mean_check
 
-@pytest.mark.claim("PX-HOLDS")
+def claim(cid, expected="holds"):
+    return Claim(id=cid, group="Beyond the article", title=cid, source="test", quote="q",
+                 statement="s", domain="d", expected=expected, lead="l")
+
+HOLDS, REFUTED, FAILS, MISSING = (claim("PX-HOLDS"), claim("PX-REFUTED", "refuted-as-stated"),
+                                  claim("PX-FAILS"), claim("PX-MISSING"))
+MEAN = HOLDS.plan("mean", per_example=1)
+
+@pytest.mark.claim(HOLDS)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_holds(seed, evidence):
     evidence.check(Check("unit", "exact", 1.0, 1.0, 1.0, 1.0, 0.0))
+    x = np.random.default_rng(seed).standard_normal(1000)
+    evidence.check(mean_check("mean", x, 0.0, 1.0, MEAN.alpha, against=0.5), MEAN)
+    event("even" if seed % 2 == 0 else "odd")
+    target(float(seed % 7), label="seed mod 7")
 
-@pytest.mark.claim("PX-HOLDS")
+@pytest.mark.claim(HOLDS)
 def test_holds_series(evidence):
     evidence.add_series("curve", [1, 2], [3, 4], xlabel="n", ylabel="v", group="g")
     evidence.number("answer", 42)
 
-@pytest.mark.claim("PX-REFUTED")
+@pytest.mark.claim(REFUTED)
 def test_refuted(evidence):
     evidence.refutes_as_stated("wrong as stated", "x = 1")
 
-@pytest.mark.claim("PX-FAILS")
+@pytest.mark.claim(FAILS)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_fails(seed, evidence):
     assert seed < 1000
+
+@pytest.mark.claim(MISSING)
+def test_missing(evidence):
+    pytest.skip("reason: the plugin must report a claim whose tests all skipped as missing")
 
 def test_without_claim():
     pass
@@ -61,15 +70,22 @@ def test_without_claim():
 TIMING = ("started", "duration_s")
 
 
-def run_suite(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    (tmp_path / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    (tmp_path / "test_suite.py").write_text(SUITE, encoding="utf-8")
-    out = tmp_path / "reports" / "results.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=ci",
-         f"--winit-results={out}", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+def pytest_in(
+    folder: Path, *args: str, suite: str = SUITE, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """pytest (the plugin from a conftest) on ``suite`` in ``folder``."""
+    (folder / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    (folder / "test_suite.py").write_text(suite, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+        env=env if env is not None else {**os.environ, "PYTHONPATH": str(folder)},
     )  # fmt: skip
+
+
+def run_suite(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    out = tmp_path / "reports" / "results.json"
+    done = pytest_in(tmp_path, "--hypothesis-profile=ci", f"--winit-results={out}", *args)
     assert out.exists(), done.stdout + done.stderr
     data: dict[str, Any] = validate(json.loads(out.read_text(encoding="utf-8")))
     return done.returncode, data
@@ -109,6 +125,7 @@ def test_verdicts_and_exit_status(runs: dict[str, tuple[int, dict[str, Any]]]) -
         "PX-FAILS": ("fails", True),
         "PX-MISSING": ("missing", True),
     }
+    assert not data["run"]["selection"]["partial"]
     assert [t["nodeid"] for t in data["other_tests"]] == ["test_suite.py::test_without_claim"]
 
 
@@ -119,7 +136,13 @@ def test_evidence_examples_and_failure_are_recorded(
     claims = by_id(data)
     holds = claims["PX-HOLDS"]
     assert holds["examples"] == 20
-    assert [c["name"] for c in holds["checks"]] == ["unit"]
+    assert [c["name"] for c in holds["checks"]] == ["unit", "mean"]
+    mean = holds["checks"][1]
+    assert mean["plan"] == "mean" and mean["per_example"] == 1 and mean["mde_of"] == "mean shift"
+    assert holds["budget"]["alpha"] == pytest.approx(1e-6)
+    examples = holds["tests"][0]["examples"]
+    assert sum(examples["events"].values()) == 20 and set(examples["events"]) == {"even", "odd"}
+    assert examples["targets"]["seed mod 7"] <= 6
     assert holds["numbers"] == {"answer": 42.0}
     assert holds["series"]["curve"]["group"] == "g"
     assert claims["PX-REFUTED"]["counterexample"] == "x = 1"
@@ -128,8 +151,8 @@ def test_evidence_examples_and_failure_are_recorded(
     assert "seed=1000" in failure["falsifying_example"]
     assert "Evidence('PX-FAILS')" in failure["falsifying_example"]
     assert failure["reproduce_failure"].startswith("@reproduce_failure(")
-    assert failure["reproduce"].endswith(
-        "test_suite.py::test_fails -p no:cacheprovider --hypothesis-profile=ci"
+    assert failure["reproduce"] == (
+        "nox -s properties -- test_suite.py::test_fails --hypothesis-profile=ci"
     )
     assert data["run"]["hypothesis_profile"] == "ci"
     assert data["run"]["winit_version"]
@@ -149,3 +172,113 @@ def test_a_second_run_keeps_the_previous_results(
     runs: dict[str, tuple[int, dict[str, Any]]],
 ) -> None:
     assert runs["previous"][1] == runs["serial"][1]
+
+
+def test_a_partial_run_marks_the_rest_not_run_and_keeps_the_previous_full_run(
+    tmp_path: Path,
+) -> None:
+    _, full = run_suite(tmp_path)
+    out = tmp_path / "reports" / "results.json"
+    done = pytest_in(tmp_path, "--hypothesis-profile=ci", f"--winit-results={out}", "-k", "refuted")
+    code = done.returncode
+    part = validate(json.loads(out.with_suffix(".partial.json").read_text("utf-8")))
+    observed = {cid: c["observed"] for cid, c in by_id(part).items()}
+    assert observed == {"PX-HOLDS": "not-run", "PX-REFUTED": "refuted-as-stated",
+                        "PX-FAILS": "not-run", "PX-MISSING": "not-run"}  # fmt: skip
+    assert code == 0 and part["summary"]["not_run"] == 3 and part["summary"]["unexpected"] == 0
+    assert part["run"]["selection"]["partial"] and part["run"]["selection"]["keyword"] == "refuted"
+    kept = json.loads(out.read_text("utf-8"))
+    assert without_timing(kept["claims"]) == without_timing(full["claims"])
+    assert "3 not run (partial run)" in done.stdout
+
+
+def test_selecting_no_claim_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "results.json"
+    done = pytest_in(tmp_path, "--hypothesis-profile=ci", f"--winit-results={out}", "-k", "nothing")
+    assert "winit: no claim selected" in done.stdout
+    assert json.loads(out.with_suffix(".partial.json").read_text("utf-8"))["claims"] == []
+    assert not out.exists()
+
+
+def test_an_unwritable_results_folder_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    reports.chmod(0o555)
+    try:
+        if os.access(reports, os.W_OK):  # root ignores permission bits: use a file as the folder
+            reports.chmod(0o755)
+            reports.rmdir()
+            reports.write_text("not a folder", encoding="utf-8")
+        done = pytest_in(tmp_path, f"--winit-results={reports / 'results.json'}")
+    finally:
+        if reports.is_dir():
+            reports.chmod(0o755)
+    assert done.returncode == 4
+    assert "INTERNALERROR" not in done.stdout + done.stderr
+    lines = [ln for ln in (done.stdout + done.stderr).splitlines() if "--winit-results" in ln]
+    assert len(lines) == 1 and "reports" in lines[0], done.stdout + done.stderr
+
+
+OVER_BUDGET = """
+import pytest
+from winit.claims import Claim
+GREEDY = Claim(id="PX-GREEDY", group="Beyond the article", title="t", source="s", quote="q",
+               statement="s", domain="d", expected="holds", lead="l")
+GREEDY.plan("generous", per_example=1, alpha=1e-3)
+
+@pytest.mark.claim(GREEDY)
+def test_greedy(evidence):
+    pass
+"""
+
+
+def test_a_claim_over_its_false_alarm_budget_is_refused_naming_it(tmp_path: Path) -> None:
+    done = pytest_in(tmp_path, suite=OVER_BUDGET)
+    assert done.returncode == 4
+    assert "claim PX-GREEDY is over its false-alarm budget" in done.stdout + done.stderr
+
+
+OVERSTATED = """
+import numpy as np
+import pytest
+from winit.claims import Claim
+from winit.stats import mean_check
+WEAK = Claim(id="PX-WEAK", group="Beyond the article", title="t", source="s", quote="q",
+             statement="s", domain="d", expected="holds", lead="l")
+MEAN = WEAK.plan("mean", runs=1)
+
+@pytest.mark.claim(WEAK)
+def test_weak(evidence):
+    x = np.random.default_rng(0).standard_normal(10)  # far too few draws for power 0.999
+    evidence.check(mean_check("mean", x, 0.0, 1.0, MEAN.alpha, against=0.5), MEAN)
+"""
+
+
+def test_a_check_below_its_planned_power_fails_its_claim(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = pytest_in(tmp_path, f"--winit-results={out}", suite=OVERSTATED)
+    assert done.returncode == 1
+    weak = json.loads(out.read_text("utf-8"))["claims"][0]
+    assert weak["observed"] == "fails"
+    assert "is below the planned 0.999" in weak["failure"]["message"]
+
+
+HYPOTHESIS_SUITE = """
+import pytest
+from hypothesis import given, strategies as st
+from winit.claims import Claim
+C = Claim(id="PX-PLAIN", group="Beyond the article", title="t", source="s", quote="q",
+          statement="s", domain="d", expected="holds", lead="l")
+
+@pytest.mark.claim(C)
+@given(x=st.integers())
+def test_plain(x, evidence):
+    assert isinstance(x, int)
+"""
+
+
+def test_plain_pytest_needs_no_profile_flag(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(tmp_path)}
+    done = pytest_in(tmp_path, suite=HYPOTHESIS_SUITE, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FailedHealthCheck" not in done.stdout

@@ -16,8 +16,8 @@ import pytest
 from tests.report_fixture import HOSTILE, fixture_json, write_fixture
 from winit.__main__ import main as winit_main
 from winit.atomic import write_atomic
+from winit.claims.schema import dumps
 from winit.report.plots import log_axis, panels
-from winit.report.schema import dumps
 
 IDS = ["FX-HOLDS", "FX-REFUTED", "FX-FAILS", "FX-MISSING"]
 
@@ -93,7 +93,7 @@ def test_failing_claim_card_shows_the_example_and_reproduction(
     assert page.find("article", id="claim-FX-FAILS", **{"class": "card unexpected"})
     card = "".join(page.cards["claim-FX-FAILS"])
     assert "Falsifying example: test_fails(" in card
-    assert "python -m pytest properties/test_fx.py::test_fails --hypothesis-profile=ci" in card
+    assert "nox -s properties -- properties/test_fx.py::test_fails --hypothesis-profile=ci" in card
     assert "@reproduce_failure('6.155.2', b'AEID6A==')" in card
     assert "No test of this claim ran." in "".join(page.cards["claim-FX-MISSING"])
 

@@ -16,10 +16,9 @@ from scipy import stats as ss
 import winit
 from winit.fans import fans
 from winit.initializers import TRUNCATED_STD
-from winit.stats import binom_cdf, binomial_check, ks_power
+from winit.stats import POWER, binom_cdf, binomial_check, ks_power
 from winit.verify import LAWS, Result, verify
 from winit.verify.adapters import detect
-from winit.verify.api import POWER
 from winit.verify.distributions import TruncatedNormal, Uniform
 
 Array = NDArray[np.floating]

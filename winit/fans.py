@@ -9,6 +9,8 @@ from winit._validate import ShapeLike, choice, finite, shape_of
 
 Layout = Literal["torch", "keras"]
 LAYOUTS = ("torch", "keras")
+Mode = Literal["fan_in", "fan_out", "fan_avg"]
+MODES: tuple[str, ...] = ("fan_in", "fan_out", "fan_avg")
 NONLINEARITIES = (
     "linear", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -31,6 +33,13 @@ def fans(shape: ShapeLike, layout: Layout = "torch") -> tuple[int, int]:
         return dims[1] * receptive, dims[0] * receptive
     receptive = math.prod(dims[:-2])
     return dims[-2] * receptive, dims[-1] * receptive
+
+
+def fan_by_mode(fan_in: float, fan_out: float, mode: str) -> float:
+    """The fan a variance-scaling ``mode`` divides by: ``fan_in``, ``fan_out`` or ``fan_avg``
+    (their mean), as Keras' and JAX's ``variance_scaling`` and PyTorch's ``mode`` define it."""
+    choice("mode", mode, MODES)
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
 
 
 def gain(nonlinearity: str, param: float | None = None) -> float:

@@ -18,13 +18,11 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from winit._validate import ShapeLike, choice, finite, float_dtype, shape_of
-from winit.fans import Layout, fans, gain
+from winit.fans import MODES, Layout, Mode, fan_by_mode, fans, gain
 from winit.rng import RngLike, as_generator
 
 Array = NDArray[np.floating]
-Mode = Literal["fan_in", "fan_out", "fan_avg"]
 Distribution = Literal["normal", "truncated_normal", "uniform"]
-MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
 
 #: std of a standard normal truncated to [-2, 2]; dividing by it restores the requested std
@@ -137,8 +135,7 @@ def truncated_normal(mean: float = 0.0, std: float = 1.0) -> Initializer:
 
 
 def _fan(shape: ShapeLike, mode: str, layout: Layout) -> float:
-    fan_in, fan_out = fans(shape, layout)
-    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    return fan_by_mode(*fans(shape, layout), mode)
 
 
 def variance_scaling(

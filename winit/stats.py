@@ -10,10 +10,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+#: The false-alarm budget of one run of a claim (all its checks together, under the thorough
+#: profile) and of one ``winit verify`` call.
+RUN_ALPHA = 1e-6
+#: The power every statistical check is sized for, and at which its minimum detectable effect
+#: is reported.
+POWER = 0.999
 
 # ---------------------------------------------------------------- distributions
 
@@ -118,9 +125,7 @@ def chi2_ppf(p: float, df: float) -> float:
 
 def kolmogorov_sf(lam: float) -> float:
     """P(K > λ) for the Kolmogorov distribution: 2 Σ (−1)^(k−1) exp(−2k²λ²)."""
-    if lam <= 0.0:
-        return 1.0
-    if lam < 0.2:
+    if lam < 0.2:  # the series converges slowly there; 1 - P(K > 0.2) < 1e-20
         return 1.0
     total = 0.0
     for k in range(1, 101):
@@ -168,7 +173,10 @@ class Check:
     """One statistical (or exact) check: ``measured`` must lie in ``[low, high]``.
 
     ``alpha`` is the false-alarm probability of the interval for a correct law; ``power`` the
-    probability of rejecting the error named in ``against`` (``None`` where not computed).
+    probability of rejecting the error named in ``against`` (``None`` where not computed);
+    ``mde`` the smallest departure, in the units ``mde_of`` names, that the check detects with
+    probability :data:`POWER` at its own alpha (its minimum detectable effect); ``n`` the sample
+    size it was computed from. The check constructors below compute all of them.
     """
 
     name: str
@@ -180,6 +188,9 @@ class Check:
     alpha: float
     power: float | None = None
     against: str = ""
+    mde: float | None = None
+    mde_of: str = ""
+    n: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -187,6 +198,40 @@ class Check:
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "passed": self.passed}
+
+
+def z_power(shift: float, alpha: float) -> float:
+    """Power of a two-sided level-``alpha`` z-test when the statistic's mean is ``shift``
+    standard errors away from the tested value."""
+    z = norm_ppf(1.0 - alpha / 2.0)
+    return norm_cdf(-z - shift) + 1.0 - norm_cdf(z - shift)
+
+
+def z_detectable(alpha: float, power: float = POWER) -> float:
+    """The shift, in standard errors, a two-sided level-``alpha`` z-test detects with
+    ``power`` (to within the far tail's negligible share): z_(1−α/2) + z_power."""
+    return norm_ppf(1.0 - alpha / 2.0) + norm_ppf(power)
+
+
+def z_sample_size(shift: float, sd: float, alpha: float, power: float = POWER) -> int:
+    """Draws of standard deviation ``sd`` a two-sided z-test of their mean at level ``alpha``
+    needs to detect a mean ``shift`` with ``power``."""
+    return math.ceil((z_detectable(alpha, power) * sd / shift) ** 2)
+
+
+def detectable(
+    power_of: Callable[[float], float], lo: float, hi: float, power: float = POWER
+) -> float | None:
+    """The smallest effect e in [lo, hi] with ``power_of(e) ≥ power`` (power non-decreasing in
+    e), by bisection; ``None`` when even ``hi`` falls short."""
+    if power_of(hi) < power:
+        return None
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if power_of(mid) >= power else (mid, hi)
+        if hi - lo <= 1e-6 * abs(hi):
+            break
+    return hi
 
 
 def bonferroni(alpha: float, checks: int) -> float:
@@ -225,12 +270,7 @@ def variance_sample_size(ratio: float, alpha: float, power: float, kurtosis: flo
     1/``ratio`` × the true one, each with probability ≥ ``power`` (exact χ² with n degrees of
     freedom for κ = 3; 282 for a 2× error at α = 1e-6, power 0.999)."""
 
-    def pw(n: int) -> float:
-        if kurtosis == 3.0:
-            return min(chi2_ratio_power(n, alpha, r) for r in (ratio, 1.0 / ratio))
-        return min(normal_ratio_power(n, alpha, kurtosis, r) for r in (ratio, 1.0 / ratio))
-
-    n = sample_size(pw, power, 1 << 40)
+    n = sample_size(lambda k: variance_power(k, alpha, kurtosis, ratio), power, 1 << 40)
     assert n is not None  # power → 1 as n grows, for any ratio != 1
     return n
 
@@ -256,16 +296,29 @@ def variance_check(
     ratio = float(np.sum((x - centre) ** 2) / df) / expected_var
     if kurtosis == 3.0:
         lo, hi = chi2_ratio_bounds(df, alpha)
-        pw = min(chi2_ratio_power(df, alpha, against), chi2_ratio_power(df, alpha, 1 / against))
         test = "chi-square interval for a variance"
     else:
         lo, hi = normal_ratio_bounds(n, alpha, kurtosis)
-        pw = min(
-            normal_ratio_power(n, alpha, kurtosis, against),
-            normal_ratio_power(n, alpha, kurtosis, 1 / against),
-        )
         test = f"asymptotic variance interval (kurtosis {kurtosis:g})"
-    return Check(name, test, ratio, 1.0, lo, hi, alpha, pw, f"variance {against:g}x off")
+    return Check(
+        name, test, ratio, 1.0, lo, hi, alpha, variance_power(df, alpha, kurtosis, against),
+        f"variance {against:g}x off", variance_detectable(df, alpha, kurtosis),
+        "variance ratio", n,
+    )  # fmt: skip
+
+
+def variance_power(n: int, alpha: float, kurtosis: float, ratio: float) -> float:
+    """Power of the variance interval of ``n`` draws (exact χ² for κ = 3, asymptotic
+    otherwise) against a variance ``ratio`` × and 1/``ratio`` × the true one (the smaller)."""
+    if kurtosis == 3.0:
+        return min(chi2_ratio_power(n, alpha, r) for r in (ratio, 1.0 / ratio))
+    return min(normal_ratio_power(n, alpha, kurtosis, r) for r in (ratio, 1.0 / ratio))
+
+
+def variance_detectable(n: int, alpha: float, kurtosis: float = 3.0) -> float | None:
+    """The smallest variance ratio r > 1 the interval of ``n`` draws detects with power
+    :data:`POWER` both ways (r × and 1/r ×)."""
+    return detectable(lambda r: variance_power(n, alpha, kurtosis, r), 1.0, 1e6)
 
 
 def mean_check(
@@ -276,13 +329,12 @@ def mean_check(
     x = np.asarray(sample, dtype=np.float64).ravel()
     se = std / math.sqrt(x.size)
     half = norm_ppf(1.0 - alpha / 2.0) * se
-    pw = None
-    if against is not None and se > 0:
-        pw = norm_cdf((-half - against) / se) + 1.0 - norm_cdf((half - against) / se)
+    pw = None if against is None or se <= 0 else z_power(against / se, alpha)
     return Check(
         name, "z-test for a mean", float(np.mean(x)), expected_mean,
         expected_mean - half, expected_mean + half, alpha, pw,
         "" if against is None else f"mean shifted by {against:g}",
+        z_detectable(alpha) * se, "mean shift", x.size,
     )  # fmt: skip
 
 
@@ -291,11 +343,34 @@ def ks_check(
     sample: ArrayLike,
     cdf: Callable[[NDArray[np.float64]], NDArray[np.float64]],
     alpha: float,
+    *,
+    against: tuple[str, float] | None = None,
 ) -> Check:
-    """One-sample Kolmogorov–Smirnov test of the sample's shape against ``cdf``."""
+    """One-sample Kolmogorov–Smirnov test of the sample's shape against ``cdf``; power (a lower
+    bound) against the law ``against = (name, sup-norm distance)``."""
     x = np.asarray(sample).ravel()
     d = ks_statistic(x, cdf)
-    return Check(name, "Kolmogorov-Smirnov", d, 0.0, 0.0, ks_critical(x.size, alpha), alpha)
+    pw = None if against is None else ks_power(against[1], x.size, alpha)
+    return Check(
+        name, "Kolmogorov-Smirnov", d, 0.0, 0.0, ks_critical(x.size, alpha), alpha, pw,
+        "" if against is None else against[0], ks_detectable(x.size, alpha), "KS distance",
+        x.size,
+    )  # fmt: skip
+
+
+def ks_detectable(n: int, alpha: float, power: float = POWER) -> float:
+    """The sup-norm CDF distance at which :func:`ks_power`'s lower bound reaches ``power``:
+    the critical value plus √(ln(2/(1 − power))/(2n))."""
+    return ks_critical(n, alpha) + math.sqrt(math.log(2.0 / (1.0 - power)) / (2.0 * n))
+
+
+def ks_sample_size(alpha: float, power: float, distance: float) -> int:
+    """The smallest power of two whose KS test at ``alpha`` has at least ``power`` (the DKW
+    lower bound, :func:`ks_power`) against a law ``distance`` away."""
+    n = 64
+    while ks_power(distance, n, alpha) < power:
+        n *= 2
+    return n
 
 
 def exact_check(name: str, measured: float, expected: float, tol: float = 0.0) -> Check:
@@ -323,10 +398,10 @@ def slope_check(
     slope = float(np.sum(w * (xs - xm) * ys) / sxx)
     se = math.sqrt(1.0 / sxx)
     half = norm_ppf(1.0 - alpha / 2.0) * se
-    pw = norm_cdf((-half - against) / se) + 1.0 - norm_cdf((half - against) / se)
     return Check(
         name, "weighted least-squares slope (z-interval)", slope, expected,
-        expected - half, expected + half, alpha, pw, f"slope off by {against:g}",
+        expected - half, expected + half, alpha, z_power(against / se, alpha),
+        f"slope off by {against:g}", z_detectable(alpha) * se, "slope error", xs.size,
     )  # fmt: skip
 
 
@@ -371,10 +446,17 @@ def binomial_check(
     # accepted region lo <= successes <= hi: each tail outside it has probability <= alpha/2
     lo = first(lambda k: binom_cdf(k, trials, p) > alpha / 2.0)
     hi = first(lambda k: 1.0 - binom_cdf(k, trials, p) <= alpha / 2.0)
-    pw = binom_cdf(lo - 1, trials, against) + 1.0 - binom_cdf(hi, trials, against)
+
+    def pw(q: float) -> float:
+        return binom_cdf(lo - 1, trials, q) + 1.0 - binom_cdf(hi, trials, q)
+
+    up = detectable(lambda e: pw(min(1.0, p + e)), 0.0, 1.0 - p) if p < 1.0 else None
+    down = detectable(lambda e: pw(max(0.0, p - e)), 0.0, p) if p > 0.0 else None
+    shifts = [e for e in (up, down) if e is not None]
     return Check(
-        name, "exact binomial test", successes / trials, p, lo / trials, hi / trials, alpha, pw,
-        f"success probability {against:g}",
+        name, "exact binomial test", successes / trials, p, lo / trials, hi / trials, alpha,
+        pw(against), f"success probability {against:g}", max(shifts) if shifts else None,
+        "success-probability shift", trials,
     )  # fmt: skip
 
 
@@ -416,7 +498,256 @@ def binomial_exceeds_check(
     k = trials + 1
     while k > 0 and 1.0 - binom_cdf(k - 2, trials, p) <= alpha:
         k -= 1
+
+    def pw(q: float) -> float:
+        return 1.0 - binom_cdf(k - 1, trials, q)
+
     return Check(
         name, "one-sided exact binomial test", successes / trials, p, k / trials, 1.0, alpha,
-        1.0 - binom_cdf(k - 1, trials, against), f"success probability {against:g}",
+        pw(against), f"success probability {against:g}",
+        detectable(lambda e: pw(min(1.0, p + e)), 0.0, 1.0 - p), "success-probability gain",
+        trials,
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- derived finite-size spreads
+
+
+def spread_check(
+    name: str,
+    measured: float,
+    expected: float,
+    sd: float,
+    alpha: float,
+    *,
+    alternative: float,
+    against: str,
+    mde_of: str = "shift of the statistic",
+) -> Check:
+    """Is ``measured`` within ``expected ± z(1 − alpha/2)·sd``? ``sd`` is the derived spread of the
+    statistic (a finite network scatters around its infinite-width prediction); power is
+    P(reject) when the statistic is centred on ``alternative`` (the value the error named in
+    ``against`` predicts) with the same spread."""
+    if not sd > 0.0:
+        raise ValueError(f"sd must be > 0, got {sd}")
+    half = norm_ppf(1.0 - alpha / 2.0) * sd
+    return Check(
+        name, "normal interval from the derived finite-size spread", measured, expected,
+        expected - half, expected + half, alpha, z_power((alternative - expected) / sd, alpha),
+        against, z_detectable(alpha) * sd, mde_of,
+    )  # fmt: skip
+
+
+def median_band_check(
+    name: str,
+    sample: ArrayLike,
+    band: tuple[float, float],
+    expected: float,
+    alpha: float,
+    *,
+    alternative: tuple[float, float],
+    against: str,
+) -> Check:
+    """Is the median of the law behind ``sample`` (i.i.d. replicates) inside ``band``?
+
+    Distribution-free: with k the largest order with 2·P(Bin(R, ½) ≤ k − 1) ≤ ``alpha``, the
+    interval [X_(k), X_(R−k+1)] covers the true median with probability ≥ 1 − alpha for every
+    continuous law, so the check fails only if that interval misses the band. Reported as the
+    sample median against the band widened by the median's distances to those order statistics.
+    ``alternative`` = (mean, sd) of the law the named error predicts, modelled as normal for the
+    power: the check fails when at least R − k + 1 draws land beyond the band's far edge. The
+    minimum detectable effect is how far beyond the band's nearer edge, in that sd, such a
+    law's mean must lie."""
+    x = np.sort(np.asarray(sample, dtype=np.float64).ravel())
+    r = x.size
+    orders = [k for k in range(1, r // 2 + 1) if 2.0 * binom_cdf(k - 1, r, 0.5) <= alpha]
+    if not orders:
+        raise ValueError(f"{r} replicates cannot reach alpha={alpha:g}; need more replicates")
+    k = orders[-1]
+    lo_band, hi_band = band
+    median = float(np.median(x))
+    low = lo_band - (float(x[r - k]) - median)
+    high = hi_band + (median - float(x[k - 1]))
+    m, sd = alternative
+
+    def pw(beyond: float) -> float:
+        """P(fail) for a normal law whose mean is ``beyond`` sd past the band edge: fewer than
+        k of its R draws land on the band's side."""
+        return binom_cdf(k - 1, r, norm_cdf(-beyond))
+
+    edge = hi_band if m > hi_band else lo_band
+    return Check(
+        name, f"order-statistic interval of the median ([X_({k}), X_({r - k + 1})] of {r})",
+        median, expected, low, high, alpha, pw(abs(m - edge) / sd), against,
+        detectable(pw, 0.0, 100.0), "median beyond the band (alternative sd)", r,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- ReLU second-moment laws
+#
+# The exact law of the second-moment ratio through a deep square ReLU network (one input).
+#
+# For one input, width ``n`` and i.i.d. N(0, σ²) weights, let s_l = mean of y_l² over the n
+# pre-activations of layer l. Given layer l−1, y_l is an isotropic Gaussian vector, so
+# y_l = √v_l·g_l with g_l ~ N(0, I_n) independent of everything before. Writing
+# R_l = |relu(g_l)|²/|g_l|² (a function of the direction of g_l, so independent of G_l = |g_l|²):
+#
+#     s_L / s_1 = σ^{2(L−1)} · R_1 · Π_{l=2}^{L−1} (R_l·G_l) · G_L,
+#
+# with R_l·G_l = |relu(g_l)|² ~ χ²_K, K ~ Binomial(n, ½) positive units; R_1 ~ Beta(K/2, (n−K)/2)
+# given K; G_L ~ χ²_n. All factors are independent, so the ln-ratio is a sum of independent terms
+# with known moment generating functions (E[X^t] of χ² and Beta laws are Gamma-function ratios).
+#
+# To first order each middle term has variance 5/n (|relu(g)|² has mean n/2 and variance 5n/4),
+# R_1 3/n and G_L/n 2/n: Var(ln ratio) ≈ 5(L−1)/n, and E[ln ratio] ≈ (L−1)·ln(nσ²/2) − 5(L−1)/(2n)
+# (−Var/2 per term). But the law is left-skewed (a Monte Carlo at n=100, L=10 gives skewness −0.2),
+# so a normal quantile at the 6σ a 1e-9 alpha needs would be off by about one σ in the lower
+# tail. :func:`ln_ratio_interval` instead uses the Chernoff bound P(S ≥ a) ≤ exp(−ta)·E[e^{tS}],
+# which holds for every law and costs only ~7 % of width over a normal quantile at these alphas.
+
+
+_T_GRID = np.concatenate([-np.geomspace(1e-3, 1e3, 400)[::-1], np.geomspace(1e-3, 1e3, 400)])
+
+
+#: Stirling's series for ln Γ(x), x ≥ _STIRLING_FROM: the terms B_2k/(2k(2k−1)·x^(2k−1)).
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)
+_STIRLING_FROM = 10.0
+
+
+def _lgamma(x: ArrayLike) -> NDArray[np.float64]:
+    """ln Γ(x) for positive x, vectorized (math.lgamma one element at a time was most of the
+    time of a check): Stirling's series from x ≥ 10 (error < 1e-15), below that shifted up
+    with ln Γ(x) = ln Γ(x + 1) − ln x."""
+    x = np.asarray(x, dtype=np.float64)
+    shift = np.maximum(0.0, np.ceil(_STIRLING_FROM - x))
+    y = x + shift
+    product = np.ones_like(x)  # Π_{i < shift} (x + i) ≤ 11^11: no overflow
+    for i in range(int(_STIRLING_FROM) + 1):
+        product *= np.where(i < shift, x + i, 1.0)
+    correction = np.log(product)
+    inv, inv2 = 1.0 / y, 1.0 / (y * y)
+    series = np.zeros_like(y)
+    for term in reversed(_STIRLING):
+        series = series * inv2 + term
+    out: NDArray[np.float64] = (
+        (y - 0.5) * np.log(y) - y + 0.5 * math.log(2.0 * math.pi) + series * inv - correction
+    )
+    return out
+
+
+@cache
+def _log_binomial_half(n: int) -> NDArray[np.float64]:
+    k = np.arange(n + 1, dtype=np.float64)
+    return (
+        _lgamma(np.full(n + 1, n + 1.0)) - _lgamma(k + 1.0) - _lgamma(n - k + 1.0) - n * math.log(2)
+    )
+
+
+def _logsumexp(a: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(over="ignore"):  # a moment that does not exist is +inf: it stays inf
+        out: NDArray[np.float64] = np.squeeze(m, axis) + np.log(np.sum(np.exp(a - m), axis=axis))
+    return out
+
+
+@cache
+def _log_mgfs(
+    n: int, k_min: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """ln E[e^{tX}] on the t grid for X = ln χ²_K, ln R_1, ln χ²_n, with K ≥ k_min (the rest of
+    the binomial mass is charged to alpha by the caller). Infinite where a moment does not exist."""
+    t = _T_GRID[:, None]
+    k = np.arange(k_min, n + 1, dtype=np.float64)[None, :]
+    logp = _log_binomial_half(n)[k_min:][None, :]
+    with np.errstate(invalid="ignore"):
+        ok = k / 2.0 + t > 0
+        a = np.where(ok, k / 2.0 + t, 1.0)
+        chi_k = t * math.log(2) + _lgamma(a) - _lgamma(k / 2.0)
+        chi_k = np.where(ok, chi_k, np.inf)
+        beta = np.where(ok, chi_k - t * math.log(2) + math.lgamma(n / 2.0), np.inf)
+        beta = beta - np.where(n / 2.0 + t > 0, _lgamma(np.maximum(n / 2.0 + t, 1e-300)), np.inf)
+    m_chi = _logsumexp(chi_k + logp, axis=1)
+    m_beta = _logsumexp(beta + logp, axis=1)
+    tt = _T_GRID
+    ok_n = n / 2.0 + tt > 0
+    m_n = np.where(
+        ok_n,
+        tt * math.log(2) + _lgamma(np.where(ok_n, n / 2.0 + tt, 1.0)) - math.lgamma(n / 2.0),
+        np.inf,
+    )
+    # the binomial mass below k_min is excluded: renormalise to a conditional law
+    log_kept = float(_logsumexp(_log_binomial_half(n)[k_min:][None, :], axis=1)[0])
+    return m_chi - log_kept, m_beta - log_kept, m_n
+
+
+@cache
+def _k_min(n: int, depth: int, alpha: float) -> int:
+    """Smallest positive-unit count kept: the binomial mass below it, over the L−1 factors
+    that have one, is at most alpha/4."""
+    log_cdf = np.logaddexp.accumulate(_log_binomial_half(n))
+    return max(1, int(np.searchsorted(log_cdf, math.log(alpha / (4.0 * depth)), side="right")))
+
+
+def _log_mgf(n: int, depth: int, var_w: float, alpha: float) -> NDArray[np.float64]:
+    """ln E[e^{t·ln(s_L/s_1)}] on the t grid, conditional on every K ≥ k_min."""
+    if n < 2 or depth < 2:
+        raise ValueError(f"need width n >= 2 and depth >= 2, got n={n}, depth={depth}")
+    m_chi, m_beta, m_n = _log_mgfs(n, _k_min(n, depth, alpha))
+    out = m_beta + (depth - 2) * m_chi + m_n + _T_GRID * (depth - 1) * math.log(var_w)
+    return np.where(np.isnan(out), np.inf, out)  # inf − inf where a moment does not exist
+
+
+def relu_ln_ratio_interval(n: int, depth: int, var_w: float, alpha: float) -> tuple[float, float]:
+    """An interval that holds ln(s_L/s_1) with probability ≥ 1 − alpha for one input through
+    ``depth`` square ReLU layers of width ``n`` with N(0, ``var_w``) weights (module docstring).
+
+    Positive-unit counts below k_min are excluded and their mass (≤ alpha/4) charged to alpha;
+    each Chernoff tail gets 3·alpha/8."""
+    log_mgf = _log_mgf(n, depth, var_w, alpha)
+    with np.errstate(invalid="ignore"):
+        bound = (log_mgf - math.log(3.0 * alpha / 8.0)) / _T_GRID  # exp(−ta)·M(t) = 3α/8
+    up = _T_GRID > 0
+    high = float(np.min(bound[up]))
+    low = float(np.max(np.where(np.isfinite(log_mgf[~up]), bound[~up], -np.inf)))
+    return low, high
+
+
+def relu_ln_ratio_power(n: int, depth: int, var_w: float, alpha: float, true_var_w: float) -> float:
+    """A lower bound on P(ln(s_L/s_1) falls outside :func:`relu_ln_ratio_interval` for ``var_w``)
+    when the weights really have variance ``true_var_w`` (e.g. Glorot's 1/n instead of He's
+    2/n): the ratio law just shifts by (L−1)·ln(true/var_w), so one Chernoff bound on the far
+    side gives P(inside) ≤ min_t exp(−t·edge)·M(t) (+ the excluded binomial mass)."""
+    low, high = relu_ln_ratio_interval(n, depth, var_w, alpha)
+    log_mgf = _log_mgf(n, depth, true_var_w, alpha)
+    shift = (depth - 1) * math.log(true_var_w / var_w)
+    # the alternative sits below (shift < 0): it is inside only if it exceeds `low`
+    edge, side = (low, _T_GRID > 0) if shift < 0 else (high, _T_GRID < 0)
+    inside = float(np.exp(np.min(log_mgf[side] - _T_GRID[side] * edge)))
+    return max(0.0, 1.0 - min(1.0, inside) - alpha / 4.0)
+
+
+def relu_chi2_interval(n: int, alpha: float) -> tuple[float, float]:
+    """An interval that holds ln χ²_K, K ~ Binomial(n, ½), with probability ≥ 1 − alpha: the law
+    of ln |relu-masked g|² for g ~ N(0, I_n), i.e. of one ReLU layer's factor on a squared norm
+    (forward: the middle layers above; backward: |(Wᵀδ) ⊙ 1[z > 0]|² = Var(w)·|δ|²·χ²_K).
+    Chernoff tails of 3·alpha/8 each; counts below k_min charged alpha/4, as above."""
+    m_chi, _, _ = _log_mgfs(n, _k_min(n, 2, alpha))
+    with np.errstate(invalid="ignore"):
+        bound = (m_chi - math.log(3.0 * alpha / 8.0)) / _T_GRID
+    up = _T_GRID > 0
+    low = float(np.max(np.where(np.isfinite(m_chi[~up]), bound[~up], -np.inf)))
+    return low, float(np.min(bound[up]))
+
+
+def relu_chi2_power(n: int, alpha: float, shift: float) -> float:
+    """A lower bound on P(ln χ²_K + ``shift`` falls outside :func:`relu_chi2_interval`): the
+    power against an error that moves the factor by ``shift`` (one Chernoff bound on the far
+    side, less the excluded binomial mass)."""
+    low, high = relu_chi2_interval(n, alpha)
+    m_chi, _, _ = _log_mgfs(n, _k_min(n, 2, alpha))
+    # X + shift inside only if it is beyond the near edge: X > low − shift (shift < 0) or
+    # X < high − shift (shift > 0)
+    edge, side = (low - shift, _T_GRID > 0) if shift < 0 else (high - shift, _T_GRID < 0)
+    inside = float(np.exp(np.min(m_chi[side] - _T_GRID[side] * edge)))
+    return max(0.0, 1.0 - min(1.0, inside) - alpha / 4.0)

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.typing import RcKeyType
 from numpy.typing import NDArray
 
-from winit.report.schema import as_float
+from winit.claims.schema import as_float
 
 # Okabe–Ito without its yellow, which is too faint on white for thin lines.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")

@@ -21,8 +21,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from winit.atomic import ReportError, write_atomic
+from winit.claims.schema import Results, as_float, load_results
 from winit.report.plots import panels
-from winit.report.schema import Results, as_float, load_results
 
 STATUS = {
     "held": "✓ held",

@@ -15,14 +15,13 @@ import numpy as np
 from winit import stats
 from winit._validate import Shape, choice, shape_of
 from winit.fans import LAYOUTS, Layout, fans
+from winit.stats import POWER, RUN_ALPHA
 from winit.verify.adapters import make_caller
 from winit.verify.checks import Powers, shape_checks, statistical_checks
 from winit.verify.distributions import Orthogonal, Target
 from winit.verify.laws import Param, get_law, resolve, target
 from winit.verify.plan import Plan, alternatives, plan
 
-RUN_ALPHA = 1e-6
-POWER = 0.999
 #: default shapes in torch layout (out, in, *kernel): non-square, fan ratios 2, 4 and 2
 TORCH_SHAPES: tuple[Shape, ...] = ((256, 128), (128, 512), (64, 32, 3, 3))
 

@@ -1,20 +1,19 @@
-"""The statistical budget of the property suite and the hypothesis profiles that spend it.
+"""The hypothesis profiles the claims run under (``--hypothesis-profile ci|dev|thorough|...``).
 
-Every statistical check is sized so that one whole run of a claim false-alarms with probability
-at most ``RUN_ALPHA``, even under the ``thorough`` profile: a check executed ``k`` times per
-hypothesis example gets ``RUN_ALPHA / (k · MAX_EXAMPLES["thorough"])``.
+The false-alarm budget is spent against the ``thorough`` profile's example count
+(:data:`winit.claims.record.THOROUGH_EXAMPLES`), the most any profile draws, so every profile
+stays within it.
 """
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, Phase, settings
 
-from winit.stats import bonferroni
+from winit.claims.record import THOROUGH_EXAMPLES
 
-RUN_ALPHA = 1e-6
-POWER = 0.999
-
-MAX_EXAMPLES = {"ci": 20, "dev": 60, "thorough": 500}
+MAX_EXAMPLES = {"ci": 20, "dev": 60, "thorough": THOROUGH_EXAMPLES}
 # The `evidence` fixture is shared by all examples of a test on purpose; statistical properties
 # are slow by design (their sample sizes come from the power calculation), hence no deadline.
 _BASE = settings(
@@ -37,7 +36,7 @@ settings.register_profile("thorough", _BASE, max_examples=MAX_EXAMPLES["thorough
 settings.register_profile("flake", settings.get_profile("dev"), database=None)
 
 
-def check_alpha(checks_per_example: int) -> float:
-    """Per-check false-alarm rate for a property that runs ``checks_per_example`` checks on each
-    hypothesis example: the run's budget divided over the largest number of executions."""
-    return bonferroni(RUN_ALPHA, checks_per_example * MAX_EXAMPLES["thorough"])
+def load_default() -> None:
+    """The profile of a run that names none: ``ci`` (derandomized) where the ``CI`` variable is
+    set, as hypothesis itself decides, else ``dev``."""
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -1,11 +1,13 @@
-"""Turning a pytest run's per-test records into ``results.json``: one entry per registered claim.
+"""Turning a pytest run's per-test records into ``results.json``: one entry per collected claim.
 
-The pytest plugin (:mod:`winit.report.plugin`) attaches a small record to each test report (the
-claim, the test's evidence, hypothesis' example counts, the falsifying example); under
-pytest-xdist those records travel with the reports to the controller, where :class:`Collector`
-gathers them. The observed verdict of a claim: a failed test → ``fails``; else a recorded
-refutation → ``refuted-as-stated``; else ``holds``; a claim no test ran → ``missing``. A claim is
-*unexpected* when its observed verdict differs from its expected one.
+The pytest plugin (:mod:`winit.claims.plugin`) attaches a small record to each test report (the
+claim, the test's evidence, hypothesis' example counts, the falsifying example, and the claims
+its process collected); under pytest-xdist those records travel with the reports to the
+controller, where :class:`Collector` gathers them. The observed verdict of a claim: a failed
+test → ``fails``; else a recorded refutation → ``refuted-as-stated``; else ``holds``; a claim
+whose tests were all skipped → ``missing``; a claim none of whose tests was selected (``-k``,
+``-m``) → ``not-run``. A claim is *unexpected* when it ran and its observed verdict differs from
+its expected one.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from winit.claims import REGISTRY, Claim
-from winit.report.schema import SCHEMA, VERSION, Results
+from winit.claims.record import GROUPS
+from winit.claims.schema import SCHEMA, VERSION, Results
 
 _BLOB = re.compile(r"@reproduce_failure\([^)]*\)")
 
@@ -48,7 +50,8 @@ class TestRecord:
 def examples_of(stats: dict[str, Any]) -> dict[str, Any]:
     """Example counts from hypothesis' per-test statistics dictionary (``hypothesis.statistics``):
     passing / failing / invalid test cases over the explicit, reuse and generate phases, the
-    shrinks tried, and why hypothesis stopped."""
+    shrinks tried, why hypothesis stopped, how many passing examples reported each ``event()``
+    and the largest value of each ``target()``."""
     counts = {"passing": 0, "failing": 0, "invalid": 0}
     names = {
         "valid": "passing",
@@ -56,11 +59,17 @@ def examples_of(stats: dict[str, Any]) -> dict[str, Any]:
         "invalid": "invalid",
         "overrun": "invalid",
     }
+    events: dict[str, int] = {}
     for phase in ("explicit", "reuse", "generate"):
         for case in stats.get(f"{phase}-phase", {}).get("test-cases", []):
             counts[names.get(case.get("status", ""), "invalid")] += 1
+            for name in case.get("events", []) if case.get("status") == "valid" else []:
+                events[name] = events.get(name, 0) + 1
     shrinks = len(stats.get("shrink-phase", {}).get("test-cases", []))
-    return {**counts, "shrinks": shrinks, "stopped_because": stats.get("stopped-because", "")}
+    return {
+        **counts, "shrinks": shrinks, "stopped_because": stats.get("stopped-because", ""),
+        "events": events, "targets": dict(stats.get("targets", {})),
+    }  # fmt: skip
 
 
 def failure_of(exc: BaseException, nodeid: str, rerun: list[str]) -> dict[str, Any]:
@@ -77,7 +86,8 @@ def failure_of(exc: BaseException, nodeid: str, rerun: list[str]) -> dict[str, A
     example = next((n for n in notes if n.startswith(("Falsifying", "Failing test case"))), None)
     blob = next((m.group(0) for n in notes if (m := _BLOB.search(n))), None)
     message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
-    command = shlex.join(["python", "-m", "pytest", nodeid, "-p", "no:cacheprovider", *rerun])
+    # through nox, which has pytest and the project installed, from the repository's root
+    command = shlex.join(["nox", "-s", "properties", "--", nodeid, *rerun])
     return {"message": message, "falsifying_example": example, "reproduce_failure": blob,
             "reproduce": command}  # fmt: skip
 
@@ -110,17 +120,17 @@ def observed_verdict(tests: list[TestRecord], refutation: str | None) -> str:
     return "refuted-as-stated" if refutation is not None else "holds"
 
 
-def claim_result(claim: Claim, tests: list[TestRecord]) -> dict[str, Any]:
-    """The ``results.json`` entry of one claim."""
+def claim_result(claim: dict[str, Any], tests: list[TestRecord]) -> dict[str, Any]:
+    """The ``results.json`` entry of one claim (``claim``: its definition, as collected)."""
     tests = sorted(tests, key=lambda t: t.nodeid)
-    evidence = merge_evidence(claim.id, [t.evidence for t in tests if t.evidence is not None])
-    observed = observed_verdict(tests, evidence["refutation"])
+    evidence = merge_evidence(claim["id"], [t.evidence for t in tests if t.evidence is not None])
+    observed = observed_verdict(tests, evidence["refutation"]) if tests else "not-run"
     failures = [t.failure | {"nodeid": t.nodeid} for t in tests if t.failure is not None]
     examples = sum(t.examples["passing"] for t in tests if t.examples is not None)
     return {
-        **claim.as_dict(),
+        **{k: v for k, v in claim.items() if k != "position"},
         "observed": observed,
-        "unexpected": observed != claim.expected,
+        "unexpected": observed not in (claim["expected"], "not-run"),
         "examples": examples,
         "tests": [t.as_dict() for t in tests],
         **{k: v for k, v in evidence.items() if k != "claim"},
@@ -154,7 +164,7 @@ def blas_metadata() -> dict[str, Any]:
 
     import numpy as np
 
-    build = np.show_config(mode="dicts")["Build Dependencies"]["blas"]  # type: ignore[func-returns-value]
+    build = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     info: dict[str, Any] = {"name": build.get("name"), "version": build.get("version"),
                             "core": None, "threads": None}  # fmt: skip
     try:
@@ -194,6 +204,8 @@ class Collector:
     """Gathers test records (from any xdist worker) and assembles ``results.json``."""
 
     tests: dict[str, TestRecord] = field(default_factory=dict)
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deselected: int = 0
 
     def add(
         self, nodeid: str, when: str, outcome: str, duration: float, data: dict[str, Any]
@@ -209,14 +221,24 @@ class Collector:
         rec.evidence = data.get("evidence", rec.evidence)
         rec.examples = data.get("examples", rec.examples)
         rec.failure = data.get("failure", rec.failure)
+        self.known.update(data.get("known", {}))
+        self.deselected = max(self.deselected, int(data.get("deselected", 0)))
 
-    def results(self, run: dict[str, Any]) -> Results:
-        """Every registered claim in registry order, plus tests naming no known claim."""
-        by_claim: dict[str, list[TestRecord]] = {cid: [] for cid in REGISTRY}
+    def results(self, run: dict[str, Any], *, keyword: str | None = None) -> Results:
+        """Every collected claim in report order (group, then collection order), the run's
+        selection, and the tests naming no claim."""
+        order = sorted(self.known.values(), key=lambda c: (GROUPS.index(c["group"]), c["position"]))
+        by_claim: dict[str, list[TestRecord]] = {c["id"]: [] for c in order}
         other: list[TestRecord] = []
         for rec in self.tests.values():
             by_claim.get(rec.claim or "", other).append(rec)
-        claims = [claim_result(REGISTRY[cid], tests) for cid, tests in by_claim.items()]
+        claims = [claim_result(c, by_claim[c["id"]]) for c in order]
+        not_run = sum(c["observed"] == "not-run" for c in claims)
+        run["selection"] = {
+            "args": run.get("args", []), "selected": len(self.tests),
+            "deselected": self.deselected, "keyword": keyword,
+            "partial": not_run > 0 or not claims,
+        }  # fmt: skip
         return {
             "schema": SCHEMA,
             "version": VERSION,
@@ -235,4 +257,5 @@ def summarize(claims: list[dict[str, Any]]) -> dict[str, int]:
         "held": sum(c["observed"] == "holds" for c in expected),
         "refuted_as_expected": sum(c["observed"] == "refuted-as-stated" for c in expected),
         "unexpected": len(claims) - len(expected),
+        "not_run": sum(c["observed"] == "not-run" for c in claims),
     }

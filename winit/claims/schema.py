@@ -1,7 +1,7 @@
 """The ``results.json`` format: its version, its JSON encoding, and validation on reading.
 
 ``results.json`` holds ``{"schema": "winit-results", "version": 1, "run": {...}, "claims": [...]}``
-(written by :mod:`winit.report.collect`, read by :mod:`winit.report.render`). Non-finite numbers
+(written by :mod:`winit.claims.collect`, read by :mod:`winit.report.render`). Non-finite numbers
 are stored as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so the file is strict JSON.
 Only the fields ``run.started`` and the ``duration_s`` fields change between identical runs.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from winit.atomic import ReportError
-from winit.claims import EXPECTED_VERDICTS
-from winit.evidence import SCALES
+from winit.claims.evidence import SCALES
+from winit.claims.record import EXPECTED_VERDICTS
 
 SCHEMA = "winit-results"
 VERSION = 1
-OBSERVED_VERDICTS = ("holds", "refuted-as-stated", "fails", "missing")
+OBSERVED_VERDICTS = ("holds", "refuted-as-stated", "fails", "missing", "not-run")
 NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 Results = dict[str, Any]

@@ -1,0 +1,27 @@
+"""The sources the claims cite, each named once (authors, title; the claim adds the section)."""
+
+ARTICLE = (
+    "The weight-initialization article winit starts from (an online Q&A answer on weight "
+    "initialization techniques; title and author are not part of the excerpt winit keeps)"
+)
+GLOROT = (
+    "Glorot & Bengio 2010, Understanding the difficulty of training deep feedforward neural "
+    "networks (AISTATS)"
+)
+HE = "He, Zhang, Ren & Sun 2015, Delving Deep into Rectifiers (ICCV)"
+ISOMETRY = (
+    "Saxe, McClelland & Ganguli 2013, Exact solutions to the nonlinear dynamics of learning in "
+    "deep linear networks; Pennington, Schoenholz & Ganguli 2017, Resurrecting the sigmoid in "
+    "deep learning through dynamical isometry"
+)
+SELU = "Klambauer, Unterthiner, Mayr & Hochreiter 2017, Self-Normalizing Neural Networks"
+KERAS_JAX = (
+    "Keras VarianceScaling and JAX jax.nn.initializers.variance_scaling (truncated_normal), "
+    "source comments"
+)
+SCHOENHOLZ = "Schoenholz, Gilmer, Ganguli & Sohl-Dickstein 2017, Deep Information Propagation"
+LSUV = "Mishkin & Matas 2015, All you need is a good init, Algorithm 1"
+BALANCE = (
+    "Du, Hu & Lee 2018, Algorithmic Regularization in Learning Deep Homogeneous Models: Layers "
+    "are Automatically Balanced, Theorem 2.1"
+)

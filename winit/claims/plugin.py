@@ -1,0 +1,265 @@
+"""The winit pytest plugin: the ``claim`` marker, the ``evidence`` fixture and ``--winit-results``.
+
+A property test is marked ``@pytest.mark.claim(CLAIM)`` with the :class:`~winit.claims.Claim`
+its file defines, and takes ``evidence``, a fresh :class:`~winit.claims.Evidence` for that test
+(shared by the hypothesis examples of the test); the records of all tests of a claim are merged
+in collection order into the claim's results.
+
+At collection the plugin refuses (a usage error naming the claim) two claims with one id and a
+claim whose planned checks exceed the false-alarm budget under the thorough profile. Without a
+``--hypothesis-profile`` it loads the project's ``dev`` profile (``ci`` where the ``CI``
+variable is set), so plain ``pytest`` works.
+
+With ``--winit-results PATH`` the run writes ``PATH`` (see :mod:`winit.claims.schema`): every
+claim the run collected, with the ones ``-k``/``-m`` deselected as ``not-run`` and the selection
+recorded. A complete run first moves the file that was there to ``*.previous.json`` for the
+report's diff; a partial one (some collected claim not run) writes ``*.partial.json`` instead and
+leaves the complete run's file alone. The run fails (exit status 1) when any claim that ran has an unexpected verdict.
+Each test report carries a ``winit`` record (claim, evidence, hypothesis example counts,
+failure); pytest-xdist serializes it with the report, so a controller with any number of workers
+writes one merged file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from winit.atomic import ReportError, write_atomic
+from winit.claims import profiles
+from winit.claims.collect import Collector, examples_of, failure_of, run_metadata
+from winit.claims.evidence import Evidence
+from winit.claims.record import Claim, PlanError
+from winit.claims.schema import dumps, jsonable
+
+RECORD = "winit"
+EVIDENCE = pytest.StashKey[Evidence]()
+EXAMPLES = pytest.StashKey[dict[str, Any]]()
+#: Per process: every claim collected (before deselection), with its first item's position.
+KNOWN = pytest.StashKey[dict[str, tuple[int, Claim]]]()
+DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("winit").addoption(
+        "--winit-results",
+        metavar="PATH",
+        default=None,
+        help="write the claims' results (JSON) to PATH and fail on an unexpected verdict",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claim(CLAIM): the winit Claim this test checks")
+    if config.getoption("hypothesis_profile", None) is None:
+        profiles.load_default()
+    config.stash[KNOWN] = {}
+    config.stash[DESELECTED] = 0
+    path = config.getoption("winit_results")
+    if path and not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        target = Path(path)
+        problem = _unwritable(target)
+        if problem:
+            raise pytest.UsageError(f"--winit-results {path}: {problem}")
+        config.pluginmanager.register(ResultsWriter(target, config), "winit-results")
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` (or its folder, created if missing) cannot be written, or None."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"cannot create {path.parent}: {e.strerror or e}"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"{path.parent} is not writable (the results and the previous run's are kept there)"
+    return None
+
+
+def partial_path(path: Path) -> Path:
+    """Where a partial run (``-k``, ``-m``, a subset of files) writes its results instead of
+    ``path``: ``results.json`` → ``results.partial.json``."""
+    return path.with_suffix(".partial.json")
+
+
+def claim_of(item: pytest.Item) -> Claim | None:
+    """The claim a test item checks, from its ``claim`` marker."""
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    claim = marker.args[0] if marker.args else None
+    if not isinstance(claim, Claim):
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.claim takes the Claim object its file defines "
+            f"(CLAIM = Claim(...)), got {claim!r}"
+        )
+    return claim
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Before -k/-m deselect: know every claim, refuse duplicate ids and over-budget claims."""
+    known = config.stash[KNOWN]
+    for position, item in enumerate(items):
+        claim = claim_of(item)
+        if claim is None:
+            continue
+        first = known.setdefault(claim.id, (position, claim))[1]
+        if first is not claim:
+            raise pytest.UsageError(f"{item.nodeid}: claim id {claim.id!r} is defined twice")
+    for _, claim in known.values():
+        try:
+            claim.check_budget()
+        except PlanError as e:
+            raise pytest.UsageError(str(e)) from None
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        config = items[0].config
+        config.stash[DESELECTED] = config.stash.get(DESELECTED, 0) + len(items)
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """The evidence record of this test for the claim named by its ``claim`` marker."""
+    claim = claim_of(request.node)
+    if claim is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses 'evidence' without @pytest.mark.claim")
+    record: Evidence = request.node.stash.setdefault(EVIDENCE, Evidence(claim))
+    return record
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Keep hypothesis' per-test statistics (passing them on to hypothesis' own reporting)."""
+    try:
+        from hypothesis.statistics import collector
+    except ImportError:  # pragma: no cover - hypothesis is a test dependency
+        return (yield)
+    downstream = collector.value
+
+    def note(stats: dict[str, Any]) -> None:
+        item.stash[EXAMPLES] = examples_of(stats)
+        if downstream is not None:
+            downstream(stats)
+
+    with collector.with_value(note):  # type: ignore[arg-type]  # typed as holding None
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach this test's ``winit`` record to its report (JSON-able, so xdist forwards it)."""
+    report = yield
+    claim = claim_of(item)
+    record: dict[str, Any] = {"claim": None if claim is None else claim.id}
+    if call.excinfo is not None and report.failed:
+        rerun = [f"--hypothesis-{k}={v}" for k, v in _hypothesis_options(item.config) if v]
+        record["failure"] = failure_of(call.excinfo.value, item.nodeid, rerun)
+    if report.when == "teardown":
+        if EVIDENCE in item.stash:
+            record["evidence"] = item.stash[EVIDENCE].as_dict()
+        if EXAMPLES in item.stash:
+            record["examples"] = item.stash[EXAMPLES]
+        # every claim this process collected, selected or not: the controller of an xdist run
+        # collects nothing itself, and a deselected claim must still show as not run
+        record["known"] = {
+            cid: {"position": pos, **c.as_dict()}
+            for cid, (pos, c) in item.config.stash[KNOWN].items()
+        }  # fmt: skip
+        record["deselected"] = item.config.stash.get(DESELECTED, 0)
+    report.__dict__[RECORD] = jsonable(record)  # numpy scalars would not cross to the controller
+    return report
+
+
+def _hypothesis_options(config: pytest.Config) -> list[tuple[str, str | None]]:
+    try:
+        from hypothesis import settings
+    except ImportError:  # pragma: no cover
+        return []
+    seed = config.getoption("hypothesis_seed", None)
+    return [("profile", settings.get_current_profile_name()), ("seed", seed)]
+
+
+class ResultsWriter:
+    """Controller-side plugin: collects every test report and writes ``results.json``."""
+
+    def __init__(self, path: Path, config: pytest.Config) -> None:
+        self.path = path
+        self.config = config
+        self.collector = Collector()
+        self.started = datetime.now(UTC)
+        self.clock = time.perf_counter()
+        self.summary: dict[str, int] = {}
+        self.unexpected: list[str] = []
+        self.collection_errors: list[dict[str, str]] = []
+        self.problem: str | None = None
+        self.partial = False
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = report.__dict__.get(RECORD, {})
+        self.collector.add(report.nodeid, report.when, report.outcome, report.duration, record)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            lines = str(report.longrepr).strip().splitlines()
+            self.collection_errors.append({"nodeid": report.nodeid, "message": lines[-1][:300]})
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        options = dict(_hypothesis_options(self.config))
+        args = list(self.config.invocation_params.args)
+        run = run_metadata(
+            self.config.rootpath, options.get("profile") or "default", options.get("seed"), args
+        )
+        keyword = self.config.getoption("keyword", "") or None
+        results = self.collector.results(run, keyword=keyword)
+        self.summary = results["summary"]
+        self.partial = bool(run["selection"]["partial"])
+        self.unexpected = [c["id"] for c in results["claims"] if c["unexpected"]]
+        if self.unexpected and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        run["started"] = self.started.isoformat(timespec="seconds")
+        run["duration_s"] = round(time.perf_counter() - self.clock, 3)
+        run["exitstatus"] = int(session.exitstatus)
+        run["collection_errors"] = self.collection_errors
+        run["workers"] = getattr(self.config.option, "numprocesses", None) or 0
+        try:
+            if self.partial:  # the last complete run's results stay where they are
+                self.path = partial_path(self.path)
+            elif self.path.exists():  # keep the complete run before for the report's diff
+                os.replace(self.path, self.path.with_suffix(".previous.json"))
+            write_atomic(self.path, dumps(results))
+        except (OSError, ReportError) as e:
+            self.problem = str(e) if isinstance(e, ReportError) else f"cannot write: {e}"
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.problem:
+            terminalreporter.write_line(f"winit: results not written: {self.problem}", red=True)
+            return
+        s = self.summary
+        ran = s.get("claims", 0) - s.get("not_run", 0)
+        line = (
+            f"winit: {ran} claims ran: {s.get('held', 0)} held, "
+            f"{s.get('refuted_as_expected', 0)} refuted as expected, "
+            f"{s.get('unexpected', 0)} unexpected"
+            + (f" ({', '.join(self.unexpected)})" if self.unexpected else "")
+        )
+        if s.get("not_run"):
+            line += f"; {s['not_run']} not run (partial run)"
+        if not ran:
+            line = "winit: no claim selected"
+        terminalreporter.write_line(f"{line} -> {self.path}", red=bool(self.unexpected))
+        if self.unexpected:
+            terminalreporter.write_line(
+                "winit: the gate fails on these claims; `nox -s report` renders them and exits 1"
+            )
