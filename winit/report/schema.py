@@ -20,7 +20,7 @@ from winit.evidence import SCALES
 
 SCHEMA = "winit-results"
 VERSION = 1
-OBSERVED_VERDICTS = ("holds", "refuted-as-stated", "fails", "missing")
+OBSERVED_VERDICTS = ("holds", "refuted-as-stated", "fails", "missing", "not-run")
 NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 Results = dict[str, Any]
