@@ -248,8 +248,7 @@ def test_no_claim_selected_says_so_and_fails_the_check(tmp_path: Path) -> None:
     results = write_fixture(tmp_path / "reports", partial="nonexistent")
     assert run_main("--results", str(results), "--check") == 1
     text = "".join(Page((tmp_path / "reports" / "partial.html").read_text("utf-8")).text)
-    assert "NO CLAIM SELECTED" in text
-    assert "-k nonexistent ran 0 of 5 claims" in text
+    assert "NO CLAIM SELECTED: -k nonexistent selected none of the 5 claims" in text
     assert not (tmp_path / "reports" / "index.html").exists()
 
 
@@ -280,7 +279,9 @@ def test_results_from_before_the_contract_still_render(results: Path) -> None:
 
 
 def test_an_old_partial_run_calls_unselected_claims_not_run(results: Path) -> None:
-    results.write_text(json.dumps(_old(fixture_json(partial="zero"))), encoding="utf-8")
+    old = _old(fixture_json(partial="zero"))
+    old["run"]["exitstatus"] = 1  # such a plugin failed the run for the "missing" claims
+    results.write_text(json.dumps(old), encoding="utf-8")
     assert run_main("--results", str(results), "--check") == 0
     page = Page((results.parent / "partial.html").read_text(encoding="utf-8"))
     assert page.find("article", id="claim-FX-HOLDS", **{"class": "card not-run"})
@@ -326,6 +327,7 @@ def test_a_failing_verify_fails_the_banner_and_the_check(
     page = Page(Path(out).read_text(encoding="utf-8"))
     assert page.find("section", **{"class": "verdict fail"})
     assert [r["data-status"] for r in page.find("tr", **{"class": "verify-row"})] == ["fail"]
+    assert "failing: variance ratio" in "".join(page.text)
     # a verify run that is meant to fail (a documented law the initializer does not follow)
     data = json.loads((results.parent / "verify-he.json").read_text(encoding="utf-8"))
     data["expected"] = "fail"
