@@ -92,6 +92,8 @@ def _zero_evidence(cid: str) -> Evidence:
     layers = np.arange(1.0, 6.0)
     ev.add_series("zero init: Var(h_l) per layer", layers, 2.0**-layers, xlabel="layer l",
                   ylabel="Var(h_l), log scale", group="zero init: Var(h_l) per layer")  # fmt: skip
+    ev.series["zero init: Var(h_l) per layer"]["shade"] = {"ranges": [[4.0, 5.0]],
+                                                          "label": "saturated zone"}  # fmt: skip
     ev.check(Check("output bias after training", "exact", 0.5, 0.5, 0.5, 0.5, 0.0))
     return ev
 

@@ -550,6 +550,14 @@ def test_panels_say_what_coincides_and_tick_layers_as_integers() -> None:
     assert ">g<" in svg  # the title, once: the curve named like it has no legend entry
 
 
+def test_optional_series_fields_are_drawn() -> None:
+    claims = fixture_json()["claims"]
+    zero = [_svg({k: v}) for k, v in claims[0]["series"].items() if "shade" in v]
+    assert "saturated zone" in zero[0]
+    steps = {k: v for k, v in claims[2]["series"].items() if v.get("kind") == "points"}
+    assert "cut at 400: not reached" in _svg(steps)
+
+
 def test_panels_are_deterministic() -> None:
     series = fixture_json()["claims"][2]["series"]
     assert panels(series) == panels(series)

@@ -15,6 +15,7 @@ series say decides how they are drawn:
   a shaded band;
 - ``"cap"`` (a number) is a limit the measurement was cut at: drawn as a dashed line, the points
   on it marked as "not reached"; ``"xinvert": true`` draws x from right to left;
+  ``"shade": {"ranges": [[x0, x1], ...], "label": "..."}`` shades x ranges (a saturated zone);
 - a legend entry never repeats the panel's title (a curve named like its group has none, a
   name starting with "<group>: " loses that prefix).
 
@@ -226,6 +227,11 @@ def _draw_curve(ax: Axes, i: int, curve: Curve, label: str) -> None:
         ax.plot(x[::step], y[::step], linewidth=width, label=label, color=color, linestyle=dash)
         if len(band) == 2:
             ax.fill_between(x[::step], band[0][::step], band[1][::step], color=color, alpha=0.18)
+    shade = c.get("shade")
+    if isinstance(shade, Mapping):
+        for k, (lo, hi) in enumerate(shade.get("ranges", [])):
+            ax.axvspan(as_float(lo), as_float(hi), color="#999999", alpha=0.15, linewidth=0,
+                       label=str(shade.get("label", "")) if k == 0 else "_nolegend_")  # fmt: skip
     cap = c.get("cap")
     if cap is not None:
         capped = y >= as_float(cap)
@@ -248,6 +254,8 @@ def _draw(fig: Figure, group: str, series: list[tuple[str, Mapping[str, Any]]]) 
         label = _clip(label[len(prefix) :])
         labelled += bool(label)
         _draw_curve(ax, i, curve, label or "_nolegend_")
+        shade = curve.entry.get("shade")
+        labelled += isinstance(shade, Mapping) and bool(shade.get("label"))
     caps = [as_float(c.entry["cap"]) for c in curves if c.entry.get("cap") is not None]
     if caps:
         ax.plot([], [], marker="^", linestyle="--", markerfacecolor="none", color="#555555",
