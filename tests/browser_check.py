@@ -192,7 +192,12 @@ def _summary(name: str, m: Measured) -> str:
         f"{name}: median {m.median_words:g} visible words per card at 1280 px "
         f"(max {max(m.words.values(), default=0)}, {over} of {len(m.words)} cards over "
         f"{MAX_MEDIAN_WORDS}); page {m.height_desktop} px tall at 1280 px; "
-        f"{m.width_phone} px wide at 412 px; smallest plot text {m.smallest_plot_text_px:.1f} px"
+        f"{m.width_phone} px wide at 412 px; "
+        + (
+            f"smallest plot text {m.smallest_plot_text_px:.1f} px"
+            if m.smallest_plot_text_px
+            else "no plots"
+        )
     )
 
 
