@@ -29,6 +29,7 @@ import base64
 import io
 import math
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,7 @@ matplotlib.use("Agg")
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 from matplotlib.typing import RcKeyType
 from numpy.typing import NDArray
 
@@ -56,8 +57,13 @@ DECADES = 2.0  # data spanning more than this many decades get a log axis
 DECADES_HINTED = 1.0  # ... or more than this many where the series ask for one
 MIN_FONT_PT = 10.0  # every text of a panel; the page shows panels at >= 1 px per point
 FIG_WIDTH_IN = 6.0
-LEGEND_INSIDE = 6  # more legend entries go below the axes, in two columns
+FIG_HEIGHT_IN = 3.8
+LEGEND_INSIDE = 4  # more legend entries (or long ones) go below the axes
+LEGEND_LONG = 32  # characters: a legend with a longer entry goes below, in one column
+LEGEND_ROW_IN = 0.22  # inches of figure height per legend row below the axes
 MAX_LABEL = 60
+AXIS_LABEL_WRAP = 44  # longer axis labels go on two lines (small panels clip one long line)
+FEW_DECADES = 3.0  # a log axis spanning at most this many decades is ticked at 1, 2, 5 x 10^k
 STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "winit-report",
     "svg.fonttype": "none",
@@ -177,8 +183,9 @@ def coincident(curves: list[tuple[str, Mapping[str, Any]]]) -> list[Curve]:
     out: list[Curve] = []
     keys: dict[tuple[Any, ...], Curve] = {}
     for name, entry in curves:
-        key = tuple(
-            _values(entry[k]).tobytes() if k in entry else None for k in ("x", "y", "low", "high")
+        key = tuple(  # + 0.0: -0.0 and 0.0 are drawn at the same place
+            (_values(entry[k]) + 0.0).tobytes() if k in entry else None
+            for k in ("x", "y", "low", "high")
         )
         if key in keys:
             keys[key].names.append(name)
@@ -197,6 +204,10 @@ def _is_points(entry: Mapping[str, Any]) -> bool:
 
 def _labels(curves: list[Curve], key: str) -> str:
     return " / ".join(dict.fromkeys(str(c.entry[key]) for c in curves))
+
+
+def _wrap(label: str) -> str:
+    return "\n".join(textwrap.wrap(label, AXIS_LABEL_WRAP)) or label
 
 
 def _clip(text: str) -> str:
@@ -241,7 +252,10 @@ def _draw_curve(ax: Axes, i: int, curve: Curve, label: str) -> None:
                     markerfacecolor="none", color=color)  # fmt: skip
 
 
-def _draw(fig: Figure, group: str, series: list[tuple[str, Mapping[str, Any]]]) -> list[Curve]:
+def _draw(
+    fig: Figure, group: str, series: list[tuple[str, Mapping[str, Any]]]
+) -> tuple[list[Curve], int]:
+    """Draw one panel; returns the curves drawn and the legend rows put below the axes."""
     ax = fig.add_subplot()
     curves = coincident(series)
     xs = [_values(c.entry["x"]) for c in curves]
@@ -249,37 +263,36 @@ def _draw(fig: Figure, group: str, series: list[tuple[str, Mapping[str, Any]]]) 
     hint = next((c.entry["scale"] for c in curves if "scale" in c.entry), None)
     labels = [curve.label(group) for curve in curves]
     prefix = "" if any(len(c.names) > 1 for c in curves) else shared_prefix(labels)
-    labelled = 0
     for i, (curve, label) in enumerate(zip(curves, labels, strict=True)):
-        label = _clip(label[len(prefix) :])
-        labelled += bool(label)
-        _draw_curve(ax, i, curve, label or "_nolegend_")
-        shade = curve.entry.get("shade")
-        labelled += isinstance(shade, Mapping) and bool(shade.get("label"))
+        _draw_curve(ax, i, curve, _clip(label[len(prefix) :]) or "_nolegend_")
     caps = [as_float(c.entry["cap"]) for c in curves if c.entry.get("cap") is not None]
     if caps:
         ax.plot([], [], marker="^", linestyle="--", markerfacecolor="none", color="#555555",
                 label=f"cut at {caps[0]:g}: not reached")  # fmt: skip
-        labelled += 1
     logs = {a: log_axis(hint, a, d) for a, d in (("x", xs), ("y", ys))}
-    if logs["x"]:
-        ax.set_xscale("log")
-    elif integer_valued(xs):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if logs["y"]:
-        ax.set_yscale("log")
-    elif integer_valued(ys):
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for name, axis, data in (("x", ax.xaxis, xs), ("y", ax.yaxis, ys)):
+        if logs[name]:
+            (ax.set_xscale if name == "x" else ax.set_yscale)("log")
+            if (_span(data) or 0.0) <= FEW_DECADES:  # too few powers of ten to read values
+                axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        elif integer_valued(data):
+            axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     if any(c.entry.get("xinvert") for c in curves):
         ax.invert_xaxis()
     ax.set_title(group)
-    ax.set_xlabel(axis_label(_labels(curves, "xlabel"), logs["x"]))
-    ax.set_ylabel(axis_label(_labels(curves, "ylabel"), logs["y"]))
-    if labelled and labelled <= LEGEND_INSIDE:
+    ax.set_xlabel(_wrap(axis_label(_labels(curves, "xlabel"), logs["x"])))
+    ax.set_ylabel(_wrap(axis_label(_labels(curves, "ylabel"), logs["y"])))
+    entries = ax.get_legend_handles_labels()[1]
+    longest = max(map(len, entries), default=0)
+    if not entries:
+        return curves, 0
+    if len(entries) <= LEGEND_INSIDE and longest <= LEGEND_LONG:
         ax.legend(framealpha=0.85)
-    elif labelled:
-        ax.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-    return curves
+        return curves, 0
+    ncol = 1 if longest > LEGEND_LONG else 2
+    fig.legend(loc="outside lower center", ncol=ncol, frameon=False)
+    return curves, math.ceil(len(entries) / ncol)
 
 
 def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
@@ -289,11 +302,10 @@ def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
         groups.setdefault(str(entry["group"]), []).append((name, entry))
     out = []
     for group, members in groups.items():
-        drawn = len(coincident(members))
-        rows = math.ceil(drawn / 2) if drawn > LEGEND_INSIDE else 0
         with matplotlib.rc_context(STYLE):
-            fig = Figure(figsize=(FIG_WIDTH_IN, 3.8 + 0.3 * rows), layout="constrained")
-            curves = _draw(fig, group, members)
+            fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), layout="constrained")
+            curves, rows = _draw(fig, group, members)
+            fig.set_size_inches(FIG_WIDTH_IN, FIG_HEIGHT_IN + LEGEND_ROW_IN * rows)
             buf = io.StringIO()
             fig.savefig(buf, format="svg", metadata={"Date": None})
         uri = "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
