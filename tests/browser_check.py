@@ -16,6 +16,9 @@ Run by ``nox -s browser`` as ``python -m tests.browser_check [reports]``.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import shutil
 import statistics
 import sys
@@ -180,6 +183,21 @@ def check_page(
     return [f"{html.name}: {p}" for p in problems], measured
 
 
+def write_beside(folder: Path) -> None:
+    """A failing ``winit verify --json`` output and a framework table next to the results."""
+    from winit.verify.cli import main as verify_main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        verify_main(["winit.initializers:he_normal", "--law", "glorot_normal",
+                     "--json", str(folder / "verify-he-as-glorot.json")])  # fmt: skip
+    rows = [{"framework": "torch", "version": "2.13.0", "initializer": "torch.nn.init.kaiming_uniform_",
+             "law": "U[±√(6/fan_in)]", "verdict": "pass", "reason": ""},
+            {"framework": "keras", "version": "3.0", "initializer": "keras.initializers.GlorotNormal",
+             "law": "truncated N(0, 2/(fan_in+fan_out))", "verdict": "fail",
+             "reason": "a long one-line reason for the failure that a phone has to wrap somewhere"}]  # fmt: skip
+    (folder / "frameworks.json").write_text(json.dumps({"rows": rows}), encoding="utf-8")
+
+
 def _claims(results: dict[str, Any]) -> tuple[list[str], str | None]:
     ids = [c["id"] for c in results["claims"]]
     failing = next((c["id"] for c in results["claims"] if c["observed"] == "fails"), None)
@@ -212,7 +230,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for kind, kw in (("full", {}), ("partial", {"partial": "zero"})):
             folder = Path(tmp) / kind
-            results, page, _ = render_report(write_fixture(folder, **kw))
+            path = write_fixture(folder, **kw)
+            if kind == "full":  # the verify and framework tables must fit a phone too
+                write_beside(folder)
+            results, page, _ = render_report(path)
             found, measured = check_page(page, *_claims(results), None)
             problems += [f"fixture {kind} {p}" for p in found]
             lines.append(_summary(f"fixture {kind} run", measured))
