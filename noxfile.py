@@ -54,7 +54,8 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def browser(session: nox.Session) -> None:
-    """Open the report in headless Chromium (Debian's) and check it; reports/screenshot.png."""
+    """Open the report in headless Chromium (Debian's) at 1280 and 412 px and check it;
+    screenshots reports/screenshot-*.png."""
     session.install("-e", ".[report,browser]")
     session.run("python", "-m", "tests.browser_check", "reports")
 

@@ -1,5 +1,7 @@
-"""The report renderer on a fixture results.json: structure (parsed as HTML), escaping, bad input,
-unwritable destinations, atomic writes, determinism, the diff and the loose extra sections."""
+"""The report renderer on a fixture results.json: structure (parsed as HTML), the card's order
+(the point first, the audit collapsed), numbers explained, partial runs, verify and framework
+tables, escaping, bad input, unwritable destinations, atomic writes, determinism, the diff, the
+loose extra sections, and results from before the results contract (no group, lead, ...)."""
 
 from __future__ import annotations
 
@@ -13,45 +15,82 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.report_fixture import HOSTILE, fixture_json, write_fixture
+from tests.report_fixture import HOSTILE, IDS, fixture_json, write_fixture
 from winit.__main__ import main as winit_main
 from winit.atomic import write_atomic
 from winit.claims.schema import dumps
-from winit.report.plots import log_axis, panels
+from winit.report.plots import (
+    axis_label,
+    coincident,
+    integer_valued,
+    log_axis,
+    panels,
+    shared_prefix,
+)
+from winit.report.render import GROUPS, check_view, clean_source, clean_title
+from winit.verify.cli import main as verify_main
 
-IDS = ["FX-HOLDS", "FX-REFUTED", "FX-FAILS", "FX-MISSING"]
+#: The fixture's claims in the article's order of groups (FX-MISSING has none: last).
+ORDER = ["FX-ZERO", "FX-REFUTED", "FX-HOLDS", "FX-FAILS", "FX-MISSING"]
 
 
 class Page(HTMLParser):
-    """Elements with their attributes and the text inside each element id'd article."""
+    """Elements with their attributes, the text inside each card (``article``), and the card
+    text outside its ``<details>`` (what a reader sees before opening anything)."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str]]] = []
         self.text: list[str] = []
         self.cards: dict[str, list[str]] = {}
-        self._card: list[str] | None = None
+        self.visible: dict[str, list[str]] = {}
+        self.sequence: dict[str, list[str]] = {}  # per card: the classes of its parts, in order
+        self._card: str | None = None
+        self._details = 0
+        self._summary = False
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         self.tags.append((tag, a))
         if tag == "article":
-            self._card = self.cards.setdefault(a["id"], [])
+            self._card = a["data-claim"]
+            for d in (self.cards, self.visible, self.sequence):
+                d.setdefault(self._card, [])
+        elif self._card is not None:
+            if tag == "details":
+                self._details += 1
+            self._summary = self._summary or tag == "summary"
+            if self._details == 0 and a.get("class") and tag != "span":
+                self.sequence[self._card].append(a["class"])
+            if tag == "blockquote" and self._details == 0:
+                self.sequence[self._card].append("quote")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "article":
             self._card = None
+        elif tag == "details":
+            self._details -= 1
+        elif tag == "summary":
+            self._summary = False
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
         if self._card is not None:
-            self._card.append(data)
+            self.cards[self._card].append(data)
+            if self._details == 0 or (self._details == 1 and self._summary):
+                self.visible[self._card].append(data)
 
     def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
         return [
             a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
         ]
+
+    def card(self, cid: str) -> str:
+        return "".join(self.cards[cid])
+
+    def seen(self, cid: str) -> str:
+        return "".join(self.visible[cid])
 
 
 def run_main(*args: str) -> int:
@@ -64,8 +103,8 @@ def results(tmp_path: Path) -> Path:
     return write_fixture(tmp_path / "reports")
 
 
-def rendered(results: Path) -> tuple[Page, str]:
-    out = results.parent / "index.html"
+def rendered(results: Path, name: str = "index.html") -> tuple[Page, str]:
+    out = results.parent / name
     assert run_main("--results", str(results), "--out", str(out)) == 0
     html = out.read_text(encoding="utf-8")
     return Page(html), html
@@ -77,13 +116,34 @@ def fixture_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Page, str]:
     return rendered(write_fixture(tmp_path_factory.mktemp("page") / "reports"))
 
 
-def test_every_claim_has_a_row_a_link_and_a_card(fixture_page: tuple[Page, str]) -> None:
+def test_contents_and_cards_follow_the_articles_groups(fixture_page: tuple[Page, str]) -> None:
     page = fixture_page[0]
-    assert [a["data-claim"] for a in page.find("tr", **{"class": "claim-row"})] == IDS
+    assert [a["data-claim"] for a in page.find("a", **{"class": "toc-claim"})] == ORDER
+    assert list(page.cards) == ORDER
+    titles = [t for t in page.text if t in GROUPS]
+    assert titles[: len(GROUPS)] == list(GROUPS)  # the contents, then the card headings
     for cid in IDS:
         assert page.find("a", href=f"#claim-{cid}")
-        assert f"claim-{cid}" in page.cards
+        assert "↑ back to top" in page.card(cid)
     assert page.find("section", **{"class": "verdict fail"})
+    assert page.find("section", id="how-to-read")
+
+
+def test_a_card_says_the_point_first_and_keeps_the_audit_collapsed(
+    fixture_page: tuple[Page, str],
+) -> None:
+    page = fixture_page[0]
+    parts = page.sequence["FX-HOLDS"]
+    order = [parts.index(k) for k in ("lead", "main-plot", "verdict-line", "quote")]
+    assert order == sorted(order), parts
+    seen, whole = page.seen("FX-HOLDS"), page.card("FX-HOLDS")
+    assert f"What to see in FX-HOLDS's plot {HOSTILE}." in seen
+    assert "How this was checked" in seen
+    for audit in ("Precise statement of FX-HOLDS.", "seeds, widths 1-64", "chi-square interval",
+                  "detects a variance ratio of 0.1 or more", "19000", "False-alarm budget"):  # fmt: skip
+        assert audit not in seen
+        assert audit in whole
+    assert len(seen.split()) <= 120
 
 
 def test_failing_claim_card_shows_the_example_and_reproduction(
@@ -91,22 +151,27 @@ def test_failing_claim_card_shows_the_example_and_reproduction(
 ) -> None:
     page = fixture_page[0]
     assert page.find("article", id="claim-FX-FAILS", **{"class": "card unexpected"})
-    card = "".join(page.cards["claim-FX-FAILS"])
-    assert "Falsifying example: test_fails(" in card
-    assert "nox -s properties -- properties/test_fx.py::test_fails --hypothesis-profile=ci" in card
-    assert "@reproduce_failure('6.155.2', b'AEID6A==')" in card
-    assert "No test of this claim ran." in "".join(page.cards["claim-FX-MISSING"])
+    seen = page.seen("FX-FAILS")
+    assert "Falsifying example: test_fails(" in seen
+    assert "nox -s properties -- properties/test_fx.py::test_fails --hypothesis-profile=ci" in seen
+    assert "@reproduce_failure('6.155.2', b'AEID6A==')" in seen
+    assert "Var(z) of Glorot normal: measured 2.1, accepted [0.6, 1.4]" in seen
+    assert "No test of this claim ran." in page.card("FX-MISSING")
 
 
-def test_plots_are_inline_svg_one_per_group(fixture_page: tuple[Page, str]) -> None:
+def test_plots_are_inline_svg_the_main_one_first(fixture_page: tuple[Page, str]) -> None:
     page, html = fixture_page
     images = page.find("img")
-    assert len(images) == 3  # groups: Var(z) against fan-in, weights over training, loss
+    # FX-ZERO: parameters, Var per layer; FX-HOLDS: Var(z), weights, loss, steps
+    assert len(images) == 6
+    mains = [a for a in page.tags if a[0] == "figure" and a[1].get("class") == "main-plot"]
+    assert len(mains) == 2
     for img in images:
         assert img["src"].startswith("data:image/svg+xml;base64,")
         svg = base64.b64decode(img["src"].split(",", 1)[1]).decode()
         assert "<svg" in svg
         assert "<script" not in svg
+        assert float(img["data-font-pt"]) >= 10
     assert "http://" not in html.replace("http://www.w3.org/", "")
     assert "https://" not in html
 
@@ -119,10 +184,198 @@ def test_strings_from_results_are_escaped(fixture_page: tuple[Page, str]) -> Non
     assert "&lt;script&gt;" in html
 
 
-def test_check_table_and_non_finite_numbers(fixture_page: tuple[Page, str]) -> None:
-    card = "".join(fixture_page[0].cards["claim-FX-HOLDS"])
-    for text in ("chi-square interval", "[0.9, 1.1]", "1e-09", "0.999", "∞", "✓ pass"):
-        assert text in card
+def test_check_table_explains_its_numbers(fixture_page: tuple[Page, str]) -> None:
+    card = fixture_page[0].card("FX-HOLDS")
+    for text in ("chi-square interval", "[0.9, 1.1]", "1e-09", "0.999", "∞", "✓ pass",
+                 "H0: ≤ 0.5", "≥ 0.74", "one-sided", "[0, 0.0088]",
+                 "natural log of a ratio: measured ratio 0.9704"):  # fmt: skip
+        assert text in card, text
+    assert "[−0.0033" not in card and "[-0.0033" not in card
+
+
+def test_check_view_one_sided_by_infinite_bound() -> None:
+    upper = {"name": "steps", "test": "binomial", "measured": 0.9, "expected": 0.5, "low": 0.7,
+             "high": "Infinity", "alpha": 1e-9, "power": 0.999, "passed": True}  # fmt: skip
+    view = check_view(upper)
+    assert (view.interval, view.expected) == ("≥ 0.7", "H0: ≤ 0.5")
+    lower = upper | {"low": "-Infinity", "high": 0.2, "expected": 0.5, "measured": 0.1}
+    assert (check_view(lower).interval, check_view(lower).expected) == ("≤ 0.2", "H0: ≥ 0.5")
+    two = upper | {"high": 1.1, "test": "z-test"}
+    assert check_view(two).interval == "[0.7, 1.1]"
+
+
+def test_titles_and_sources_read_as_citations(fixture_page: tuple[Page, str]) -> None:
+    page, html = fixture_page
+    assert "FX-MISSING: FX-MISSING" not in html
+    assert "Title of FX-MISSING" in page.card("FX-MISSING")
+    assert "shared/source" not in html
+    assert "Fixture, A. Author (2026), §1" in page.card("FX-HOLDS")
+    assert clean_title("LSUV", "LSUV: orthonormal init") == "orthonormal init"
+    assert clean_source("Article (shared/source/a.txt)") == "Article"
+
+
+def test_blas_and_selection_in_the_header(fixture_page: tuple[Page, str]) -> None:
+    html = fixture_page[1]
+    assert "BLAS openblas 0.3.27 (Haswell), 1 thread" in html
+
+
+# --- partial runs ---------------------------------------------------------------------------
+
+
+def test_a_partial_run_renders_beside_the_last_full_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "reports"
+    results = write_fixture(folder, partial="zero")
+    (folder / "index.html").write_text("last full page", encoding="utf-8")
+    assert run_main("--results", str(results), "--check") == 0
+    assert (folder / "index.html").read_text(encoding="utf-8") == "last full page"
+    assert str(folder / "partial.html") in capsys.readouterr().out
+    page = Page((folder / "partial.html").read_text(encoding="utf-8"))
+    assert page.find("section", **{"class": "verdict partial"})
+    text = "".join(page.text)
+    assert "PARTIAL: 1 of 5 claims run, all as expected" in text
+    assert "-k zero ran 1 of 5 claims" in text
+    assert "4 not run" in text.replace("\n", " ") or "4not run" in text.replace(" ", "")
+    assert "✗ unexpected" not in "".join(t for c in page.cards for t in page.visible[c])
+    for cid in ORDER[1:]:
+        assert page.find("article", id=f"claim-{cid}", **{"class": "card not-run"})
+        assert "Not run:" in page.seen(cid)
+    assert page.find("a", href="index.html")
+
+
+def test_no_claim_selected_says_so_and_fails_the_check(tmp_path: Path) -> None:
+    results = write_fixture(tmp_path / "reports", partial="nonexistent")
+    assert run_main("--results", str(results), "--check") == 1
+    text = "".join(Page((tmp_path / "reports" / "partial.html").read_text("utf-8")).text)
+    assert "NO CLAIM SELECTED: -k nonexistent selected none of the 5 claims" in text
+    assert not (tmp_path / "reports" / "index.html").exists()
+
+
+def _old(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as a plugin from before the results contract wrote it."""
+    for key in ("selection", "blas"):
+        data["run"].pop(key)
+    for c in data["claims"]:
+        for key in ("lead", "group", "main_plot", "budget"):
+            c.pop(key, None)
+        for k in c["checks"]:
+            for key in ("mde", "mde_of", "n", "per_example"):
+                k.pop(key)
+        if c["observed"] == "not-run":
+            c |= {"observed": "missing", "unexpected": True}
+    data["summary"].pop("not_run")
+    return data
+
+
+def test_results_from_before_the_contract_still_render(results: Path) -> None:
+    results.write_text(json.dumps(_old(fixture_json())), encoding="utf-8")
+    page, html = rendered(results)
+    assert [a["data-claim"] for a in page.find("a", **{"class": "toc-claim"})] == IDS
+    assert "Beyond the article" in page.text
+    assert "What to see in" not in html
+    assert len(page.find("img")) == 6
+    assert "detects a" not in html
+
+
+def test_an_old_partial_run_calls_unselected_claims_not_run(results: Path) -> None:
+    old = _old(fixture_json(partial="zero"))
+    old["run"]["exitstatus"] = 1  # such a plugin failed the run for the "missing" claims
+    results.write_text(json.dumps(old), encoding="utf-8")
+    assert run_main("--results", str(results), "--check") == 0
+    page = Page((results.parent / "partial.html").read_text(encoding="utf-8"))
+    assert page.find("article", id="claim-FX-HOLDS", **{"class": "card not-run"})
+    assert "-k zero ran 1 of 5 claims" in "".join(page.text)
+
+
+# --- verify outputs and the framework table ---------------------------------------------------
+
+
+def _verify(folder: Path, name: str, law: str = "glorot_normal") -> Path:
+    out = folder / name
+    argv = ["winit.initializers:glorot_normal", "--law", law, "--shapes", "64x32", "--json",
+            str(out)]  # fmt: skip
+    verify_main(argv)
+    return out
+
+
+def test_verify_outputs_are_tables_with_a_badge(results: Path) -> None:
+    _verify(results.parent, "verify-glorot.json")
+    page, html = rendered(results)
+    rows = page.find("tr", **{"class": "verify-row"})
+    assert [r["data-status"] for r in rows] == ["pass"]
+    assert "winit.initializers:glorot_normal" in html
+    assert "64×32: variance ratio" in html
+    assert "\\u00b2" not in html and "²" in html
+    assert page.find("details", id="verify-verify-glorot")
+
+
+def test_a_failing_verify_fails_the_banner_and_the_check(
+    results: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = fixture_json()
+    good["claims"] = [c for c in good["claims"] if c["id"] in ("FX-ZERO", "FX-HOLDS")]
+    good["run"]["exitstatus"] = 0
+    results.write_text(dumps(good), encoding="utf-8")
+    out = str(results.parent / "index.html")
+    assert run_main("--results", str(results), "--out", out, "--check") == 0
+    assert _verify(results.parent, "verify-he.json", law="he_normal").exists()  # wrong law
+    assert run_main("--results", str(results), "--out", out, "--check") == 1
+    assert "1 failing verify run(s): winit.initializers:glorot_normal (he_normal)" in (
+        capsys.readouterr().err
+    )
+    page = Page(Path(out).read_text(encoding="utf-8"))
+    assert page.find("section", **{"class": "verdict fail"})
+    assert [r["data-status"] for r in page.find("tr", **{"class": "verify-row"})] == ["fail"]
+    assert "failing: variance ratio" in "".join(page.text)
+    # a verify run that is meant to fail (a documented law the initializer does not follow)
+    data = json.loads((results.parent / "verify-he.json").read_text(encoding="utf-8"))
+    data["expected"] = "fail"
+    (results.parent / "verify-he.json").write_text(json.dumps(data), encoding="utf-8")
+    assert run_main("--results", str(results), "--out", out, "--check") == 0
+
+
+def test_an_unreadable_verify_output_counts_as_failing(results: Path) -> None:
+    (results.parent / "verify-broken.json").write_text("{oops", encoding="utf-8")
+    (results.parent / "verify-other.json").write_text('{"results": []}', encoding="utf-8")
+    page, html = rendered(results)
+    statuses = [r["data-status"] for r in page.find("tr", **{"class": "verify-row"})]
+    assert statuses == ["unreadable", "unreadable"]
+    assert "could not read verify-broken.json" in html
+    assert "not a `winit verify --json` output" in html
+    assert "2 failing verify run(s)" in html
+
+
+def test_the_framework_table_has_a_badge_per_initializer(results: Path) -> None:
+    rows = [
+        {"framework": "torch", "version": "2.13.0", "initializer": "xavier_uniform_",
+         "law": "U[±√(6/(fan_in+fan_out))]", "verdict": "pass", "reason": ""},
+        {"framework": "keras", "version": "3.0", "initializer": HOSTILE, "law": "N(0, 1)",
+         "verdict": "FAIL", "reason": "variance 2x off"},
+    ]  # fmt: skip
+    (results.parent / "frameworks.json").write_text(json.dumps({"rows": rows}), encoding="utf-8")
+    page, html = rendered(results)
+    statuses = [r["data-status"] for r in page.find("tr", **{"class": "framework-row"})]
+    assert statuses == ["pass", "fail"]
+    assert "U[±√(6/(fan_in+fan_out))]" in html
+    assert "framework findings" in html
+    assert "&lt;script&gt;" in html and not page.find("script")
+
+
+def test_bench_and_mutation_sections_are_read_loosely(results: Path) -> None:
+    folder = results.parent
+    bench = {"machine": "2 cores", "benchmarks": [{"name": "he_normal", "ratio": 1.07}]}
+    (folder / "bench.json").write_text(json.dumps(bench), encoding="utf-8")
+    (folder / "mutants.json").write_text("{oops", encoding="utf-8")
+    page, html = rendered(results)
+    assert page.find("section", id="performance")
+    assert page.find("section", id="mutation-score")
+    for text in ("he_normal", "1.07", "2 cores", "could not read mutants.json"):
+        assert text in html
+    assert not page.find("script")
+
+
+# --- bad input, atomic writes, determinism --------------------------------------------------
 
 
 def _truncated(text: str) -> str:
@@ -137,7 +390,7 @@ def _bump_version(text: str) -> str:
 
 def _bad_series(text: str) -> str:
     data = json.loads(text)
-    data["claims"][0]["series"]["N(0,1)"]["y"] = [1.0]
+    data["claims"][2]["series"]["N(0,1)"]["y"] = [1.0]
     return json.dumps(data)
 
 
@@ -224,7 +477,7 @@ def test_render_is_deterministic_except_timestamp_lines(tmp_path: Path) -> None:
 
 def test_diff_against_previous_run(results: Path) -> None:
     previous = fixture_json(started="2025-12-31T00:00:00+00:00")
-    previous["claims"][2]["observed"] = "holds"
+    previous["claims"][3]["observed"] = "holds"
     (results.parent / "results.previous.json").write_text(json.dumps(previous), encoding="utf-8")
     page, html = rendered(results)
     assert page.find("section", id="diff")
@@ -240,44 +493,71 @@ def test_unreadable_previous_run_is_ignored_with_a_warning(
     assert "previous results ignored" in capsys.readouterr().err
 
 
-def test_verify_and_bench_sections_are_read_loosely(results: Path) -> None:
-    folder = results.parent
-    verify = {"target": "torch.nn.init:xavier_uniform_", "results": [
-        {"law": "glorot_uniform", "shape": [256, 128], "verdict": "pass", "stats": {"p": 0.41}},
-        {"law": "glorot_uniform", "shape": [64, 32, 3, 3], "verdict": HOSTILE, "stats": {"p": 0.2}},
-    ]}  # fmt: skip
-    (folder / "verify.json").write_text(json.dumps(verify), encoding="utf-8")
-    (folder / "verify-broken.json").write_text("{oops", encoding="utf-8")
-    bench = {"machine": "2 cores", "benchmarks": [{"name": "he_normal", "ratio": 1.07}]}
-    (folder / "bench.json").write_text(json.dumps(bench), encoding="utf-8")
-    page, html = rendered(results)
-    assert page.find("section", id="verify-verify")
-    assert page.find("section", id="verify-verify-broken")
-    assert page.find("section", id="performance")
-    for text in ("stats.p", "0.41", "torch.nn.init:xavier_uniform_", "could not read", "1.07"):
-        assert text in html
-    assert not page.find("script")
-
-
 def test_check_flag_fails_the_gate_only_when_something_is_unexpected(results: Path) -> None:
     out = str(results.parent / "index.html")
     assert run_main("--results", str(results), "--out", out, "--check") == 1
     good = fixture_json()
-    good["claims"] = good["claims"][:2]
+    good["claims"] = good["claims"][:3]
     good["run"]["exitstatus"] = 0
     results.write_text(dumps(good), encoding="utf-8")
     assert run_main("--results", str(results), "--out", out, "--check") == 0
 
 
-def test_log_axes_follow_the_data_or_the_hint() -> None:
+# --- plots ----------------------------------------------------------------------------------
+
+
+def test_log_axes_only_where_the_data_span_decades() -> None:
     wide, narrow = np.array([1.0, 10.0, 1000.0]), np.array([1.0, 2.0, 50.0])
     assert log_axis(None, "x", [wide])
     assert not log_axis(None, "x", [narrow])
     assert not log_axis(None, "y", [np.array([-1.0, 1000.0])])
-    assert log_axis("logy", "y", [narrow])
+    assert log_axis("logy", "y", [narrow])  # 1.7 decades, asked for
+    assert not log_axis("logy", "y", [np.array([0.9, 1.1])])  # asked for, but flat
     assert not log_axis("logy", "x", [wide])
+    assert not log_axis("linear", "y", [wide])
+
+
+def test_axis_labels_say_log_scale_exactly_when_it_is() -> None:
+    assert axis_label("fan-in n (inputs, log scale)", False) == "fan-in n (inputs)"
+    assert axis_label("Var(z), log scale", False) == "Var(z)"
+    assert axis_label("fan-in n (inputs, log scale)", True) == "fan-in n (inputs, log scale)"
+    assert axis_label("Var(z)", True) == "Var(z) (log scale)"
+
+
+def test_integer_axes_and_coincident_curves() -> None:
+    assert integer_valued([np.array([1.0, 2.0, 3.0])])
+    assert not integer_valued([np.array([1.0, 1.5])])
+    same = {"x": [0.0, 1.0], "y": [0.0, 0.0], "xlabel": "step", "ylabel": "w", "group": "g"}
+    other = same | {"y": [0.0, 0.5]}
+    drawn = coincident([("zero W[0]", same), ("zero W[1]", same), ("zero b", other)])
+    assert [c.names for c in drawn] == [["zero W[0]", "zero W[1]"], ["zero b"]]
+    assert drawn[0].label("g") == "2 curves, drawn on top of each other (W[0] and W[1])"
+    assert shared_prefix(["steps, N(0, 1)", "steps, Xavier"]) == "steps, "
+    assert shared_prefix(["a", "b"]) == ""
+
+
+def _svg(series: dict[str, Any]) -> str:
+    (panel,) = panels(series)
+    return base64.b64decode(panel.uri.split(",", 1)[1]).decode()
+
+
+def test_panels_say_what_coincides_and_tick_layers_as_integers() -> None:
+    layers = [1.0, 2.0, 3.0]
+    flat = {"x": layers, "y": [0.0, 0.0, 0.0], "xlabel": "layer l", "ylabel": "w", "group": "g"}
+    svg = _svg({f"unit {i}": flat for i in range(4)} | {"g": flat | {"y": [1.0, 2.0, 3.0]}})
+    assert "4 curves, drawn on top of each other" in svg
+    assert ">1.5<" not in svg and ">2.5<" not in svg
+    assert ">g<" in svg  # the title, once: the curve named like it has no legend entry
+
+
+def test_optional_series_fields_are_drawn() -> None:
+    claims = fixture_json()["claims"]
+    zero = [_svg({k: v}) for k, v in claims[0]["series"].items() if "shade" in v]
+    assert "saturated zone" in zero[0]
+    steps = {k: v for k, v in claims[2]["series"].items() if v.get("kind") == "points"}
+    assert "cut at 400: not reached" in _svg(steps)
 
 
 def test_panels_are_deterministic() -> None:
-    series = fixture_json()["claims"][0]["series"]
+    series = fixture_json()["claims"][2]["series"]
     assert panels(series) == panels(series)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.mutants import BY_NAME, Mutant, run_suite
-from winit.claims.plugin import partial_path
+from winit.claims.schema import partial_path
 
 #: (mutant, property file that must catch it, the claims allowed to be the one that fails)
 CASES = [

@@ -36,7 +36,7 @@ from winit.claims import profiles
 from winit.claims.collect import Collector, examples_of, failure_of, run_metadata
 from winit.claims.evidence import Evidence
 from winit.claims.record import Claim, PlanError
-from winit.claims.schema import dumps, jsonable
+from winit.claims.schema import dumps, jsonable, partial_path
 
 RECORD = "winit"
 EVIDENCE = pytest.StashKey[Evidence]()
@@ -79,12 +79,6 @@ def _unwritable(path: Path) -> str | None:
     if not os.access(path.parent, os.W_OK | os.X_OK):
         return f"{path.parent} is not writable (the results and the previous run's are kept there)"
     return None
-
-
-def partial_path(path: Path) -> Path:
-    """Where a partial run (``-k``, ``-m``, a subset of files) writes its results instead of
-    ``path``: ``results.json`` → ``results.partial.json``."""
-    return path.with_suffix(".partial.json")
 
 
 def claim_of(item: pytest.Item) -> Claim | None:

@@ -26,6 +26,20 @@ NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 Results = dict[str, Any]
 
 
+def partial_path(path: Path) -> Path:
+    """Where a partial run (``-k``, ``-m``, a subset of files) writes its results instead of
+    ``path``: ``results.json`` → ``results.partial.json``, so the last complete run's stay."""
+    return path.with_suffix(".partial.json")
+
+
+def latest_results(path: Path) -> Path:
+    """``path``, or its partial run's results when those are newer (or ``path`` is missing)."""
+    partial = partial_path(path)
+    if partial.exists() and (not path.exists() or partial.stat().st_mtime >= path.stat().st_mtime):
+        return partial
+    return path
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with non-finite floats spelled as strings and numpy scalars as Python ones."""
     if hasattr(value, "item") and not isinstance(value, list | dict | str):

@@ -1,11 +1,26 @@
 """The report's figures, drawn only from the series the property tests exported.
 
 Every series names a ``group``: one panel per group, its curves drawn together with the
-Okabe–Ito colour-blind-safe palette (line styles tell apart curves beyond seven). An
-axis is logarithmic when the series say so (``scale``) or when its data are positive and span
-more than two decades. A few points are drawn as markers with interval bars (``low``/``high``),
-many as lines with a shaded band. Panels are SVG (matplotlib, no pyplot state), embedded as data
-URIs; a fixed hash salt and no date make the same series give the same bytes.
+Okabe–Ito colour-blind-safe palette (line styles tell apart curves beyond seven). What the
+series say decides how they are drawn:
+
+- an axis is logarithmic when its data are positive and span decades: more than two, or more
+  than one where the series ask for it (``scale``); its label then says "log scale" (and a
+  label's "log scale" is dropped on a linear axis);
+- an axis whose values are all integers (layers, widths, seeds) gets integer ticks;
+- curves with exactly the same points are drawn once, and the legend says how many lie on top
+  of each other;
+- ``"kind": "points"`` (or an x axis of seeds) marks independent measurements: markers, no
+  joining line; a few points get markers and interval bars (``low``/``high``), many a line with
+  a shaded band;
+- ``"cap"`` (a number) is a limit the measurement was cut at: drawn as a dashed line, the points
+  on it marked as "not reached"; ``"xinvert": true`` draws x from right to left;
+  ``"shade": {"ranges": [[x0, x1], ...], "label": "..."}`` shades x ranges (a saturated zone);
+- a legend entry never repeats the panel's title (a curve named like its group has none, a
+  name starting with "<group>: " loses that prefix).
+
+Panels are SVG (matplotlib, no pyplot state), embedded as data URIs; a fixed hash salt and no
+date make the same series give the same bytes. Text is at least :data:`MIN_FONT_PT` points.
 """
 
 from __future__ import annotations
@@ -13,6 +28,8 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +39,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 from matplotlib.typing import RcKeyType
 from numpy.typing import NDArray
 
@@ -31,28 +50,89 @@ from winit.claims.schema import as_float
 # Okabe–Ito without its yellow, which is too faint on white for thin lines.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
 LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 MARKER_LIMIT = 16  # up to this many points a curve gets markers and interval bars
 MAX_POINTS = 400  # longer curves are thinned evenly for drawing
 DECADES = 2.0  # data spanning more than this many decades get a log axis
+DECADES_HINTED = 1.0  # ... or more than this many where the series ask for one
+MIN_FONT_PT = 10.0  # every text of a panel; the page shows panels at >= 1 px per point
+FIG_WIDTH_IN = 6.0
+FIG_HEIGHT_IN = 3.8
+LEGEND_INSIDE = 4  # more legend entries (or long ones) go below the axes
+LEGEND_LONG = 32  # characters: a legend with a longer entry goes below, in one column
+LEGEND_ROW_IN = 0.22  # inches of figure height per legend row below the axes
+MAX_LABEL = 60
+AXIS_LABEL_WRAP = 44  # longer axis labels go on two lines (small panels clip one long line)
+FEW_DECADES = 3.0  # a log axis spanning at most this many decades is ticked at 1, 2, 5 x 10^k
 STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "winit-report",
     "svg.fonttype": "none",
-    "font.size": 10,
+    "font.size": MIN_FONT_PT,
     "axes.titlesize": 11,
+    "axes.labelsize": MIN_FONT_PT,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+_LOG_WORDS = re.compile(r"\s*[,;]?\s*\blog[- ]scale\b\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Panel:
-    """One figure of the report: its group name, a description and the SVG data URI."""
+    """One figure of the report: its group name, a description and the SVG data URI, with the
+    figure's width and its smallest text size in points (for checking legibility)."""
 
     group: str
     alt: str
     uri: str
+    width_pt: float = FIG_WIDTH_IN * 72
+    font_pt: float = MIN_FONT_PT
+
+
+@dataclass
+class Curve:
+    """One drawn curve: the series it stands for (several when they coincide exactly)."""
+
+    names: list[str]
+    entry: Mapping[str, Any]
+
+    def label(self, group: str) -> str:
+        shown = [_short(n, group) for n in self.names]
+        if len(shown) == 1:
+            return shown[0]
+        cut = len(shared_prefix(shown, " "))
+        ends = f"{shown[0][cut:]} {'and' if len(shown) == 2 else '…'} {shown[-1][cut:]}"
+        return f"{len(shown)} curves, drawn on top of each other ({ends})"
+
+
+def _short(name: str, group: str) -> str:
+    """A legend label without the panel title it would repeat."""
+    if name == group:
+        return ""
+    for sep in (": ", " — ", ", "):
+        if name.startswith(group + sep):
+            return name[len(group) + len(sep) :]
+    return name
+
+
+def shared_prefix(labels: list[str], *separators: str) -> str:
+    """The words every label starts with, up to a separator (default ": " or ", "), so that
+    they are said once (by the title) and not in every legend entry."""
+    if len(labels) < 2 or not all(labels):
+        return ""
+    common = labels[0]
+    for label in labels[1:]:
+        while not label.startswith(common):
+            common = common[:-1]
+    seps = separators or (": ", ", ")
+    prefix = common[
+        : max((common.rfind(s) + len(s) for s in seps if common.rfind(s) > 0), default=0)
+    ]
+    return prefix if all(len(label) > len(prefix) for label in labels) else ""
 
 
 def _values(raw: Iterable[object]) -> NDArray[np.float64]:
@@ -61,51 +141,158 @@ def _values(raw: Iterable[object]) -> NDArray[np.float64]:
     return values
 
 
-def log_axis(hint: str | None, axis: str, data: list[NDArray[np.float64]]) -> bool:
-    """Whether ``axis`` ("x" or "y") of a panel is logarithmic."""
-    if hint is not None:
-        return hint == "loglog" or hint == f"log{axis}"
+def _span(data: list[NDArray[np.float64]]) -> float | None:
+    """Decades spanned by the finite data, or None when some are not positive (or none)."""
     finite = np.concatenate([d[np.isfinite(d)] for d in data]) if data else np.empty(0)
     if finite.size == 0 or np.any(finite <= 0):
+        return None
+    return math.log10(finite.max() / finite.min())
+
+
+def log_axis(hint: str | None, axis: str, data: list[NDArray[np.float64]]) -> bool:
+    """Whether ``axis`` ("x" or "y") of a panel is logarithmic: only for positive data spanning
+    decades (more than one when ``hint`` asks for a log axis, more than two otherwise);
+    ``hint`` ``linear`` (or a log hint for the other axis) keeps it linear."""
+    span = _span(data)
+    if span is None:
         return False
-    return bool(math.log10(finite.max() / finite.min()) > DECADES)
+    if hint is not None:
+        asked = hint == "loglog" or hint == f"log{axis}"
+        return asked and span > DECADES_HINTED
+    return span > DECADES
 
 
-def _labels(curves: list[Mapping[str, Any]], key: str) -> str:
-    return " / ".join(dict.fromkeys(str(c[key]) for c in curves))
+def axis_label(label: str, log: bool) -> str:
+    """``label`` saying "log scale" exactly when the axis is logarithmic."""
+    if log and _LOG_WORDS.search(label):
+        return label
+    text = _LOG_WORDS.sub(" ", label).replace("( ", "(").replace(" )", ")").replace("()", "")
+    text = re.sub(r"\(\s*,\s*", "(", re.sub(r"\s*,\s*\)", ")", text))
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    return f"{text} (log scale)" if log else text
 
 
-def _draw(fig: Figure, group: str, curves: list[tuple[str, Mapping[str, Any]]]) -> None:
-    ax = fig.add_subplot()
-    xs = [_values(c["x"]) for _, c in curves]
-    ys = [_values(c[k]) for _, c in curves for k in ("y", "low", "high") if k in c]
-    hint = next((c["scale"] for _, c in curves if "scale" in c), None)
-    for i, (name, c) in enumerate(curves):
-        x, y = _values(c["x"]), _values(c["y"])
-        step = max(1, math.ceil(len(x) / MAX_POINTS))
-        color = OKABE_ITO[i % len(OKABE_ITO)]
-        dash = LINESTYLES[i // len(OKABE_ITO) % len(LINESTYLES)]
-        band = [_values(c[k])[::step] for k in ("low", "high") if k in c]
-        if len(x) <= MARKER_LIMIT:
-            ax.plot(x, y, marker="o", markersize=4, label=name, color=color, linestyle=dash)
-            if len(band) == 2:
-                err = np.abs(np.vstack([y - band[0], band[1] - y]))
-                ax.errorbar(x, y, yerr=err, fmt="none", capsize=3, color=color)
+def integer_valued(data: list[NDArray[np.float64]]) -> bool:
+    """All finite values are whole numbers (layers, widths, seeds, steps)."""
+    finite = np.concatenate([d[np.isfinite(d)] for d in data]) if data else np.empty(0)
+    return bool(finite.size) and bool(np.all(finite == np.round(finite)))
+
+
+def coincident(curves: list[tuple[str, Mapping[str, Any]]]) -> list[Curve]:
+    """The curves to draw: series with exactly the same x, y (and band) merged into one."""
+    out: list[Curve] = []
+    keys: dict[tuple[Any, ...], Curve] = {}
+    for name, entry in curves:
+        key = tuple(  # + 0.0: -0.0 and 0.0 are drawn at the same place
+            (_values(entry[k]) + 0.0).tobytes() if k in entry else None
+            for k in ("x", "y", "low", "high")
+        )
+        if key in keys:
+            keys[key].names.append(name)
         else:
-            ax.plot(x[::step], y[::step], linewidth=1.4, label=name, color=color, linestyle=dash)
-            if len(band) == 2:
-                ax.fill_between(x[::step], band[0], band[1], color=color, alpha=0.18)
-    if log_axis(hint, "x", xs):
-        ax.set_xscale("log")
-    if log_axis(hint, "y", ys):
-        ax.set_yscale("log")
-    ax.set_title(group)
-    ax.set_xlabel(_labels([c for _, c in curves], "xlabel"))
-    ax.set_ylabel(_labels([c for _, c in curves], "ylabel"))
-    if len(curves) <= 8:
-        ax.legend(fontsize=8, framealpha=0.85)
+            keys[key] = Curve([name], entry)
+            out.append(keys[key])
+    return out
+
+
+def _is_points(entry: Mapping[str, Any]) -> bool:
+    kind = entry.get("kind")
+    if kind is not None:
+        return bool(kind == "points")
+    return bool(re.search(r"\bseeds?\b", str(entry.get("xlabel", "")), re.IGNORECASE))
+
+
+def _labels(curves: list[Curve], key: str) -> str:
+    return " / ".join(dict.fromkeys(str(c.entry[key]) for c in curves))
+
+
+def _wrap(label: str) -> str:
+    return "\n".join(textwrap.wrap(label, AXIS_LABEL_WRAP)) or label
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def _draw_curve(ax: Axes, i: int, curve: Curve, label: str) -> None:
+    c = curve.entry
+    x, y = _values(c["x"]), _values(c["y"])
+    color = OKABE_ITO[i % len(OKABE_ITO)]
+    dash = LINESTYLES[i // len(OKABE_ITO) % len(LINESTYLES)]
+    marker = MARKERS[i % len(MARKERS)]
+    band = [_values(c[k]) for k in ("low", "high") if k in c]
+    if _is_points(c):
+        ax.plot(x, y, marker=marker, markersize=5, linestyle="none", label=label, color=color,
+                alpha=0.85)  # fmt: skip
+        if len(band) == 2:
+            err = np.abs(np.vstack([y - band[0], band[1] - y]))
+            ax.errorbar(x, y, yerr=err, fmt="none", capsize=2, color=color, alpha=0.6)
+    elif len(x) <= MARKER_LIMIT:
+        ax.plot(x, y, marker=marker, markersize=4, label=label, color=color, linestyle=dash)
+        if len(band) == 2:
+            err = np.abs(np.vstack([y - band[0], band[1] - y]))
+            ax.errorbar(x, y, yerr=err, fmt="none", capsize=3, color=color)
     else:
-        ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        step = max(1, math.ceil(len(x) / MAX_POINTS))
+        width = 2.4 if len(curve.names) > 1 else 1.4
+        ax.plot(x[::step], y[::step], linewidth=width, label=label, color=color, linestyle=dash)
+        if len(band) == 2:
+            ax.fill_between(x[::step], band[0][::step], band[1][::step], color=color, alpha=0.18)
+    shade = c.get("shade")
+    if isinstance(shade, Mapping):
+        for k, (lo, hi) in enumerate(shade.get("ranges", [])):
+            ax.axvspan(as_float(lo), as_float(hi), color="#999999", alpha=0.15, linewidth=0,
+                       label=str(shade.get("label", "")) if k == 0 else "_nolegend_")  # fmt: skip
+    cap = c.get("cap")
+    if cap is not None:
+        capped = y >= as_float(cap)
+        ax.axhline(as_float(cap), color="#555555", linestyle="--", linewidth=1)
+        if np.any(capped):
+            ax.plot(x[capped], y[capped], marker="^", markersize=7, linestyle="none",
+                    markerfacecolor="none", color=color)  # fmt: skip
+
+
+def _draw(
+    fig: Figure, group: str, series: list[tuple[str, Mapping[str, Any]]]
+) -> tuple[list[Curve], int]:
+    """Draw one panel; returns the curves drawn and the legend rows put below the axes."""
+    ax = fig.add_subplot()
+    curves = coincident(series)
+    xs = [_values(c.entry["x"]) for c in curves]
+    ys = [_values(c.entry[k]) for c in curves for k in ("y", "low", "high") if k in c.entry]
+    hint = next((c.entry["scale"] for c in curves if "scale" in c.entry), None)
+    labels = [curve.label(group) for curve in curves]
+    prefix = "" if any(len(c.names) > 1 for c in curves) else shared_prefix(labels)
+    for i, (curve, label) in enumerate(zip(curves, labels, strict=True)):
+        _draw_curve(ax, i, curve, _clip(label[len(prefix) :]) or "_nolegend_")
+    caps = [as_float(c.entry["cap"]) for c in curves if c.entry.get("cap") is not None]
+    if caps:
+        ax.plot([], [], marker="^", linestyle="--", markerfacecolor="none", color="#555555",
+                label=f"cut at {caps[0]:g}: not reached")  # fmt: skip
+    logs = {a: log_axis(hint, a, d) for a, d in (("x", xs), ("y", ys))}
+    for name, axis, data in (("x", ax.xaxis, xs), ("y", ax.yaxis, ys)):
+        if logs[name]:
+            (ax.set_xscale if name == "x" else ax.set_yscale)("log")
+            if (_span(data) or 0.0) <= FEW_DECADES:  # too few powers of ten to read values
+                axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        elif integer_valued(data):
+            axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    if any(c.entry.get("xinvert") for c in curves):
+        ax.invert_xaxis()
+    ax.set_title(group)
+    ax.set_xlabel(_wrap(axis_label(_labels(curves, "xlabel"), logs["x"])))
+    ax.set_ylabel(_wrap(axis_label(_labels(curves, "ylabel"), logs["y"])))
+    entries = ax.get_legend_handles_labels()[1]
+    longest = max(map(len, entries), default=0)
+    if not entries:
+        return curves, 0
+    if len(entries) <= LEGEND_INSIDE and longest <= LEGEND_LONG:
+        ax.legend(framealpha=0.85)
+        return curves, 0
+    ncol = 1 if longest > LEGEND_LONG else 2
+    fig.legend(loc="outside lower center", ncol=ncol, frameon=False)
+    return curves, math.ceil(len(entries) / ncol)
 
 
 def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
@@ -114,14 +301,19 @@ def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
     for name, entry in series.items():
         groups.setdefault(str(entry["group"]), []).append((name, entry))
     out = []
-    for group, curves in groups.items():
-        rows = math.ceil(len(curves) / 3) if len(curves) > 8 else 0
+    for group, members in groups.items():
         with matplotlib.rc_context(STYLE):
-            fig = Figure(figsize=(6.4, 3.8 + 0.22 * rows), layout="constrained")
-            _draw(fig, group, curves)
+            fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), layout="constrained")
+            curves, rows = _draw(fig, group, members)
+            fig.set_size_inches(FIG_WIDTH_IN, FIG_HEIGHT_IN + LEGEND_ROW_IN * rows)
             buf = io.StringIO()
             fig.savefig(buf, format="svg", metadata={"Date": None})
         uri = "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
-        alt = f"{group}: " + ", ".join(name for name, _ in curves)
-        out.append(Panel(group, alt, uri))
+        described = [
+            c.names[0]
+            if len(c.names) == 1
+            else f"{len(c.names)} identical curves ({', '.join(c.names)})"
+            for c in curves
+        ]
+        out.append(Panel(group, f"{group}: " + "; ".join(described), uri))
     return out

@@ -1,10 +1,15 @@
-"""Render ``reports/index.html`` from ``results.json``: ``python -m winit report``.
+"""Render the report from ``results.json``: ``python -m winit report``.
 
 One self-contained page (jinja2, autoescaped; plots inlined as SVG data URIs; no network): the
-run's verdict, a table of every claim, a card per claim, the verdict changes since the previous
+run's verdict, a table of contents, a card per claim grouped as the article argues (the point
+first, the audit in a collapsed "How this was checked"), the verdict changes since the previous
 run (``results.previous.json``, kept by the pytest plugin), and, when present beside the results,
-``winit verify`` outputs (``verify*.json``), ``bench.json`` and ``mutants.json`` as tables. A bad results file or an
-unwritable destination is a one-line error and leaves the previous page untouched.
+``winit verify`` outputs (``verify*.json``) and the framework conformance table
+(``frameworks.json``) as tables with a badge per initializer, plus ``bench.json`` and
+``mutants.json`` as loose tables (:func:`extras_beside`). A full run is written to
+``index.html``; a partial one (``-k``, a subset of the claims) to ``partial.html`` beside it, so
+the last full page stays. A bad results file or an unwritable destination is a one-line error
+and leaves the previous page untouched.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,17 +27,29 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from winit.atomic import ReportError, write_atomic
-from winit.claims.schema import Results, as_float, load_results
-from winit.report.plots import panels
+from winit.claims.record import GROUPS
+from winit.claims.schema import Results, as_float, latest_results, load_results
+from winit.report.plots import Panel, panels
 
 STATUS = {
     "held": "✓ held",
     "refuted": "✓ refuted as expected",
     "unexpected": "✗ unexpected",
+    "not-run": "– not run",
 }
+#: The article's argument, in order; claims name theirs in ``group`` (older results: by id).
+GROUP_OF_PREFIX = {"ZERO-": GROUPS[0], "CONST-": GROUPS[1], "NORMAL-": GROUPS[2],
+                   "XAVIER-": GROUPS[3]}  # fmt: skip
+FULL_PAGE = "index.html"
+PARTIAL_PAGE = "partial.html"
 MAX_COLUMNS = 12
 MAX_ROWS = 200
 MAX_CELL = 120
+# A file path in a citation ("Article (shared/source/article.txt)"): a reader does not have it.
+_PATH_IN_PARENS = re.compile(r"\s*\((?:[\w.~-]+/)+[\w.-]+\)")
+# A check whose measured value is a probability or a fraction: its interval is shown in [0, 1].
+_PROBABILITY = re.compile(r"\bfraction\b|\bP\(|probability|success rate|\brate\b", re.IGNORECASE)
+_LOG = re.compile(r"^ln\b|\bln [A-Za-z(]|\blog\b", re.IGNORECASE)
 
 
 def fmt_number(value: object) -> str:
@@ -53,30 +71,352 @@ def fmt_number(value: object) -> str:
 
 
 def status_of(claim: dict[str, Any]) -> str:
+    """``held``, ``refuted`` (as expected), ``not-run`` (not selected) or ``unexpected``."""
+    if claim["observed"] == "not-run":
+        return "not-run"
     if claim["observed"] != claim["expected"]:
         return "unexpected"
     return "refuted" if claim["observed"] == "refuted-as-stated" else "held"
 
 
-def gate_failures(results: Results) -> list[str]:
-    """Why the run fails the gate (empty when it passes): unexpected claims, a bad exit status."""
+def group_of(claim: dict[str, Any]) -> str:
+    """The claim's group in the article's argument: its ``group``, else by id prefix."""
+    given = claim.get("group")
+    if isinstance(given, str) and given:
+        return given
+    cid = str(claim["id"])
+    return next((g for p, g in GROUP_OF_PREFIX.items() if cid.startswith(p)), GROUPS[-1])
+
+
+def clean_title(cid: str, title: str) -> str:
+    """The title without a leading repetition of the id ("LSUV: LSUV: ..." on the card)."""
+    prefix = f"{cid}:"
+    return title[len(prefix) :].lstrip() if title.upper().startswith(prefix.upper()) else title
+
+
+def clean_source(source: str) -> str:
+    """The citation without file paths a reader does not have."""
+    return _PATH_IN_PARENS.sub("", source).strip()
+
+
+# --- checks as a reader reads them ----------------------------------------------------------
+
+
+def _finite(x: float) -> bool:
+    return math.isfinite(x)
+
+
+def is_probability(check: dict[str, Any]) -> bool:
+    """Whether the check measures a probability or fraction (so lies in [0, 1])."""
+    text = f"{check.get('name', '')} {check.get('mde_of') or ''}"
+    return bool(_PROBABILITY.search(text))
+
+
+def is_log(check: dict[str, Any]) -> bool:
+    """Whether the measured value is a natural log (of a ratio) by its name or what it measures."""
+    text = f"{check.get('name', '')} {check.get('mde_of') or ''}"
+    return bool(_LOG.search(text))
+
+
+def one_sided(check: dict[str, Any]) -> str | None:
+    """``"upper"`` when only large values are accepted (``[low, ∞)``), ``"lower"`` for
+    ``(−∞, high]``, None for a two-sided or exact check. Older results mark one-sided tests only
+    in the test's name; their probability bound (1) stands in for ∞."""
+    low, high = as_float(check["low"]), as_float(check["high"])
+    if math.isinf(high) and _finite(low):
+        return "upper"
+    if math.isinf(low) and _finite(high):
+        return "lower"
+    if "one-sided" in str(check.get("test", "")):
+        expected = as_float(check.get("expected"))
+        if _finite(expected) and expected < low:
+            return "upper"
+        if _finite(expected) and expected > high:
+            return "lower"
+    return None
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """One row of a card's check table, with every number explained in words."""
+
+    name: str
+    test: str
+    measured: str
+    interval: str
+    expected: str
+    note: str
+    alpha: str
+    power: str
+    against: str
+    detects: str
+    n: str
+    passed: bool
+
+
+def _log_note(check: dict[str, Any], interval: tuple[float, float]) -> str:
+    m = as_float(check["measured"])
+    lo, hi = interval
+    return (
+        f"natural log of a ratio: measured ratio {fmt_number(math.exp(m))}, accepted "
+        f"{fmt_number(math.exp(lo))} to {fmt_number(math.exp(hi))}"
+    )
+
+
+def check_view(check: dict[str, Any]) -> CheckView:
+    """The reader's row for one check of ``results.json``."""
+    low, high = as_float(check["low"]), as_float(check["high"])
+    notes: list[str] = []
+    if is_probability(check):
+        low, high = max(low, 0.0), min(high, 1.0)
+    side = one_sided(check)
+    expected = as_float(check.get("expected"))
+    if side == "upper":
+        interval = f"≥ {fmt_number(low)}"
+        h0 = f"H0: ≤ {fmt_number(expected)}" if _finite(expected) and expected <= low else "—"
+        notes.append("one-sided: passes when the measured value is at least the bound")
+    elif side == "lower":
+        interval = f"≤ {fmt_number(high)}"
+        h0 = f"H0: ≥ {fmt_number(expected)}" if _finite(expected) and expected >= high else "—"
+        notes.append("one-sided: passes when the measured value is at most the bound")
+    else:
+        interval = f"[{fmt_number(low)}, {fmt_number(high)}]"
+        h0 = fmt_number(check.get("expected"))
+    if is_log(check) and _finite(low) and _finite(high):
+        notes.append(_log_note(check, (low, high)))
+    mde, mde_of = check.get("mde"), check.get("mde_of")
+    detects = (
+        f"detects a {mde_of} of {fmt_number(mde)} or more" if mde is not None and mde_of else "—"
+    )
+    n, per_example = check.get("n"), check.get("per_example")
+    n_text = fmt_number(n) if n is not None else "—"
+    if per_example not in (None, 1) and n is not None:
+        n_text += f" ({fmt_number(per_example)} per example)"
+    power = check.get("power")
+    return CheckView(
+        name=str(check["name"]),
+        test=str(check["test"]),
+        measured=fmt_number(check["measured"]),
+        interval=interval,
+        expected=h0,
+        note="; ".join(notes),
+        alpha=fmt_number(check["alpha"]),
+        power="—" if power is None else fmt_number(power),
+        against=str(check.get("against") or ""),
+        detects=detects,
+        n=n_text,
+        passed=bool(check["passed"]),
+    )
+
+
+# --- the run as a whole ---------------------------------------------------------------------
+
+
+_SELECTING = ("-k", "-m")
+
+
+def _keyword(args: Sequence[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "-k" and i + 1 < len(args):
+            return str(args[i + 1])
+        if arg.startswith("-k") and len(arg) > 2:
+            return arg[2:].lstrip("=")
+    return None
+
+
+def with_not_run(results: Results) -> Results:
+    """``results`` with ``not-run`` for claims a selection left out. Results without
+    ``run.selection`` (older plugins) call such a claim ``missing``: when the run's arguments
+    selected tests (``-k``/``-m``), a claim with no test at all was not selected, not lost."""
+    run = results["run"]
+    args = [str(a) for a in run.get("args", [])]
+    selecting = any(a in _SELECTING or a.startswith(("-k", "-m")) for a in args)
+    if "selection" in run or not selecting:
+        return results
+    claims = [{**c, "observed": "not-run", "unexpected": False}
+              if c["observed"] == "missing" and not c["tests"] else c
+              for c in results["claims"]]  # fmt: skip
+    # Such a plugin also turned the exit status to 1 for those claims; when no test failed and
+    # no claim is unexpected any more, that 1 was only theirs.
+    tests = [t for c in claims for t in c["tests"]] + list(results.get("other_tests", []))
+    failed = any(t.get("outcome") in ("failed", "error") for t in tests)
+    bumped = run["exitstatus"] == 1 and not failed and not run.get("collection_errors")
+    if bumped and not any(c["observed"] not in ("not-run", c["expected"]) for c in claims):
+        run = {**run, "exitstatus": 0}
+    return {**results, "run": run, "claims": claims}
+
+
+def selection_of(results: Results) -> dict[str, Any]:
+    """``run.selection`` with its defaults; older results (no selection) were full runs unless
+    a claim went unrun."""
+    given = results["run"].get("selection") or {}
+    not_run = sum(c["observed"] == "not-run" for c in results["claims"])
+    return {
+        "args": given.get("args", results["run"].get("args", [])),
+        "selected": given.get("selected"),
+        "deselected": given.get("deselected"),
+        "partial": bool(given.get("partial", not_run > 0)),
+        "keyword": given.get("keyword", _keyword(results["run"].get("args", []))),
+    }
+
+
+def _selection_text(selection: dict[str, Any], ran: int, total: int) -> str:
+    how = f"-k {selection['keyword']}" if selection["keyword"] else "a test selection"
+    tests = ""
+    if selection["selected"] is not None:
+        tests = (
+            f" ({selection['selected']} tests selected, {selection['deselected'] or 0} deselected)"
+        )
+    return f"{how} ran {ran} of {total} claims{tests}"
+
+
+@dataclass
+class VerifyRun:
+    """One ``winit verify --json`` output: its initializer, law and checks, or why not."""
+
+    id: str
+    path: str
+    initializer: str = "?"
+    law: str = "?"
+    params: str = ""
+    layout: str = ""
+    status: str = "fail"  # pass | fail | expected-fail | unreadable
+    error: str | None = None
+    checks: list[CheckView] = field(default_factory=list)
+    shapes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fail", "unreadable")
+
+    @property
+    def passed_checks(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def failing(self) -> str:
+        """The failing checks' names, each once (without the shape)."""
+        names = (c.name.split(": ", 1)[-1] for c in self.checks if not c.passed)
+        return ", ".join(dict.fromkeys(names))
+
+
+VERIFY_STATUS = {"pass": "✓ pass", "fail": "✗ fail", "expected-fail": "✓ fails as expected",
+                 "unreadable": "✗ unreadable"}  # fmt: skip
+
+
+def verify_run(path: Path) -> VerifyRun:
+    """Read one verify output; never fails: a problem is the run's error (and counts as a
+    failure, the gate cannot tell it passed)."""
+    run = VerifyRun(f"verify-{path.stem}", path.name, status="unreadable")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        run.error = f"could not read {path.name}: {e}"
+        return run
+    if not (isinstance(data, dict) and isinstance(data.get("passed"), bool)
+            and isinstance(data.get("rows"), list)):  # fmt: skip
+        run.error = f"{path.name} is not a `winit verify --json` output (no passed/rows)"
+        return run
+    run.initializer = str(data.get("initializer", "?"))
+    run.law = str(data.get("law", "?"))
+    params = data.get("params") or {}
+    if isinstance(params, dict):
+        run.params = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    run.layout = str(data.get("layout", ""))
+    run.shapes = [str(s) for s in data.get("shapes", [])]
+    expect_fail = data.get("expected") == "fail"
+    if data["passed"]:
+        run.status = "fail" if expect_fail else "pass"
+        if expect_fail:
+            run.error = "expected to fail, but passed"
+    else:
+        run.status = "expected-fail" if expect_fail else "fail"
+    for row in data["rows"]:
+        if not isinstance(row, dict) or not {"name", "measured", "low", "high", "alpha",
+                                             "passed", "test"} <= row.keys():  # fmt: skip
+            continue
+        shape = "×".join(str(s) for s in row.get("shape", []))
+        view = check_view(row)
+        run.checks.append(
+            CheckView(**{**view.__dict__, "name": f"{shape}: {view.name}" if shape else view.name})
+        )
+    return run
+
+
+@dataclass
+class Conformance:
+    """The framework conformance table (``frameworks.json``): one row per framework and
+    initializer, each with a pass/fail badge."""
+
+    path: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[str, list[str]]] = field(default_factory=list)  # (status, cells)
+    error: str | None = None
+
+    @property
+    def findings(self) -> int:
+        return sum(status == "fail" for status, _ in self.rows)
+
+
+def _row_status(row: dict[str, Any]) -> str:
+    if isinstance(row.get("passed"), bool):
+        return "pass" if row["passed"] else "fail"
+    verdict = str(row.get("verdict", row.get("status", ""))).strip().lower()
+    return {"pass": "pass", "passed": "pass", "ok": "pass", "fail": "fail",
+            "failed": "fail"}.get(verdict, "other")  # fmt: skip
+
+
+def conformance(path: Path) -> Conformance:
+    """Read ``frameworks.json`` loosely: a list of row objects, or an object whose first list of
+    objects is the rows. Never fails: a problem is the table's error line."""
+    table = Conformance(path.name)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        table.error = f"could not read {path.name}: {e}"
+        return table
+    records: Any = data
+    if isinstance(data, dict):
+        records = next((v for v in data.values() if isinstance(v, list)), [])
+    rows = [_flat(r) for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+    if not rows:
+        table.error = f"{path.name} holds no rows"
+        return table
+    hidden = {"passed", "verdict", "status"}
+    table.columns = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in hidden]
+    table.columns = table.columns[:MAX_COLUMNS]
+    table.rows = [(_row_status(r), [_cell(r.get(c, "")) for c in table.columns])
+                  for r in rows[:MAX_ROWS]]  # fmt: skip
+    return table
+
+
+def gate_failures(results: Results, verify: Sequence[VerifyRun] = ()) -> list[str]:
+    """Why the run fails the gate (empty when it passes): unexpected claims, no claim selected,
+    a failing or unreadable ``winit verify`` output, a bad exit status."""
     unexpected = [c["id"] for c in results["claims"] if status_of(c) == "unexpected"]
     reasons = (
         [f"{len(unexpected)} unexpected claim(s): {', '.join(unexpected)}"] if unexpected else []
     )
+    if results["claims"] and all(status_of(c) == "not-run" for c in results["claims"]):
+        reasons.append("no claim selected")
+    failed = [v for v in verify if v.failed]
+    if failed:
+        names = ", ".join(f"{v.initializer} ({v.law})" for v in failed)
+        reasons.append(f"{len(failed)} failing verify run(s): {names}")
     if results["run"]["exitstatus"] != 0:
         reasons.append(f"pytest exit status {results['run']['exitstatus']}")
     return reasons
 
 
 def verdict_diff(results: Results, previous: Results) -> dict[str, Any]:
-    """Claims whose observed verdict differs from the previous run's (new and dropped too)."""
+    """Claims whose observed verdict differs from the previous run's (new and dropped too);
+    a claim that one of the runs did not select has no verdict to compare."""
     before = {c["id"]: c["observed"] for c in previous["claims"]}
     now = {c["id"]: c["observed"] for c in results["claims"]}
     changes = [
         {"id": cid, "before": before.get(cid, "not in that run"), "now": now.get(cid, "removed")}
         for cid in dict.fromkeys([*now, *before])
-        if before.get(cid) != now.get(cid)
+        if before.get(cid) != now.get(cid) and "not-run" not in (before.get(cid), now.get(cid))
     ]
     return {"started": previous["run"]["started"], "changes": changes}
 
@@ -99,7 +439,11 @@ def _cell(value: object) -> str:
         return {None: "—", True: "yes", False: "no"}[value]
     if isinstance(value, int | float):
         return fmt_number(value)
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return "×".join(map(str, value))
+    text = (
+        value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    )
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
@@ -140,11 +484,10 @@ def extra_section(path: Path, section_id: str, title: str) -> Extra:
 
 
 def extras_beside(results_path: Path) -> list[Extra]:
-    """The verify, bench and mutation-score sections for the JSON files found next to
-    ``results.json``."""
+    """The bench and mutation-score sections for the JSON files found next to
+    ``results.json`` (verify outputs and frameworks.json have their own tables)."""
     folder = results_path.parent
-    found = [extra_section(p, f"verify-{p.stem}", f"Verified initializers ({p.name})")
-             for p in sorted(folder.glob("verify*.json"))]  # fmt: skip
+    found: list[Extra] = []
     for name, section_id, title in (
         ("bench.json", "performance", "Performance"),
         ("mutants.json", "mutation-score", "Mutation score (nox -s mutants)"),
@@ -152,6 +495,16 @@ def extras_beside(results_path: Path) -> list[Extra]:
         if (folder / name).exists():
             found.append(extra_section(folder / name, section_id, title))
     return found
+
+
+def verify_beside(results_path: Path) -> list[VerifyRun]:
+    """Every ``verify*.json`` next to ``results.json``, in name order."""
+    return [verify_run(p) for p in sorted(results_path.parent.glob("verify*.json"))]
+
+
+def conformance_beside(results_path: Path) -> Conformance | None:
+    path = results_path.parent / "frameworks.json"
+    return conformance(path) if path.exists() else None
 
 
 def _environment() -> Environment:
@@ -165,48 +518,106 @@ def _environment() -> Environment:
     return env
 
 
+def _main_and_more(c: dict[str, Any]) -> tuple[Panel | None, list[Panel]]:
+    drawn = panels(c["series"])
+    wanted = c.get("main_plot")
+    main = next((p for p in drawn if p.group == wanted), drawn[0] if drawn else None)
+    return main, [p for p in drawn if p is not main]
+
+
+def claim_view(c: dict[str, Any]) -> dict[str, Any]:
+    """A claim of ``results.json`` as its card shows it."""
+    status = status_of(c)
+    main, more = _main_and_more(c)
+    passed = sum(bool(k["passed"]) for k in c["checks"])
+    return {
+        **c, "status": status, "status_text": STATUS[status], "group": group_of(c),
+        "title": clean_title(c["id"], c["title"]), "source": clean_source(c["source"]),
+        "lead": c.get("lead") or "", "main_panel": main, "more_panels": more,
+        "checks": [check_view(k) for k in c["checks"]], "checks_passed": passed,
+        "tests_passed": sum(t["outcome"] == "passed" for t in c["tests"]),
+        "required": c.get("required", True), "domain": c.get("domain", ""),
+        "statistics": c.get("statistics", ""), "examples": c.get("examples", 0),
+        "counterexample": c.get("counterexample"), "budget": c.get("budget"),
+    }  # fmt: skip
+
+
+def grouped(claims: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Claims by group, groups in the article's order (unknown groups after, as first seen),
+    claims in their results order within a group."""
+    names = list(dict.fromkeys([*GROUPS, *(c["group"] for c in claims)]))
+    out = [(g, [c for c in claims if c["group"] == g]) for g in names]
+    return [(g, cs) for g, cs in out if cs]
+
+
+def _verdict(
+    results: Results, counts: dict[str, int], reasons: list[str], verify: Sequence[VerifyRun]
+) -> dict[str, Any]:
+    selection = selection_of(results)
+    ran = counts["claims"] - counts["not-run"]
+    refuted = f"{counts['refuted']} {'was' if counts['refuted'] == 1 else 'were'} refuted as stated"
+    run_ = " run" if selection["partial"] else ""
+    detail = [f"{counts['held']} of {ran} claims{run_} held and {refuted}, as expected; "
+              f"{counts['unexpected']} unexpected."]  # fmt: skip
+    if selection["partial"]:
+        detail.insert(0, f"Partial run: {_selection_text(selection, ran, counts['claims'])}; "
+                         f"{counts['not-run']} not run.")  # fmt: skip
+    if verify:
+        bad = sum(v.failed for v in verify)
+        detail.append(f"winit verify: {len(verify) - bad} of {len(verify)} outputs as expected.")
+    if ran == 0:
+        how = f"-k {selection['keyword']}" if selection["keyword"] else "the test selection"
+        kind, title = (
+            "fail",
+            f"NO CLAIM SELECTED: {how} selected none of the {counts['claims']} claims",
+        )
+        # pytest's exit status 5 says the same: no test collected
+        others = [r for r in reasons if r not in ("no claim selected", "pytest exit status 5")]
+        detail = [f"The gate fails{': ' + '; '.join(others) if others else ''}."]
+    elif reasons:
+        kind, title = "fail", "FAIL: " + "; ".join(reasons)
+    elif selection["partial"]:
+        kind, title = "partial", f"PARTIAL: {ran} of {counts['claims']} claims run, all as expected"
+    else:
+        kind, title = "pass", "PASS: every claim as expected"
+    return {"passed": not reasons, "kind": kind, "title": title, "detail": " ".join(detail),
+            "partial": selection["partial"], "selection": selection}  # fmt: skip
+
+
 def render_html(
-    results: Results, previous: Results | None = None, extras: Sequence[Extra] = ()
+    results: Results,
+    previous: Results | None = None,
+    extras: Sequence[Extra] = (),
+    verify: Sequence[VerifyRun] = (),
+    frameworks: Conformance | None = None,
 ) -> str:
-    """The page for validated ``results`` (and optionally the previous run and extra sections)."""
-    claims = []
-    for c in results["claims"]:
-        status = status_of(c)
-        passed = sum(t["outcome"] == "passed" for t in c["tests"])
-        claims.append({
-            **c, "status": status, "status_text": STATUS[status], "tests_passed": passed,
-            "panels": panels(c["series"]), "required": c.get("required", True),
-            "domain": c.get("domain", ""), "statistics": c.get("statistics", ""),
-            "examples": c.get("examples", 0), "counterexample": c.get("counterexample"),
-        })  # fmt: skip
-    counts = {"claims": len(claims), "unexpected": 0, "held": 0, "refuted": 0}
+    """The page for validated ``results`` (and optionally the previous run, ``winit verify``
+    outputs, the framework conformance table and extra sections)."""
+    claims = [claim_view(c) for c in results["claims"]]
+    counts = {"claims": len(claims), "unexpected": 0, "held": 0, "refuted": 0, "not-run": 0}
     for c in claims:
         counts[c["status"]] += 1
-    reasons = gate_failures(results)
-    verdict = {
-        "passed": not reasons,
-        "title": "PASS: every claim as expected" if not reasons else "FAIL: " + "; ".join(reasons),
-        "detail": (
-            f"{counts['held']} of {counts['claims']} claims held and {counts['refuted']} "
-            f"{'was' if counts['refuted'] == 1 else 'were'} refuted as stated, as expected; "
-            f"{counts['unexpected']} unexpected."
-        ),
-    }
+    reasons = gate_failures(results, verify)
     other = [t for t in results.get("other_tests", []) if t.get("outcome") in ("failed", "error")]
     run = {"winit_version": None, "git_commit": None, "git_dirty": None, "python": None,
            "numpy": None, "hypothesis": None, "hypothesis_profile": None, "hypothesis_seed": None,
-           "workers": 0, "collection_errors": [], **results["run"]}  # fmt: skip
+           "workers": 0, "collection_errors": [], "blas": None, **results["run"]}  # fmt: skip
     return (
         _environment()
         .get_template("report.html")
         .render(
             run=run,
-            verdict=verdict,
+            verdict=_verdict(results, counts, reasons, verify),
             counts=counts,
+            groups=grouped(claims),
             claims=claims,
             other_failures=other,
             diff=verdict_diff(results, previous) if previous is not None else None,
+            verify=list(verify),
+            verify_status=VERIFY_STATUS,
+            frameworks=frameworks,
             extras=list(extras),
+            full_page=FULL_PAGE,
         )
     )
 
@@ -217,39 +628,65 @@ def previous_of(results_path: Path) -> tuple[Results | None, str | None]:
     if not path.exists():
         return None, None
     try:
-        return load_results(path), None
+        return with_not_run(load_results(path)), None
     except ReportError as e:
         return None, f"previous results ignored: {e}"
 
 
-def render_report(results_path: Path, out_path: Path) -> Results:
-    """Read, render and atomically write the report; returns the results it rendered."""
-    results = load_results(results_path)
+def page_for(results: Results, results_path: Path) -> Path:
+    """Where a run's page goes by default: ``index.html`` beside the results for a full run,
+    ``partial.html`` for a partial one (the last full page stays)."""
+    name = PARTIAL_PAGE if selection_of(results)["partial"] else FULL_PAGE
+    return results_path.parent / name
+
+
+def render_report(
+    results_path: Path, out_path: Path | None = None
+) -> tuple[Results, Path, list[str]]:
+    """Read, render and atomically write the report (to ``out_path``, else :func:`page_for`);
+    returns the results, the page written and the reasons the run fails the gate."""
+    results = with_not_run(load_results(results_path))
     previous, warning = previous_of(results_path)
     if warning:
         print(f"winit report: {warning}", file=sys.stderr)
-    write_atomic(out_path, render_html(results, previous, extras_beside(results_path)))
-    return results
+    verify = verify_beside(results_path)
+    out = out_path if out_path is not None else page_for(results, results_path)
+    html = render_html(
+        results, previous, extras_beside(results_path), verify, conformance_beside(results_path)
+    )
+    write_atomic(out, html)
+    return results, out, gate_failures(results, verify)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``winit report``: render the page; with ``--check`` exit 1 when the run failed the gate."""
     parser = argparse.ArgumentParser(prog="winit report", description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=Path("reports/results.json"))
-    parser.add_argument("--out", type=Path, default=Path("reports/index.html"))
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("reports/results.json"),
+        help="the run's results (default: reports/results.json, or the newer results.partial.json "
+        "a partial run wrote beside it)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"the page (default: {FULL_PAGE} beside the results, {PARTIAL_PAGE} for a partial run)",
+    )
     parser.add_argument(
         "--check",
         action="store_true",
-        help="after rendering, exit 1 if a claim is unexpected or the pytest run failed",
+        help="after rendering, exit 1 if a claim is unexpected, no claim ran, a verify output "
+        "failed or the pytest run failed",
     )
     args = parser.parse_args(argv)
     try:
-        results = render_report(args.results, args.out)
+        _, out, reasons = render_report(latest_results(args.results), args.out)
     except ReportError as e:
         print(f"winit report: {e}", file=sys.stderr)
         return 2
-    print(f"winit report: {args.out.resolve()}")
-    reasons = gate_failures(results)
+    print(f"winit report: {out.resolve()}")
     if args.check and reasons:
         print(f"winit report: gate failed: {'; '.join(reasons)}", file=sys.stderr)
         return 1
