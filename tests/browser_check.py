@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from winit.report.schema import load_results
-
 from tests.report_fixture import write_fixture
+from winit.claims.schema import load_results
 from winit.report.render import page_for, render_report, with_not_run
 
 CHROMIUM = "/usr/bin/chromium"

@@ -18,6 +18,7 @@ import pytest
 from tests.report_fixture import HOSTILE, IDS, fixture_json, write_fixture
 from winit.__main__ import main as winit_main
 from winit.atomic import write_atomic
+from winit.claims.record import GROUPS
 from winit.claims.schema import dumps
 from winit.report.plots import (
     axis_label,
@@ -27,7 +28,7 @@ from winit.report.plots import (
     panels,
     shared_prefix,
 )
-from winit.report.render import GROUPS, check_view, clean_source, clean_title
+from winit.report.render import check_view, clean_source, clean_title
 from winit.verify.cli import main as verify_main
 
 #: The fixture's claims in the article's order of groups (FX-MISSING has none: last).
