@@ -32,7 +32,7 @@ from properties.symmetry import (
     unit_spread,
 )  # fmt: skip
 from winit.claims import Claim, Evidence
-from winit.initializers import constant, glorot_uniform, normal, zeros
+from winit.initializers import constant, glorot_uniform, zeros
 from winit.mlp import MLP
 from winit.stats import POWER, binomial_exceeds_check, exact_check, sample_size
 
@@ -46,7 +46,7 @@ SWEEP_STEPS = 200
 #: Largest hidden width of the hyperplane property.
 BOUNDARY_WIDTH = 4
 DIVERGED = "gradient descent diverged; checked up to the divergence"
-TOGETHER = "hidden units' weights over training, {}"
+TOGETHER = "hidden units' incoming weights over training: constant 0.5 vs Xavier"
 
 CONST_SYMMETRY = Claim(
     id="CONST-SYMMETRY",
@@ -73,7 +73,7 @@ CONST_SYMMETRY = Claim(
     "curves lie exactly on top of each other for the whole run; with Xavier they separate.",
     statistics="Exact: the derived rounding bounds at every step, hypothesis steering toward "
     "the largest gap relative to its bound (target); no statistics.",
-    main_plot=TOGETHER.format("constant 0.5"),
+    main_plot=TOGETHER,
 )
 CONST_LINEAR_BOUNDARY = Claim(
     id="CONST-LINEAR-BOUNDARY",
@@ -150,7 +150,7 @@ def test_constant_symmetry_rounding_findings(evidence: Evidence) -> None:
             (2, 2, 1), "tanh", weight_init=init, bias_init=init if name != "Xavier" else zeros
         )
         history = net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS, record_params=True)
-        record_parameter_paths(evidence, history, TOGETHER.format(name), name, layers=(0,))
+        record_parameter_paths(evidence, history, TOGETHER, name, layers=(0,))
         gaps = gaps_and_bounds(net, snapshots(history), XOR_X, XOR_T, XOR_LR, None)
         together = [gap <= bound for gap, bound in gaps]
         # constant: together at every step; Xavier: apart (by more than rounding) at every step
@@ -269,11 +269,13 @@ def test_constant_network_is_not_linear_but_xavier_fits_xor(evidence: Evidence) 
     evidence.check(binomial_exceeds_check(
         "Xavier reaches 100 % on XOR on most seeds", wins, n, MOST, alpha,
         against=XOR_SUCCESS_AGAINST), XAVIER_WINS)  # fmt: skip
-    inits = {"zeros": zeros, "constant 0.5": constant(0.5), "N(0, 1)": normal(0.0, 1.0),
-             "Xavier": glorot_uniform}  # fmt: skip
+    # the article's network on XOR: constant inits never get below the loss of the best
+    # hyperplane (checked above at every step); Xavier's falls toward 0
+    inits = {"zeros": zeros, "constant 0.5": constant(0.5), "Xavier": glorot_uniform}
     for name, init in inits.items():
-        bias = zeros if name in ("N(0, 1)", "Xavier") else init
+        bias = zeros if name == "Xavier" else init
         net = MLP((2, 2, 1), "tanh", weight_init=init, bias_init=bias, rng=1)
         losses = net.train(XOR_X, XOR_T, XOR_LR, XOR_STEPS).losses
         evidence.add_series(name, np.arange(XOR_STEPS), losses, xlabel="SGD step",
-                            ylabel="MSE loss on XOR", group="XOR training loss by initializer")  # fmt: skip
+                            ylabel="MSE loss on XOR", group=CONST_LINEAR_BOUNDARY.main_plot or "",
+                            scale="linear")  # fmt: skip

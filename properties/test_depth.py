@@ -102,7 +102,8 @@ def test_second_moment_ratio_follows_eq10(
     x = np.random.default_rng(seed).standard_normal((1, n))
     for label in ("He N(0, 2/n)", "Glorot N(0, 2/(n+n))"):
         net = MLP([n] * (depth + 1), "relu", weight_init=INITS[label][0], rng=seed)
-        evidence.check(ratio_check(label, n, depth, ln_moment_ratio(net, x), label, DRAWN), DRAWN)
+        name = f"ln E[y_L^2]/E[y_1^2], {label}"
+        evidence.check(ratio_check(label, n, depth, ln_moment_ratio(net, x), name, DRAWN), DRAWN)
 
 
 #: The laws run at width 1000 (N(0,1) is checked in the width-256 profiles below: at width 1000
@@ -133,13 +134,13 @@ def test_he_depth_at_width_1000(evidence: Evidence) -> None:
     layers = np.arange(1, DEPTH + 1)
     for label, moments in fixed_width_profiles().items():
         ratio = float(np.log(moments[-1, 0] / moments[0, 0]))
-        name = f"{label}, width {WIDTH}, depth {DEPTH}"
+        name = f"ln E[y_L^2]/E[y_1^2], {label}, width {WIDTH}, depth {DEPTH}"
         evidence.check(ratio_check(label, WIDTH, DEPTH, ratio, name, WIDE), WIDE)
         evidence.number(f"E[y_30^2]/E[y_1^2], {label}", math.exp(ratio))
         batch_mean = moments.mean(axis=1)
         evidence.add_series(
             f"second moment, {label}", layers, batch_mean / batch_mean[0],
-            xlabel="layer l", ylabel="E[y_l^2] / E[y_1^2] (ratio, log scale)",
+            xlabel="layer l", ylabel="E[y_l^2] / E[y_1^2] (ratio)",
             group=PANEL, scale="logy",
         )  # fmt: skip
 
@@ -165,12 +166,12 @@ def test_activation_and_gradient_profiles(evidence: Evidence) -> None:
         ):
             evidence.add_series(
                 f"relu: {what}, {label}", layers, [float(np.var(a)) for a in per_layer],
-                xlabel="layer l", ylabel=f"Var({what.split()[1]}) (log scale)", scale="logy",
+                xlabel="layer l", ylabel=f"Var({what.split()[1]})", scale="logy",
                 group=f"{what} per layer, relu",
             )  # fmt: skip
         ratio = math.log(float(np.mean(fw.pre_activations[-1][0] ** 2)))
         ratio -= math.log(float(np.mean(fw.pre_activations[0][0] ** 2)))
-        name = f"{label}, width {PROFILE_WIDTH}, depth {PROFILE_DEPTH}"
+        name = f"ln E[y_L^2]/E[y_1^2], {label}, width {PROFILE_WIDTH}, depth {PROFILE_DEPTH}"
         evidence.check(
             ratio_check(label, PROFILE_WIDTH, PROFILE_DEPTH, ratio, name, PROFILE), PROFILE
         )

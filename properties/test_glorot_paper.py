@@ -337,14 +337,16 @@ def test_linear_regime_at_width_1000(evidence: Evidence) -> None:
         evidence.number(f"{label}: activation layer5/layer1", act[-1] / act[0])
         evidence.number(f"{label}: delta layer1/layer5", delta[0] / delta[-1])
     for k, what in enumerate(("activation", "back-propagated delta", "weight gradient")):
-        ratios = {label: np.asarray(ys[k]) / ys[k][0] for label, ys in regimes.items()}
+        # the delta flows backward from layer 5: relative to it, drawn right to left
+        ref = -1 if k == 1 else 0
+        ratios = {label: np.asarray(ys[k]) / ys[k][ref] for label, ys in regimes.items()}
         # one axis per panel: log for the ×1/3-per-layer decays, linear for a 1.0-1.08 spread
         spread = max(float(np.max(r) / np.min(r)) for r in ratios.values())
         for label, ratio in ratios.items():
             evidence.add_series(
                 f"{what}, {label}", layers, ratio,
-                xlabel="tanh layer l", ylabel=f"E[{what}^2] / layer 1 (ratio)",
-                scale="logy" if spread > 10.0 else "linear",
+                xlabel="tanh layer l", ylabel=f"E[{what}^2] / layer {layers[ref]} (ratio)",
+                scale="logy" if spread > 10.0 else "linear", xinvert=k == 1,
                 group=f"Glorot 2010 linear regime: {what} second moment",
             )  # fmt: skip
 

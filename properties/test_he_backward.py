@@ -166,6 +166,6 @@ def test_backward_profiles(evidence: Evidence) -> None:
         relative = np.asarray(squares) / squares[-1]
         evidence.add_series(
             f"he_normal(mode='{mode}')", layers, relative, xlabel="hidden layer l (input side = 1)",
-            ylabel="E[δ_l²] / E[δ_last²] (ratio, log scale)", group=PANEL, scale="logy",
+            ylabel="E[δ_l²] / E[δ_last²] (ratio)", group=PANEL, scale="logy", xinvert=True,
         )  # fmt: skip
         evidence.number(f"E[δ_1²]/E[δ_last²], {mode}", float(relative[0]))

@@ -183,6 +183,9 @@ def test_variance_against_width_slope(form: str, slope: float, evidence: Evidenc
     evidence.add_series(f"{form} measured", WIDTHS, var, low=var / bounds[:, 1],
                         high=var / bounds[:, 0], **labels)  # type: ignore[arg-type]  # fmt: skip
     evidence.add_series(f"{form} theory", WIDTHS, theory, **labels)  # type: ignore[arg-type]
+    other = "Glorot normal" if slope else "N(0, 1)"  # the other law's line, on the same axes
+    evidence.add_series(f"{other} theory (the other init)", WIDTHS,
+                        [FORMS[other][1](int(n), int(n)) for n in WIDTHS], **labels)  # type: ignore[arg-type]  # fmt: skip
     check = evidence.check(slope_check(
         f"slope of ln Var(z) on ln n, {form}", np.log(WIDTHS), np.log(var),
         (np.asarray(kurtosis) - 1.0) / draws, slope, plan.alpha, against=SLOPE_ERROR), plan)  # fmt: skip

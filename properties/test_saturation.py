@@ -149,9 +149,12 @@ def test_saturation_against_width(evidence: Evidence) -> None:
             law.append(RISE[activation] / math.sqrt(2 * math.pi * n))
             if activation == "sigmoid" and n in (4, 64, 1024):
                 density, edges = np.histogram(z, bins=40, density=True)
+                edge = SATURATED_AT["sigmoid"]
+                zone = ([(min(float(edges[0]), -edge), -edge), (edge, max(float(edges[-1]), edge))],
+                        f"saturated: sigmoid'(z) < {SATURATED}")  # fmt: skip
                 evidence.add_series(f"n = {n}", 0.5 * (edges[1:] + edges[:-1]), density,
                                     xlabel="pre-activation z", ylabel="density (1/unit of z)",
-                                    group="pre-activations under N(0, 1) weights")  # fmt: skip
+                                    group=NORMAL_SATURATION.main_plot or "", shade=zone)  # fmt: skip
         theory = [saturated_fraction(activation, float(n)) for n in SWEEP]
         for name, values, group in (
             (f"{activation} measured", frac, f"fraction of units with f'(z) < {SATURATED}"),
@@ -162,7 +165,7 @@ def test_saturation_against_width(evidence: Evidence) -> None:
         ):
             ylabel = "fraction of units" if group.startswith("fraction") else "mean f'(z)"
             evidence.add_series(f"{group}: {name}", SWEEP, values, group=group,
-                                xlabel="fan-in n (inputs, log scale)", ylabel=ylabel)  # fmt: skip
+                                xlabel="fan-in n (inputs)", ylabel=ylabel)  # fmt: skip
         assert np.all(np.diff(theory) > 0), "the saturated fraction does not grow with n"
         # second order: + m4/(8·rise·n²), m4 = ∫u⁴f' (7π⁴/15 sigmoid, 7π⁴/120 tanh), well
         # inside 5·correction²
@@ -219,8 +222,8 @@ def test_training_is_slower_than_xavier(evidence: Evidence) -> None:
     for col, name in enumerate(("N(0, 1)", "Xavier")):
         evidence.add_series(
             f"steps, {name}", np.arange(n), steps[:, col], xlabel="seed (independent runs)",
-            ylabel=f"SGD steps to BCE {LOSS_THRESHOLD} (capped at {STEP_LIMIT})",
-            group=STEPS_PANEL, kind="points",
+            ylabel=f"SGD steps to BCE {LOSS_THRESHOLD}", group=STEPS_PANEL, kind="points",
+            cap=STEP_LIMIT,
         )  # fmt: skip
         curve = steps_to(normal(0.0, 1.0) if col == 0 else glorot_uniform, 0, 0.0, 200)[1]
         evidence.add_series(

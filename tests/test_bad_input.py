@@ -255,3 +255,31 @@ def test_session_options_fail_in_one_line(argv: list[str], message: str) -> None
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith(message)
     assert "Traceback" not in done.stderr
+
+
+def test_report_without_the_report_extra_says_which_extra_to_install() -> None:
+    """`winit report --help` on a plain install (no jinja2): one line naming the extra, exit 2."""
+    hide = "import sys; sys.modules['jinja2'] = None; from winit.__main__ import main; "
+    done = subprocess.run(
+        [sys.executable, "-c", hide + "raise SystemExit(main(['report', '--help']))"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "winit report: needs the report extra (jinja2 is not installed); install it with "
+        "`pip install 'winit[report]'` (nox -s report does)"
+    ]
+
+
+def test_plain_pytest_from_the_repository_root_runs_the_default_profile(tmp_path: Path) -> None:
+    """Plain `python -m pytest` with no profile flag and no CI variable: the project's default
+    profile loads (no FailedHealthCheck for the `evidence` fixture)."""
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "properties/test_selu.py", "-q", "-p", "no:cacheprovider",
+         "-k", "quadrature or mean_1"],
+        cwd=root, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "FailedHealthCheck" not in done.stdout

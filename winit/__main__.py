@@ -11,8 +11,15 @@ from collections.abc import Callable, Sequence
 
 
 def _report(argv: Sequence[str]) -> int:
-    from winit.report.render import main as report_main
-
+    try:
+        from winit.report.render import main as report_main
+    except ModuleNotFoundError as e:  # jinja2 or matplotlib: the optional report extra
+        print(
+            f"winit report: needs the report extra ({e.name} is not installed); install it with "
+            "`pip install 'winit[report]'` (nox -s report does)",
+            file=sys.stderr,
+        )
+        return 2
     return report_main(argv)
 
 

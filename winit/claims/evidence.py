@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -120,12 +121,17 @@ class Evidence:
         group: str | None = None,
         scale: Scale | None = None,
         kind: Kind = "line",
+        cap: float | None = None,
+        xinvert: bool = False,
+        shade: tuple[Sequence[tuple[float, float]], str] | None = None,
     ) -> None:
         """Record a curve for the report: y against x, optional interval band, and a ``group``
         (figure panel) it belongs to; curves of one group are drawn together. ``scale`` fixes the
         panel's axes (``linear``, ``logx``, ``logy``, ``loglog``); without it the report takes
         log axes where the data are positive and span more than two decades. ``kind`` is
-        ``points`` for independent replicates (seeds), drawn as markers."""
+        ``points`` for independent replicates (seeds), drawn as markers; ``cap`` a limit the
+        measurement was cut at (values at it are marked "not reached"); ``xinvert`` draws x from
+        right to left (a backward pass); ``shade`` = (x ranges, label) shades a zone."""
         entry: dict[str, Any] = {
             "x": _plain(x), "y": _plain(y), "xlabel": xlabel, "ylabel": ylabel,
             "group": group or name,
@@ -146,6 +152,13 @@ class Evidence:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         entry["kind"] = kind
+        if cap is not None:
+            entry["cap"] = float(cap)
+        if xinvert:
+            entry["xinvert"] = True
+        if shade is not None:
+            entry["shade"] = {"ranges": [[float(a), float(b)] for a, b in shade[0]],
+                              "label": shade[1]}  # fmt: skip
         self.series[name] = entry
 
     def refutes_as_stated(self, reason: str, counterexample: str) -> None:
