@@ -9,8 +9,8 @@ nox.options.reuse_venv = "yes"
 
 TEST = ".[test]"
 RESULTS = "reports/results.json"
-# One BLAS thread per process: the suite's matrices are small, two threads on two cores
-# oversubscribe them (a QR took 14x longer under load), and summation order stays fixed.
+# One BLAS thread per process and two xdist workers (the claims' sample sizes make the suite
+# CPU-bound): two threads on two cores oversubscribe them (a QR took 14x longer under load).
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: where `nox -s mutants` records its scores for the report.
 SCORES = ("--json", "reports/mutants.json")
@@ -27,7 +27,7 @@ def _claims(session: nox.Session, profile: str) -> None:
     session.install("-e", TEST)
     session.run(
         "pytest", "properties", f"--hypothesis-profile={profile}", f"--winit-results={RESULTS}",
-        "--junitxml=reports/junit.xml", *session.posargs,
+        "--junitxml=reports/junit.xml", "-n", "2", *session.posargs,
         success_codes=[0, 1],  # failing claims: `report` renders them, then fails the gate
         env=ONE_BLAS_THREAD,
     )  # fmt: skip

@@ -23,15 +23,16 @@ from winit.rng import RngLike
 from winit.stats import (
     POWER,
     Check,
-    detectable,
     exact_check,
     ks_check,
     ks_sample_size,
-    norm_cdf,
     spread_check,
+    talagrand_check,
+    uniform_maximum_check,
     variance_check,
     variance_sample_size,
 )  # fmt: skip
+from winit.verify.distributions import TruncatedNormal, Uniform
 
 HIDDEN = 5  # tanh layers, as in Glorot & Bengio's Figures 6-7
 OUT = 10
@@ -132,10 +133,13 @@ JACOBIAN = GLOROT_JACOBIAN.plan("mean singular value", per_example=2)
 
 # ---------------------------------------------------------------- GLOROT-UNIFORM
 
-UNIFORM_KURTOSIS = 1.8
+UNIFORM_KURTOSIS = Uniform(-1.0, 1.0).kurtosis
 #: sup |CDF of U[-1, 1] − CDF of N(0, 1/3)|: the KS distance to a normal of the same variance.
+UNIT_UNIFORM = Uniform(-1.0, 1.0)
 _U = np.linspace(-1.0, 1.0, 20001)
-UNIFORM_VS_NORMAL = float(np.max(np.abs((_U + 1) / 2 - np.vectorize(norm_cdf)(_U * math.sqrt(3)))))
+UNIFORM_VS_NORMAL = float(
+    np.max(np.abs(UNIT_UNIFORM.cdf(_U) - TruncatedNormal(0.0, math.sqrt(UNIT_UNIFORM.var)).cdf(_U)))
+)
 
 
 def uniform_draws(alpha: float) -> int:
@@ -146,25 +150,6 @@ def uniform_draws(alpha: float) -> int:
     )
 
 
-def uniform_cdf(x: np.ndarray) -> np.ndarray:
-    """CDF of U[-1, 1]."""
-    return np.clip((x + 1.0) / 2.0, 0.0, 1.0)
-
-
-def maximum_check(name: str, w: np.ndarray, limit: float, alpha: float) -> Check:
-    """max|w|/limit for i.i.d. U[−limit, limit]: P(max < c) = c^N exactly, so the level-alpha
-    interval is [alpha^(1/N), 1] (plus 4 ulp of rounding). Power against a limit 1/√2 too small
-    (variance 2x off) is 1 when that limit lies below the interval; the detectable shrink of the
-    limit is 1 − alpha^(1/N)."""
-    m = float(np.max(np.abs(w))) / limit
-    low = alpha ** (1.0 / w.size)
-    return Check(
-        name, "exact law of the maximum of N uniforms", m, 1.0, low, 1.0 + 4 * np.finfo(float).eps,
-        alpha, 1.0 if low > math.sqrt(0.5) else 0.0, "a limit 1/sqrt(2) too small",
-        1.0 - low, "relative shrink of the limit", w.size,
-    )  # fmt: skip
-
-
 def check_glorot_uniform(
     evidence: Evidence, label: str, w: np.ndarray, limit: float, plans: tuple[Plan, Plan, Plan]
 ) -> None:
@@ -172,13 +157,13 @@ def check_glorot_uniform(
     maximum, variance, shape = plans
     over = max(0.0, float(np.max(np.abs(w))) - limit)
     evidence.check(exact_check(f"{label}: no draw beyond a", over, 0.0))
-    evidence.check(maximum_check(f"{label}: max|w|/a", w, limit, maximum.alpha), maximum)
+    evidence.check(uniform_maximum_check(f"{label}: max|w|/a", w, limit, maximum.alpha), maximum)
     evidence.check(variance_check(
         f"{label}: Var(w)·(n_in+n_out)/2", w, limit * limit / 3.0, variance.alpha,
         kurtosis=UNIFORM_KURTOSIS,
     ), variance)  # fmt: skip
     evidence.check(ks_check(
-        f"{label}: KS of w/a vs U[-1,1]", w / limit, uniform_cdf, shape.alpha,
+        f"{label}: KS of w/a vs U[-1,1]", w / limit, UNIT_UNIFORM.cdf, shape.alpha,
         against=("a normal of the same variance (DKW bound)", UNIFORM_VS_NORMAL),
     ), shape)  # fmt: skip
 
@@ -368,21 +353,12 @@ def mean_singular_value(w: np.ndarray) -> float:
 def singular_mean_check(
     name: str, measured: float, sigma: float, n: int, alt: float, alpha: float
 ) -> Check:
-    """Talagrand interval around the quarter-circle mean 8σ/(3π) (comment above)."""
-    lam = math.sqrt(16.0 * math.log(4.0 / alpha))
-    unit = math.sqrt(3.0) / n * sigma  # K/√n
-    expected = QUARTER_CIRCLE_MEAN * sigma
-    half = lam * unit
-
-    def power(shift: float) -> float:
-        """P(reject) when the mean singular value is ``shift`` away from ``expected``."""
-        return max(0.0, 1.0 - 4.0 * math.exp(-((max(0.0, shift - half) / unit) ** 2) / 16.0))
-
-    return Check(
-        name, "Talagrand concentration of a convex Lipschitz function of bounded entries",
-        measured, expected, expected - half, expected + half, alpha, power(abs(alt - expected)),
-        f"the other init's mean singular value {alt:.3g} (variance 3x off)",
-        detectable(power, 0.0, 100.0 * half), "mean singular value shift", n,
+    """Talagrand interval around the quarter-circle mean 8σ/(3π) (comment above): entries
+    bounded by √3σ/√n, a (1/√n)-Lipschitz statistic, so the scale K/√n = √3σ/n."""
+    return talagrand_check(
+        name, measured, QUARTER_CIRCLE_MEAN * sigma, math.sqrt(3.0) / n * sigma, alpha,
+        alternative=alt, against=f"the other init's mean singular value {alt:.3g} (variance 3x off)",
+        mde_of="mean singular value shift",
     )  # fmt: skip
 
 

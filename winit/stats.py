@@ -751,3 +751,43 @@ def relu_chi2_power(n: int, alpha: float, shift: float) -> float:
     edge, side = (low - shift, _T_GRID > 0) if shift < 0 else (high - shift, _T_GRID < 0)
     inside = float(np.exp(np.min(m_chi[side] - _T_GRID[side] * edge)))
     return max(0.0, 1.0 - min(1.0, inside) - alpha / 4.0)
+
+
+# ---------------------------------------------------------------- bounds of a law's extremes
+
+
+def uniform_maximum_check(name: str, w: ArrayLike, limit: float, alpha: float) -> Check:
+    """max|w|/limit for i.i.d. U[−limit, limit]: P(max < c) = c^N exactly, so the level-alpha
+    interval is [alpha^(1/N), 1] (plus 4 ulp of rounding). Power against a limit 1/√2 too small
+    (variance 2x off) is 1 when that limit lies below the interval; the detectable shrink of the
+    limit is 1 − alpha^(1/N)."""
+    x = np.asarray(w, dtype=np.float64).ravel()
+    m = float(np.max(np.abs(x))) / limit
+    low = alpha ** (1.0 / x.size)
+    return Check(
+        name, "exact law of the maximum of N uniforms", m, 1.0, low, 1.0 + 4 * np.finfo(float).eps,
+        alpha, 1.0 if low > math.sqrt(0.5) else 0.0, "a limit 1/sqrt(2) too small",
+        1.0 - low, "relative shrink of the limit", x.size,
+    )  # fmt: skip
+
+
+def talagrand_check(
+    name: str, measured: float, expected: float, scale: float, alpha: float, *,
+    alternative: float, against: str, mde_of: str,
+) -> Check:  # fmt: skip
+    """Talagrand's concentration of a convex 1-Lipschitz function of independent entries bounded
+    by K (``scale`` = K times the function's Lipschitz constant): P(|f − median f| ≥ λ·scale) ≤
+    4·exp(−λ²/16), so ``expected ± √(16·ln(4/alpha))·scale`` holds with probability ≥ 1 − alpha
+    (``expected`` the median's limit). Power (the same bound) against ``alternative``."""
+    half = math.sqrt(16.0 * math.log(4.0 / alpha)) * scale
+
+    def power(shift: float) -> float:
+        """P(reject) when the statistic's median is ``shift`` away from ``expected``."""
+        return max(0.0, 1.0 - 4.0 * math.exp(-((max(0.0, shift - half) / scale) ** 2) / 16.0))
+
+    return Check(
+        name, "Talagrand concentration of a convex Lipschitz function of bounded entries",
+        measured, expected, expected - half, expected + half, alpha,
+        power(abs(alternative - expected)), against, detectable(power, 0.0, 100.0 * half),
+        mde_of,
+    )  # fmt: skip
