@@ -1,0 +1,102 @@
+"""The false-alarm budget as code: a claim's plans split RUN_ALPHA, an over-budget claim and a
+check over its plan are refused, and every check a claim records names its plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from winit.claims import Claim, Evidence, PlanError
+from winit.claims.record import THOROUGH_EXAMPLES
+from winit.stats import RUN_ALPHA, mean_check, variance_check, variance_sample_size
+
+
+def claim(cid: str = "T-CLAIM") -> Claim:
+    return Claim(id=cid, group="Beyond the article", title="t", source="s", quote="q",
+                 statement="s", domain="d", expected="holds", lead="l")  # fmt: skip
+
+
+def test_the_plans_split_the_run_budget_exactly() -> None:
+    c = claim()
+    drawn = c.plan("drawn", per_example=3, instances=2)
+    fixed = c.plan("fixed", runs=4)
+    assert drawn.executions == 3 * 2 * THOROUGH_EXAMPLES and fixed.executions == 4
+    assert drawn.alpha * drawn.executions == pytest.approx(RUN_ALPHA / 2)
+    assert fixed.alpha * fixed.executions == pytest.approx(RUN_ALPHA / 2)
+    assert c.worst_case_alpha() == pytest.approx(RUN_ALPHA)
+    c.check_budget()
+
+
+def test_a_claim_whose_fixed_alphas_exceed_the_budget_is_refused() -> None:
+    c = claim("T-GREEDY")
+    c.plan("generous", per_example=1, alpha=1e-3)
+    with pytest.raises(PlanError, match="claim T-GREEDY is over its false-alarm budget"):
+        c.check_budget()
+
+
+def test_plans_are_declared_before_any_alpha_is_used() -> None:
+    c = claim()
+    first = c.plan("first", runs=1)
+    assert first.alpha > 0
+    with pytest.raises(PlanError, match="declared after an alpha was used"):
+        c.plan("late", runs=1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({}, "exactly one of per_example, runs"), ({"runs": 1, "per_example": 1}, "exactly one"),
+     ({"runs": 0}, "positive ints"), ({"per_example": 1, "instances": True}, "positive ints")],
+)  # fmt: skip
+def test_a_plan_names_how_often_it_runs(kwargs: dict[str, int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        claim().plan("p", **kwargs)
+
+
+def test_a_check_over_its_planned_alpha_is_refused() -> None:
+    c = claim()
+    plan = c.plan("mean", runs=1)
+    x = np.random.default_rng(0).standard_normal(10_000)
+    with pytest.raises(PlanError, match="more than planned"):
+        Evidence(c).check(mean_check("mean", x, 0.0, 1.0, 10 * plan.alpha, against=0.5), plan)
+
+
+def test_a_check_under_its_planned_power_is_refused() -> None:
+    c = claim()
+    plan = c.plan("mean", runs=1)
+    x = np.random.default_rng(0).standard_normal(10)
+    with pytest.raises(PlanError, match=r"below the planned 0\.999"):
+        Evidence(c).check(mean_check("mean", x, 0.0, 1.0, plan.alpha, against=0.5), plan)
+
+
+def test_a_check_run_more_often_than_planned_is_refused() -> None:
+    c = claim()
+    plan = c.plan("variance", runs=1)
+    n = variance_sample_size(2.0, plan.alpha, 0.999)
+    x = np.random.default_rng(1).standard_normal(n)
+    ev = Evidence(c)
+    ev.check(variance_check("v", x, 1.0, plan.alpha), plan)
+    with pytest.raises(PlanError, match="ran 2 times in one run; planned 1"):
+        ev.check(variance_check("v", x, 1.0, plan.alpha), plan)
+
+
+def test_a_statistical_check_without_a_plan_is_refused() -> None:
+    x = np.random.default_rng(0).standard_normal(1000)
+    with pytest.raises(PlanError, match="no plan"):
+        Evidence(claim()).check(mean_check("mean", x, 0.0, 1.0, 1e-9, against=0.5))
+
+
+def test_another_claims_plan_is_refused() -> None:
+    mine, other = claim("T-MINE"), claim("T-OTHER")
+    plan = other.plan("mean", runs=1)
+    x = np.random.default_rng(0).standard_normal(100_000)
+    with pytest.raises(PlanError, match="belongs to claim T-OTHER"):
+        Evidence(mine).check(mean_check("mean", x, 0.0, 1.0, plan.alpha, against=0.5), plan)
+
+
+def test_every_check_reports_its_minimum_detectable_effect() -> None:
+    x = np.random.default_rng(2).standard_normal(20_000)
+    v = variance_check("v", x, 1.0, 1e-9)
+    assert v.mde is not None and 1.0 < v.mde < 1.2 and v.mde_of == "variance ratio"
+    assert v.n == 20_000
+    m = mean_check("m", x, 0.0, 1.0, 1e-9, against=0.1)
+    assert m.mde == pytest.approx((6.109 + 3.090) / np.sqrt(20_000), rel=1e-3)
