@@ -114,6 +114,36 @@ def verify_torch(session: nox.Session) -> None:
         )  # fmt: skip
 
 
+#: CPU builds of the frameworks `winit verify` calls directly (tests/test_verify_frameworks.py);
+#: tinygrad compiles its kernels with the C compiler at run time (gcc/clang on PATH).
+FRAMEWORKS = (
+    "torch==2.13.0", "jax[cpu]", "flax", "dm-haiku", "keras", "tensorflow-cpu", "mlx[cpu]",
+    "tinygrad",
+)  # fmt: skip
+
+
+@nox.session(name="verify-frameworks")
+def verify_frameworks(session: nox.Session) -> None:
+    """``winit verify`` on every framework's own initializers, no adapter (not in the gate).
+
+    Installs CPU builds of the frameworks and runs tests/test_verify_frameworks.py, where each
+    calling convention is tested against the real framework (Keras on each installed backend)."""
+    session.install("-e", ".[test]", *FRAMEWORKS)
+    session.run("pytest", "tests/test_verify_frameworks.py", "-ra", *session.posargs,
+                env=ONE_BLAS_THREAD)  # fmt: skip
+
+
+@nox.session(name="verify-chainer")
+def verify_chainer(session: nox.Session) -> None:
+    """The Chainer convention against real Chainer 7, in its own venv (it needs numpy < 2)."""
+    # chainer ships only an sdist whose setup.py imports pkg_resources (gone from new setuptools)
+    session.install("setuptools<70", "wheel", "numpy<2")
+    session.install("--no-build-isolation", "chainer")
+    session.install("-e", ".[test]", "numpy<2")
+    session.run("pytest", "tests/test_verify_frameworks.py", "-ra", "-k", "chainer",
+                *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
+
+
 @nox.session
 def mutants(session: nox.Session) -> None:
     """Mutation score: mutmut on the core, then the hand-written catalogue of the domain's bugs.

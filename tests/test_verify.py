@@ -46,6 +46,10 @@ OWN: list[tuple[str, Callable[..., Any], str, dict[str, Any]]] = [
      {"distribution": "truncated_normal"}),
     ("keras glorot_normal", winit.variance_scaling(1.0, "fan_avg", "truncated_normal"), "glorot_normal",
      {"distribution": "truncated_normal"}),
+    ("variance_scaling uniform fan_out", winit.variance_scaling(2.0, "fan_out", "uniform"),
+     "variance_scaling", {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"}),
+    ("variance_scaling truncated", winit.variance_scaling(0.5, "fan_avg", "truncated_normal"),
+     "variance_scaling", {"scale": 0.5, "mode": "fan_avg"}),
 ]  # fmt: skip
 
 
@@ -114,17 +118,18 @@ def orthogonal_without_sign_fix(shape: tuple[int, ...], rng: np.random.Generator
 RELU_GAIN = math.sqrt(2.0)
 BUGS: list[tuple[str, Init, str, dict[str, Any], str, str]] = [
     ("keras#8048 truncation without std correction", truncated_without_correction, "glorot_normal",
-     {"distribution": "truncated_normal"}, "variance ratio", "truncation without std correction (keras#8048)"),
+     {"distribution": "truncated_normal"}, "variance ratio", "truncated without std correction (keras#8048)"),
     ("mlx#2001 uniform bound missing sqrt(3)", fan_uniform(lambda fi, fo: math.sqrt(2 / (fi + fo))),
      "glorot_uniform", {}, "variance ratio", "uniform bound without √3 (mlx#2001)"),
     ("tf PR 9429 / chainer PR 5615 orthogonal without sign fix", orthogonal_without_sign_fix,
-     "orthogonal", {}, "haar: fraction of diag > 0", "QR without the sign fix"),
+     "orthogonal", {}, "haar: worst diagonal position's fraction > 0 (diag[0])",
+     "a diagonal entry of fixed sign (unfixed QR: Q[0,0] < 0 always)"),
     ("pytorch#30946 std = gain^2/sqrt(fan)", fan_normal(lambda fi, fo: RELU_GAIN**2 / math.sqrt(fi)),
      "he_normal", {}, "variance ratio", "variance 2x too large"),
     ("variance 2x", fan_normal(lambda fi, fo: math.sqrt(2 * 2 / fi)), "he_normal", {},
      "variance ratio", "variance 2x too large"),
     ("fans swapped", fan_normal(lambda fi, fo: RELU_GAIN / math.sqrt(fo)), "he_normal", {},
-     "variance ratio", "fan_in/fan_out swapped"),
+     "variance ratio", "fans swapped"),
     ("gain missing", fan_normal(lambda fi, fo: 1 / math.sqrt(fi)), "he_normal", {},
      "variance ratio", "gain missing"),
     ("gain missing, tanh", fan_uniform(lambda fi, fo: math.sqrt(6 / (fi + fo))), "glorot_uniform",
@@ -258,7 +263,7 @@ def test_torch_convention_without_torch_is_a_clear_error(monkeypatch: pytest.Mon
 
     def torch_style(tensor: Any) -> None: ...
 
-    with pytest.raises(ValueError, match=r"needs PyTorch.*pip install torch==2\.13\.0"):
+    with pytest.raises(ValueError, match=r"needs torch.*pip install 'torch==2\.13\.0'"):
         verify(torch_style, "normal")
 
 
@@ -266,7 +271,7 @@ def test_torch_convention_without_torch_is_a_clear_error(monkeypatch: pytest.Mon
     ("kwargs", "message"),
     [
         ({"law": "bogus"}, "unknown law 'bogus'"),
-        ({"law": "he_normal", "gain": 2.0}, "has no parameter 'gain'"),
+        ({"law": "glorot_uniform", "mode": "fan_in"}, "has no parameter 'mode'"),
         ({"law": "he_normal", "mode": "fan_avg"}, "unknown mode 'fan_avg'"),
         ({"law": "uniform", "a": 1.0, "b": 0.0}, "needs a < b"),
         ({"law": "truncated_normal", "a": -2.0}, "needs both a and b"),
