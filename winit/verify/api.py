@@ -106,6 +106,17 @@ class Result:
         """False when a check failed: ``assert winit.verify(fn, law=...)`` fails on it."""
         return self.passed
 
+    def __repr__(self) -> str:
+        """One line, the failing rows first (pytest shows this for a failing ``assert``; its
+        first 240 characters by default, more with ``-v``)."""
+        if self.passed:
+            return f"<verify {self.name} vs {self.law}: PASSED {len(self.rows)} checks>"
+        rows = "; ".join(
+            f"{'x'.join(map(str, r.shape))} {r.diagnosis or f'{r.check.name} {r.check.measured:.4g} not in [{r.check.low:.4g}, {r.check.high:.4g}]'}"
+            for r in self.failures
+        )
+        return f"<verify {self.name} vs {self.law}: FAILED {len(self.failures)} of {len(self.rows)}: {rows}>"
+
     def __str__(self) -> str:
         """The readable table (header, one row per check and shape, powers, verdict)."""
         from winit.verify.table import render  # table imports this module

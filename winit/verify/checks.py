@@ -162,7 +162,8 @@ def diagnose(kind: str, check: Check, alts: list[Alternative]) -> str:
             return abs(math.log(max(check.measured, 1e-300) / a.effect))
         return abs(check.measured - a.effect)
 
-    best = min(mine, key=dist)
+    # on a tie the specific error wins over the generic "variance 2x"
+    best = min(mine, key=lambda a: (round(dist(a), 9), a.name.startswith("variance 2x")))
     hint = f" — {best.hint}" if best.hint else ""
     # a variance ratio within 5% of a named one is that error; otherwise only the nearest
     link = " =" if kind == "variance" and dist(best) <= VARIANCE_MATCH else "; nearest named error:"
