@@ -393,7 +393,9 @@ def test_gain_on_every_fan_law_and_geo_avg() -> None:
         fi, fo = fans(shape)
         return rng.normal(0.0, 1.5 * math.sqrt(2.0 / math.sqrt(fi * fo)), size=shape)
 
-    assert verify(geo, "variance_scaling", scale=2.0, gain=1.5, mode="fan_geo_avg", distribution="normal")
+    assert verify(
+        geo, "variance_scaling", scale=2.0, gain=1.5, mode="fan_geo_avg", distribution="normal"
+    )
     assert verify(fan_normal(lambda fi, fo: 0.5 / math.sqrt(fi)), "lecun_normal", gain=0.5)
     assert verify(fan_normal(lambda fi, fo: 3.0 / math.sqrt(fi)), "he_normal", gain=3.0)
 
@@ -416,7 +418,9 @@ def test_batch_axes_are_left_out_of_the_fans() -> None:
     def batched(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
         return rng.normal(0.0, math.sqrt(1.0 / shape[1]), size=shape)  # (batch, in, out)
 
-    assert verify(batched, "lecun_normal", in_axis=[1], out_axis=[2], batch_axis=[0], shapes=[(6, 64, 32)])
+    assert verify(
+        batched, "lecun_normal", in_axis=[1], out_axis=[2], batch_axis=[0], shapes=[(6, 64, 32)]
+    )
 
 
 def test_explicit_axes_need_shapes_and_do_not_overlap() -> None:
@@ -440,7 +444,8 @@ def test_named_layouts_give_winits_fans(shape: tuple[int, ...]) -> None:
 def test_failing_checks_name_the_nearest_error() -> None:
     trunc = verify(truncated_without_correction, "glorot_normal", distribution="truncated_normal")
     assert any(
-        r.diagnosis.startswith("variance ratio 0.77") and "= truncated without std correction" in r.diagnosis
+        r.diagnosis.startswith("variance ratio 0.77")
+        and "= truncated without std correction" in r.diagnosis
         for r in trunc.failures
     ), str(trunc)
     swapped = verify(fan_normal(lambda fi, fo: RELU_GAIN / math.sqrt(fo)), "he_normal")
@@ -466,12 +471,16 @@ def test_winit_verify_is_callable_and_still_the_subpackage() -> None:
 
 
 def test_parameters_go_under_the_callables_names_or_nowhere() -> None:
-    def stddev_named(shape: tuple[int, ...], rng: np.random.Generator, stddev: float = 1.0) -> Array:
+    def stddev_named(
+        shape: tuple[int, ...], rng: np.random.Generator, stddev: float = 1.0
+    ) -> Array:
         return rng.normal(0.0, stddev, size=shape)
 
     ok = verify(stddev_named, "normal", std=0.5, shapes=[(64, 32)])
     assert ok and "passed stddev=0.5" in ok.calling
-    dropped = verify(lambda shape, rng: rng.normal(0.0, 0.5, size=shape), "normal", std=0.5, shapes=[(64, 32)])
+    dropped = verify(
+        lambda shape, rng: rng.normal(0.0, 0.5, size=shape), "normal", std=0.5, shapes=[(64, 32)]
+    )
     assert "not passed" in dropped.calling and "std" in dropped.calling
 
     def val_named(shape: tuple[int, ...], rng: np.random.Generator, val: float = 0.0) -> Array:

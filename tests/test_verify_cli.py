@@ -54,7 +54,10 @@ def test_list_laws(capsys: pytest.CaptureFixture[str]) -> None:
         (["winit:no_such", "--law", "normal"], "has no attribute 'no_such'"),
         (["winit:__version__", "--law", "normal"], "not a callable initializer"),
         (["winit:he_normal", "--law", "kaiming"], "unknown law 'kaiming'"),
-        (["winit:glorot_uniform", "--law", "glorot_uniform", "--param", "mode=fan_in"], "no parameter 'mode'"),
+        (
+            ["winit:glorot_uniform", "--law", "glorot_uniform", "--param", "mode=fan_in"],
+            "no parameter 'mode'",
+        ),
         (["winit:he_normal", "--law", "he_normal", "--param", "mode"], "KEY=VALUE"),
         (["winit:he_normal", "--law", "he_normal", "--param", "a=x"], "must be a number"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64by32"], "bad shape '64by32'"),

@@ -53,11 +53,15 @@ def test_install_block_installs_from_git_and_from_a_wheel(
     project: tuple[Path, dict[str, str]],
 ) -> None:
     proj, env = project
-    git_line, wheel_line = [ln for ln in readme_block("install").splitlines() if ln.startswith("python")]
+    git_line, wheel_line = [
+        ln for ln in readme_block("install").splitlines() if ln.startswith("python")
+    ]
     done = _run(git_line, proj, env)
     assert done.returncode == 0, done.stderr[-2000:]
     checkout = proj.parent / "checkout"
-    shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(".nox", ".git", "reports", "dist"))
+    shutil.copytree(
+        ROOT, checkout, ignore=shutil.ignore_patterns(".nox", ".git", "reports", "dist")
+    )
     done = _run(wheel_line.replace("dist/", f"{checkout}/dist/"), checkout, env)
     assert done.returncode == 0, done.stderr[-2000:]
     show = _run("python -c 'import winit, sys; print(winit.__file__)'", proj, env)

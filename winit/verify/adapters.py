@@ -107,7 +107,9 @@ def load(path: str) -> Callable[..., Any]:
     try:
         obj: Any = importlib.import_module(module_name)
     except ModuleNotFoundError as e:
-        raise ValueError(f"cannot import module {module_name!r}: {e}{_install_hint(e.name)}") from None
+        raise ValueError(
+            f"cannot import module {module_name!r}: {e}{_install_hint(e.name)}"
+        ) from None
     except Exception as e:  # the module itself raised while importing
         raise ValueError(f"importing {module_name!r} raised {type(e).__name__}: {e}") from None
     for part in attr.split("."):

@@ -5,7 +5,6 @@ over calls with derived seeds, that every named error is rejected with the targe
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any

@@ -35,9 +35,7 @@ def statistical_checks(target: Target) -> int:
     return 3
 
 
-def _powered(
-    kind: str, check: Check, alts: list[Alternative], target: Target, n: int
-) -> Outcome:
+def _powered(kind: str, check: Check, alts: list[Alternative], target: Target, n: int) -> Outcome:
     """``check`` with its power replaced by the minimum over the named errors of ``kind``, and
     the diagnosis of a failure."""
     mine = [a for a in alts if a.check == kind]
@@ -106,7 +104,10 @@ def shape_checks(
 
 
 def _orthogonal(
-    target: Orthogonal, shape: tuple[int, ...], draws: list[Draw], alts: list[Alternative],
+    target: Orthogonal,
+    shape: tuple[int, ...],
+    draws: list[Draw],
+    alts: list[Alternative],
     alpha: float,
 ) -> list[Outcome]:
     """WᵀW (or WWᵀ) = gain²·I to rounding (``2·(rows + cols)`` ulps: Householder QR's loss of

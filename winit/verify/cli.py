@@ -17,9 +17,9 @@ from typing import Any, NoReturn
 from winit._validate import Shape
 from winit.atomic import ReportError, write_atomic
 from winit.verify.adapters import CONVENTIONS, load
-from winit.verify.layouts import LAYOUTS
 from winit.verify.api import Result, verify
 from winit.verify.laws import describe_laws
+from winit.verify.layouts import LAYOUTS
 from winit.verify.table import render
 
 PROG = "winit verify"
@@ -44,7 +44,9 @@ def _axes(text: str) -> list[int]:
     try:
         return [int(a) for a in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"axes must be comma-separated ints, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"axes must be comma-separated ints, got {text!r}"
+        ) from None
 
 
 def _parser() -> _Parser:
@@ -58,16 +60,28 @@ def _parser() -> _Parser:
                    help="a law parameter, also passed to the initializer if it accepts it")  # fmt: skip
     p.add_argument("--shapes", help="comma-separated shapes like 256x128,64x32x3x3")
     p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
-    p.add_argument("--layout", choices=tuple(LAYOUTS),
-                   help="where the shape keeps in/out: " + "; ".join(a.describe() for a in LAYOUTS.values())
-                   + " (default: the convention's own)")
+    p.add_argument(
+        "--layout",
+        choices=tuple(LAYOUTS),
+        help="where the shape keeps in/out: "
+        + "; ".join(a.describe() for a in LAYOUTS.values())
+        + " (default: the convention's own)",
+    )
     p.add_argument("--in-axis", type=_axes, help="explicit input axes, e.g. -2 or 0,1")
     p.add_argument("--out-axis", type=_axes, help="explicit output axes, e.g. -1")
     p.add_argument("--batch-axis", type=_axes, default=[], help="axes left out of the fans")
-    p.add_argument("--convention", default="auto",
-                   help="force a calling convention (listed below; default auto)")
-    p.add_argument("--rename", action="append", default=[], metavar="PARAM=NAME",
-                   help="pass law parameter PARAM under the callable's name NAME, e.g. value=val")
+    p.add_argument(
+        "--convention",
+        default="auto",
+        help="force a calling convention (listed below; default auto)",
+    )
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="PARAM=NAME",
+        help="pass law parameter PARAM under the callable's name NAME, e.g. value=val",
+    )
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     p.add_argument("--list-laws", action="store_true", help="print the known laws and exit")
     return p
@@ -76,7 +90,9 @@ def _parser() -> _Parser:
 def parse_shapes(text: str) -> list[Shape]:
     """``"256x128,64x32x3x3"`` → ``[(256, 128), (64, 32, 3, 3)]``, or a one-line ``ValueError``."""
     if not text.strip():
-        raise ValueError("--shapes is empty; write e.g. 256x128,64x32x3x3 (omit it for the defaults)")
+        raise ValueError(
+            "--shapes is empty; write e.g. 256x128,64x32x3x3 (omit it for the defaults)"
+        )
     shapes = []
     for part in text.split(","):
         try:

@@ -13,8 +13,8 @@ the result has variance Var, or with ``truncation=uncorrected`` σ² = Var befor
 
 from __future__ import annotations
 
-import math
 import difflib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal

@@ -35,7 +35,11 @@ class Axes:
     def _resolve(self, shape: Shape) -> tuple[list[int], list[int], list[int]]:
         n = len(shape)
         groups = []
-        for what, axes in (("in", self.in_axis), ("out", self.out_axis), ("batch", self.batch_axis)):
+        for what, axes in (
+            ("in", self.in_axis),
+            ("out", self.out_axis),
+            ("batch", self.batch_axis),
+        ):
             if any(not -n <= a < n for a in axes):
                 raise ValueError(f"{what} axis {axes} is out of range for shape {shape}")
             groups.append([a % n for a in axes])

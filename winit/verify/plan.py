@@ -57,6 +57,7 @@ HAAR_ERRORS = (
 #: the mean shift (in units of the law's std) the z-test must detect
 MEAN_SHIFT = 0.1
 
+
 @dataclass(frozen=True)
 class Alternative:
     """A named wrong law a statistical check must reject: ``effect`` is a variance ratio

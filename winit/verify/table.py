@@ -48,7 +48,9 @@ def render(result: Result) -> str:
     powers = [f"  {name} vs {error}: {p:.6f}" for (name, error), p in weakest.items()]
     if powers:
         powers.insert(0, "power against each named error (weakest shape):")
-    diagnoses = [f"  {'x'.join(map(str, r.shape))}: {r.diagnosis}" for r in result.failures if r.diagnosis]
+    diagnoses = [
+        f"  {'x'.join(map(str, r.shape))}: {r.diagnosis}" for r in result.failures if r.diagnosis
+    ]
     if diagnoses:
         diagnoses.insert(0, "nearest named error of each failing check:")
     n_fail = len(result.failures)
