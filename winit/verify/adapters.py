@@ -227,6 +227,12 @@ def _seed31(seed: int) -> int:
     return seed % 2**31
 
 
+def _instance(fn: Any, r: Router) -> Any:
+    """A class built with the law parameters it takes; an instance as it is."""
+    cls: Any = fn
+    return cls(**r.take(_parameters(cls))) if inspect.isclass(fn) else fn
+
+
 def _bind_numpy(fn: Any, r: Router) -> Draw:
     kw = r.take(_parameters(fn), skip=2)
     return lambda shape, seed: fn(shape, np.random.default_rng(seed), **kw)
@@ -276,12 +282,13 @@ def _bind_keras(fn: Any, r: Router) -> Draw:
     keras = framework("keras", "keras")
     to_numpy = keras.ops.convert_to_numpy
     if inspect.isclass(fn):
-        params = _parameters(fn)
+        cls: Any = fn
+        params = _parameters(cls)
         kw = r.take(params)
         seeded = "seed" in _named(params)
 
         def draw_class(shape: Shape, seed: int) -> Any:
-            init = fn(**kw, seed=_seed31(seed)) if seeded else fn(**kw)
+            init = cls(**kw, seed=_seed31(seed)) if seeded else cls(**kw)
             return to_numpy(init(shape, dtype="float32"))
 
         return draw_class
@@ -290,7 +297,7 @@ def _bind_keras(fn: Any, r: Router) -> Draw:
 
 def _bind_tensorflow(fn: Any, r: Router) -> Draw:
     tf = framework("tensorflow", "tensorflow")
-    init = fn(**r.take(_parameters(fn))) if inspect.isclass(fn) else fn
+    init = _instance(fn, r)
 
     def draw(shape: Shape, seed: int) -> Any:
         tf.random.set_seed(_seed31(seed))  # the eager kernels' seed state starts over
@@ -302,7 +309,7 @@ def _bind_tensorflow(fn: Any, r: Router) -> Draw:
 def _bind_haiku(fn: Any, r: Router) -> Draw:
     hk = framework("haiku", "haiku")
     jax = framework("jax", "haiku")
-    init = fn(**r.take(_parameters(fn))) if inspect.isclass(fn) else fn
+    init = _instance(fn, r)
 
     def draw(shape: Shape, seed: int) -> Any:
         program = hk.transform(lambda: init(shape, jax.numpy.float32))
@@ -337,7 +344,7 @@ def _bind_tinygrad(fn: Any, r: Router) -> Draw:
 
 def _bind_chainer(fn: Any, r: Router) -> Draw:
     framework("chainer", "chainer")
-    init = fn(**r.take(_parameters(fn))) if inspect.isclass(fn) else fn
+    init = _instance(fn, r)
 
     def draw(shape: Shape, seed: int) -> Any:
         array = np.empty(shape, dtype=np.float32)
