@@ -236,3 +236,21 @@ def test_rename_reaches_the_callable(capsys: pytest.CaptureFixture[str]) -> None
             "std=std", "--convention", "factory", *SMALL]  # fmt: skip
     assert main(argv) == 0
     assert "passed std=0.3" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["torch.nn.Linear(1, 2)"], "must be given as MODULE:Layer(args)"),
+        (["torch.nn:Linear(1,"], "must be given as MODULE:Layer(args)"),
+        (["torch.nn:Linear(n, 2)"], "must be Python literals"),
+        (["numpy:Linear(1, 2)"], "winit defaults reads layers of torch.nn, keras.layers"),
+        (["torch.nn:Linear(1, 2)", "--in-features", "0"], "--in-features must be positive"),
+    ],
+)
+def test_defaults_usage_errors_exit_2_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["defaults", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("winit defaults: error: ") and message in err and err.count("\n") == 1

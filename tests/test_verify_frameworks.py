@@ -171,3 +171,58 @@ def test_keras_on_each_backend(backend: str, tmp_path: Path) -> None:
     else:
         assert got["statuses"] == [0, 0, 0], proc.stdout[-3000:]
         assert got["failing"] == []
+
+
+# ---------------------------------------------------------------- winit defaults: real layers
+
+#: (spec, module it needs, {parameter: (fan_in, fan_out) or None}) — fans from the layer's
+#: configuration: groups divide the in channels, a transposed conv's fan_in counts its out
+#: channels, the packed q/k/v projection has fan_out 3E
+LAYERS: list[tuple[str, str, dict[str, tuple[int, int] | None]]] = [
+    ("torch.nn:Linear(128, 256)", "torch", {"weight": (128, 256), "bias": (128, 256)}),
+    ("torch.nn:Conv2d(32, 64, 3, groups=4)", "torch", {"weight": (72, 576), "bias": (72, 576)}),
+    ("torch.nn:ConvTranspose2d(32, 64, 3)", "torch", {"weight": (576, 288), "bias": (576, 288)}),
+    ("torch.nn:MultiheadAttention(256, 8)", "torch", {"in_proj_weight": (256, 768), "in_proj_bias": None, "out_proj.weight": (256, 256), "out_proj.bias": None}),
+    ("keras.layers:Dense(256)", "keras", {"kernel": (128, 256), "bias": None}),
+    ("flax.linen:Dense(256)", "flax", {"kernel": (128, 256), "bias": None}),
+    ("mlx.nn:Linear(128, 256)", "mlx", {"weight": (128, 256), "bias": (128, 256)}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("spec", "module", "fans"), LAYERS, ids=[s[0] for s in LAYERS])
+def test_layer_defaults_follow_their_documented_laws(
+    spec: str, module: str, fans: dict[str, tuple[int, int] | None], tmp_path: Path
+) -> None:
+    _need(module)
+    from winit.verify.defaults import layer_defaults
+
+    reports = layer_defaults(spec)
+    assert {r.name: r.fans for r in reports} == fans
+    assert all(r.passed for r in reports), [(r.name, r.reason) for r in reports]
+    out = tmp_path / "defaults.json"
+    assert main_defaults([spec, "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["parameters"]
+    assert [r["verdict"] for r in rows] == ["pass"] * len(fans)
+
+
+def main_defaults(argv: list[str]) -> int:
+    from winit.__main__ import main as winit_main
+
+    return winit_main(["defaults", *argv])
+
+
+def test_layer_defaults_see_a_changed_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If nn.Linear drew its weight with xavier_uniform_, its documented U[±1/√fan_in] fails."""
+    _need("torch")
+    import torch
+
+    from winit.verify.defaults import layer_defaults
+
+    def xavier(self: torch.nn.Linear) -> None:
+        torch.nn.init.xavier_uniform_(self.weight)
+        torch.nn.init.zeros_(self.bias)
+
+    monkeypatch.setattr(torch.nn.Linear, "reset_parameters", xavier)
+    verdicts = {r.name: (r.passed, r.reason) for r in layer_defaults("torch.nn:Linear(128, 256)")}
+    assert not verdicts["weight"][0] and "variance ratio" in verdicts["weight"][1]
+    assert not verdicts["bias"][0]

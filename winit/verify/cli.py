@@ -158,3 +158,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     return 0 if result.passed else 1
+
+
+def defaults_main(argv: Sequence[str] | None = None) -> int:
+    """Run ``winit defaults SPEC``; returns the exit status (0 pass, 1 a parameter fails its
+    documented law, 2 usage)."""
+    from winit.verify.defaults import layer_defaults
+    from winit.verify.defaults import render as render_defaults
+
+    p = _Parser(
+        prog="winit defaults", description="What a layer's parameters really initialise to."
+    )
+    p.add_argument("layer", help="MODULE:Layer(args), e.g. 'torch.nn:Conv2d(32, 64, 3, groups=4)'")
+    p.add_argument("--in-features", type=int, default=128,
+                   help="input width for layers built on an input (keras, flax; default 128)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    try:
+        args = p.parse_args(argv)
+        if args.in_features <= 0:
+            raise UsageError(f"--in-features must be positive, got {args.in_features}")
+        reports = layer_defaults(args.layer, seed=args.seed, in_features=args.in_features)
+        print(render_defaults(args.layer, reports))
+        if args.json:
+            payload = {
+                "layer": args.layer,
+                "seed": args.seed,
+                "parameters": [r.as_dict() for r in reports],
+            }
+            try:
+                write_atomic(Path(args.json), json.dumps(payload, indent=2, default=str))
+            except ReportError as e:
+                raise ValueError(f"--json: {e}") from None
+    except (UsageError, ValueError) as e:
+        print(f"winit defaults: error: {e}", file=sys.stderr)
+        return 2
+    return 0 if all(r.passed for r in reports) else 1
