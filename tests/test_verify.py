@@ -492,3 +492,28 @@ def test_parameters_go_under_the_callables_names_or_nowhere() -> None:
         verify(val_named, "constant", value=0.5, renames={"value": "value2"}, shapes=[(4, 4)])
     with pytest.raises(ValueError, match="not a parameter of this law"):
         verify(val_named, "constant", renames={"std": "val"}, shapes=[(4, 4)])
+
+
+# ---------------------------------------------------------------- the conformance catalogue
+
+
+def test_conformance_catalogue_states_valid_laws() -> None:
+    """Every documented law in the table resolves (a typo would only show in nox -s frameworks)."""
+    from winit.verify.conformance import CATALOGUE
+    from winit.verify.laws import resolve
+
+    for _, entries in CATALOGUE.values():
+        for entry in entries:
+            resolve(entry.law, entry.params)
+
+
+def test_conformance_row_for_a_missing_framework_names_its_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    from winit.verify import conformance
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    (row,) = conformance.rows_for("haiku")
+    assert (row["verdict"], row["reason"]) == ("skipped", "pip install dm-haiku")
