@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,11 +154,18 @@ def _keras(spec: Spec, in_features: int) -> tuple[dict[str, Law], Builder]:
         raise ValueError(f"keras.layers has no layer {spec.layer!r}")
 
     def make(seed: int | None) -> Any:
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        layer = cls(*spec.args, **spec.kwargs)
-        kernel_size = getattr(layer, "kernel_size", ())
-        layer.build((None, *([8] * len(kernel_size)), in_features))
+        # Keras seeds Python's and numpy's global generators too (its unseeded initializers
+        # draw their seeds from Python's): put them back once the layer is built
+        saved = random.getstate(), np.random.get_state()  # noqa: NPY002
+        try:
+            if seed is not None:
+                keras.utils.set_random_seed(seed)
+            layer = cls(*spec.args, **spec.kwargs)
+            kernel_size = getattr(layer, "kernel_size", ())
+            layer.build((None, *([8] * len(kernel_size)), in_features))
+        finally:
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])  # noqa: NPY002
         return layer
 
     def build(seed: int) -> dict[str, NDArray[Any]]:
