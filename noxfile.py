@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
 nox.options.sessions = ["tests", "properties", "report"]
@@ -113,6 +116,64 @@ def verify_torch(session: nox.Session) -> None:
             "python", "-m", "winit", "verify", f"torch.nn.init:{fn}", "--law", law, *args,
             "--json", out, success_codes=[status],
         )  # fmt: skip
+
+
+#: CPU builds of the frameworks `winit verify` calls directly (tests/test_verify_frameworks.py);
+#: tinygrad compiles its CPU kernels with clang at run time (installed by apt-get where root).
+FRAMEWORKS = (
+    "torch==2.13.0", "jax[cpu]", "flax", "dm-haiku", "keras", "tensorflow-cpu", "mlx[cpu]",
+    "tinygrad",
+)  # fmt: skip
+
+
+@nox.session(name="verify-frameworks")
+def verify_frameworks(session: nox.Session) -> None:
+    """``winit verify`` on every framework's own initializers, no adapter (not in the gate).
+
+    Installs CPU builds of the frameworks and runs tests/test_verify_frameworks.py, where each
+    calling convention is tested against the real framework (Keras on each installed backend)."""
+    session.install("-e", ".[test]", *FRAMEWORKS)
+    if shutil.which("clang") is None and shutil.which("apt-get") and os.geteuid() == 0:
+        session.run("apt-get", "install", "-y", "-qq", "clang", external=True)
+    env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    session.run("pytest", "tests/test_verify_frameworks.py", "-ra", *session.posargs, env=env)
+
+
+@nox.session(name="verify-chainer")
+def verify_chainer(session: nox.Session) -> None:
+    """The Chainer convention against real Chainer 7, in its own venv (it needs numpy < 2)."""
+    # chainer ships only an sdist whose setup.py imports pkg_resources (gone from new setuptools)
+    session.install("setuptools<70", "wheel", "numpy<2")
+    session.install("--no-build-isolation", "chainer")
+    session.install("-e", ".[test]", "numpy<2")
+    session.run("pytest", "tests/test_verify_frameworks.py", "-ra", "-k", "chainer",
+                *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
+
+
+@nox.session
+def frameworks(session: nox.Session) -> None:
+    """The conformance table: every documented initializer of each framework and its layers'
+    defaults, verified directly -> reports/verify-frameworks*.json (the report shows them).
+
+    Keras runs once per backend (KERAS_BACKEND); Chainer in its own venv (numpy < 2). Not in
+    the gate (a few minutes)."""
+    session.install("-e", ".", *FRAMEWORKS)
+    if shutil.which("clang") is None and shutil.which("apt-get") and os.geteuid() == 0:
+        session.run("apt-get", "install", "-y", "-qq", "clang", external=True)
+    env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    table = ("python", "-m", "winit.verify.conformance")
+    session.run(*table, "--json", "reports/verify-frameworks.json", env=env)
+    for backend in ("jax", "torch", "numpy"):  # tensorflow: the default, in the run above
+        out = f"reports/verify-frameworks-keras-{backend}.json"
+        session.run(*table, "--only", "keras", "--json", out, env={**env, "KERAS_BACKEND": backend})
+    chainer = session.virtualenv.location + "-chainer"
+    session.run("python", "-m", "venv", chainer, external=True)
+    pip = (f"{chainer}/bin/python", "-m", "pip", "install", "-q")
+    session.run(*pip, "setuptools<70", "wheel", "numpy<2", external=True)
+    session.run(*pip, "--no-build-isolation", "chainer", external=True)
+    session.run(*pip, "-e", ".", "numpy<2", external=True)
+    session.run(f"{chainer}/bin/python", *table[1:], "--only", "chainer", "--json",
+                "reports/verify-frameworks-chainer.json", env=env, external=True)  # fmt: skip
 
 
 @nox.session

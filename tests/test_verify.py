@@ -45,6 +45,10 @@ OWN: list[tuple[str, Callable[..., Any], str, dict[str, Any]]] = [
      {"distribution": "truncated_normal"}),
     ("keras glorot_normal", winit.variance_scaling(1.0, "fan_avg", "truncated_normal"), "glorot_normal",
      {"distribution": "truncated_normal"}),
+    ("variance_scaling uniform fan_out", winit.variance_scaling(2.0, "fan_out", "uniform"),
+     "variance_scaling", {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"}),
+    ("variance_scaling truncated", winit.variance_scaling(0.5, "fan_avg", "truncated_normal"),
+     "variance_scaling", {"scale": 0.5, "mode": "fan_avg"}),
 ]  # fmt: skip
 
 
@@ -113,17 +117,18 @@ def orthogonal_without_sign_fix(shape: tuple[int, ...], rng: np.random.Generator
 RELU_GAIN = math.sqrt(2.0)
 BUGS: list[tuple[str, Init, str, dict[str, Any], str, str]] = [
     ("keras#8048 truncation without std correction", truncated_without_correction, "glorot_normal",
-     {"distribution": "truncated_normal"}, "variance ratio", "truncation without std correction (keras#8048)"),
+     {"distribution": "truncated_normal"}, "variance ratio", "truncated without std correction (keras#8048)"),
     ("mlx#2001 uniform bound missing sqrt(3)", fan_uniform(lambda fi, fo: math.sqrt(2 / (fi + fo))),
      "glorot_uniform", {}, "variance ratio", "uniform bound without √3 (mlx#2001)"),
     ("tf PR 9429 / chainer PR 5615 orthogonal without sign fix", orthogonal_without_sign_fix,
-     "orthogonal", {}, "haar: fraction of diag > 0", "QR without the sign fix"),
+     "orthogonal", {}, "haar: worst diagonal position's fraction > 0 (diag[0])",
+     "a diagonal entry of fixed sign (unfixed QR: Q[0,0] < 0 always)"),
     ("pytorch#30946 std = gain^2/sqrt(fan)", fan_normal(lambda fi, fo: RELU_GAIN**2 / math.sqrt(fi)),
      "he_normal", {}, "variance ratio", "variance 2x too large"),
     ("variance 2x", fan_normal(lambda fi, fo: math.sqrt(2 * 2 / fi)), "he_normal", {},
      "variance ratio", "variance 2x too large"),
     ("fans swapped", fan_normal(lambda fi, fo: RELU_GAIN / math.sqrt(fo)), "he_normal", {},
-     "variance ratio", "fan_in/fan_out swapped"),
+     "variance ratio", "fans swapped"),
     ("gain missing", fan_normal(lambda fi, fo: 1 / math.sqrt(fi)), "he_normal", {},
      "variance ratio", "gain missing"),
     ("gain missing, tanh", fan_uniform(lambda fi, fo: math.sqrt(6 / (fi + fo))), "glorot_uniform",
@@ -257,7 +262,7 @@ def test_torch_convention_without_torch_is_a_clear_error(monkeypatch: pytest.Mon
 
     def torch_style(tensor: Any) -> None: ...
 
-    with pytest.raises(ValueError, match=r"needs PyTorch.*pip install torch==2\.13\.0"):
+    with pytest.raises(ValueError, match=r"needs torch.*pip install 'torch==2\.13\.0'"):
         verify(torch_style, "normal")
 
 
@@ -265,7 +270,7 @@ def test_torch_convention_without_torch_is_a_clear_error(monkeypatch: pytest.Mon
     ("kwargs", "message"),
     [
         ({"law": "bogus"}, "unknown law 'bogus'"),
-        ({"law": "he_normal", "gain": 2.0}, "has no parameter 'gain'"),
+        ({"law": "glorot_uniform", "mode": "fan_in"}, "has no parameter 'mode'"),
         ({"law": "he_normal", "mode": "fan_avg"}, "unknown mode 'fan_avg'"),
         ({"law": "uniform", "a": 1.0, "b": 0.0}, "needs a < b"),
         ({"law": "truncated_normal", "a": -2.0}, "needs both a and b"),
@@ -286,3 +291,228 @@ def test_initializer_that_raises_or_returns_nothing_is_a_usage_error() -> None:
         verify(lambda shape, rng: 1 / 0, "normal")
     with pytest.raises(ValueError, match=r"returned NoneType, not a numeric array"):
         verify(lambda shape, rng: None, "normal")
+
+
+# ---------------------------------------------------------------- the Haar law itself
+
+
+def _haar(shape: tuple[int, ...], rng: np.random.Generator) -> NDArray[np.float64]:
+    """A Haar (semi-)orthogonal matrix in torch layout: QR with R's diagonal signs fixed."""
+    rows, cols = shape[0], math.prod(shape[1:])
+    q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+    q = q * np.sign(np.diag(r))
+    return (q.T if rows < cols else q).reshape(shape)
+
+
+def special_orthogonal(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+    """Haar, then a column flipped whenever det < 0: SO(n) only for square shapes (as the matrix
+    exponential or Cayley transform of a skew matrix gives)."""
+    w = _haar(shape, rng)
+    if w.ndim == 2 and w.shape[0] == w.shape[1] and np.linalg.det(w) < 0:
+        w[:, -1] *= -1
+    return w
+
+
+def first_entry_positive(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+    """Haar, then the first row signed so W[0, 0] > 0: every other diagonal sign stays fair, so
+    the pooled fraction barely moves; only the per-position test sees it."""
+    w = _haar(shape, rng)
+    w[0] *= np.sign(w.reshape(shape[0], -1)[0, 0])
+    return w
+
+
+HAAR_BUGS = [
+    ("unfixed QR", orthogonal_without_sign_fix, "haar: worst diagonal position's fraction > 0"),
+    ("SO(n) only", special_orthogonal, "haar: fraction of det > 0"),
+    ("W[0,0] > 0 always", first_entry_positive, "haar: worst diagonal position's fraction > 0"),
+]
+
+
+@pytest.mark.parametrize(("fn", "check"), [b[1:] for b in HAAR_BUGS], ids=[b[0] for b in HAAR_BUGS])
+def test_non_haar_orthogonal_constructions_fail_with_stated_power(fn: Init, check: str) -> None:
+    result = verify(fn, "orthogonal")
+    assert not result
+    caught = [r for r in result.rows if r.check.name.startswith(check)]
+    assert caught and any(not r.passed for r in caught)
+    assert all(p >= POWER for r in caught for _, p in r.powers)
+    assert all(r.passed for r in result.rows if r.check.name.startswith("orthogonality"))
+
+
+def test_first_entry_bias_is_invisible_to_the_pooled_fraction() -> None:
+    """Why the per-position test exists: the pooled fraction passes on the large shapes."""
+    result = verify(first_entry_positive, "orthogonal", shapes=[(256, 128), (128, 512)])
+    pooled = [r for r in result.rows if r.check.name == "haar: fraction of diag > 0"]
+    assert pooled and all(r.passed for r in pooled)
+    assert not result
+
+
+def test_det_check_runs_on_square_shapes_only() -> None:
+    result = verify(_haar, "orthogonal", shapes=[(8, 8), (8, 4)])
+    assert result, _explain(result)
+    dets = {r.shape for r in result.rows if r.check.name == "haar: fraction of det > 0"}
+    assert dets == {(8, 8)}
+
+
+def test_orthogonal_defaults_include_small_squares() -> None:
+    shapes = {s.shape for s in verify(winit.orthogonal(), "orthogonal").shapes}
+    assert {(2, 2), (16, 16)} <= shapes
+
+
+# ---------------------------------------------------------------- laws, aliases, layouts
+
+
+def test_aliases_resolve_to_their_law() -> None:
+    result = verify(winit.kaiming_uniform, "kaiming_uniform")
+    assert result and result.law == "he_uniform"
+
+
+def test_typos_get_a_did_you_mean() -> None:
+    with pytest.raises(ValueError, match=r"did you mean 'glorot_normal'\?"):
+        verify(winit.glorot_normal, "glorot_norml")
+    with pytest.raises(ValueError, match=r"did you mean 'distribution'\?"):
+        verify(winit.glorot_normal, "glorot_normal", distrbution="normal")
+    with pytest.raises(ValueError, match=r"did you mean 'fan_avg'\?"):
+        verify(winit.glorot_normal, "variance_scaling", mode="fan_agv")
+
+
+def test_uncorrected_truncation_is_the_parent_std() -> None:
+    def parent_cut(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        z = rng.standard_normal(shape)
+        while np.any(bad := np.abs(z) > 2):
+            z[bad] = rng.standard_normal(int(bad.sum()))
+        return 0.3 * z
+
+    assert verify(parent_cut, "truncated_normal", std=0.3, truncation="uncorrected")
+    wrong = verify(parent_cut, "truncated_normal", std=0.3)
+    assert "= truncated without std correction" in str(wrong)
+
+
+def test_gain_on_every_fan_law_and_geo_avg() -> None:
+    def geo(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        fi, fo = fans(shape)
+        return rng.normal(0.0, 1.5 * math.sqrt(2.0 / math.sqrt(fi * fo)), size=shape)
+
+    assert verify(
+        geo, "variance_scaling", scale=2.0, gain=1.5, mode="fan_geo_avg", distribution="normal"
+    )
+    assert verify(fan_normal(lambda fi, fo: 0.5 / math.sqrt(fi)), "lecun_normal", gain=0.5)
+    assert verify(fan_normal(lambda fi, fo: 3.0 / math.sqrt(fi)), "he_normal", gain=3.0)
+
+
+def mlx_glorot(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+    """Glorot normal with MLX's fans: (out, *kernel, in)."""
+    fan_in, fan_out = shape[-1] * math.prod(shape[1:-1]), shape[0] * math.prod(shape[1:-1])
+    return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
+
+
+def test_mlx_layout_and_explicit_axes_read_the_fans() -> None:
+    shapes = [(64, 3, 3, 32), (128, 16)]
+    assert verify(mlx_glorot, "glorot_normal", layout="mlx", shapes=shapes)
+    assert verify(mlx_glorot, "glorot_normal", in_axis=[-1], out_axis=[0], shapes=shapes)
+    wrong = verify(mlx_glorot, "glorot_normal", layout="torch", shapes=shapes)
+    assert not wrong
+
+
+def test_batch_axes_are_left_out_of_the_fans() -> None:
+    def batched(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        return rng.normal(0.0, math.sqrt(1.0 / shape[1]), size=shape)  # (batch, in, out)
+
+    assert verify(
+        batched, "lecun_normal", in_axis=[1], out_axis=[2], batch_axis=[0], shapes=[(6, 64, 32)]
+    )
+
+
+def test_explicit_axes_need_shapes_and_do_not_overlap() -> None:
+    with pytest.raises(ValueError, match="need --shapes"):
+        verify(mlx_glorot, "glorot_normal", in_axis=[0, 1], out_axis=[2])
+    with pytest.raises(ValueError, match="overlap"):
+        verify(mlx_glorot, "glorot_normal", in_axis=[0], out_axis=[0], shapes=[(4, 4)])
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (4, 6, 3), (2, 3, 5, 7), (8, 1, 1)])
+def test_named_layouts_give_winits_fans(shape: tuple[int, ...]) -> None:
+    from winit.verify.layouts import LAYOUTS as AXES
+
+    assert AXES["torch"].fans(shape) == fans(shape, "torch")
+    assert AXES["keras"].fans(shape) == fans(shape, "keras")
+
+
+# ---------------------------------------------------------------- failures name their error
+
+
+def test_failing_checks_name_the_nearest_error() -> None:
+    trunc = verify(truncated_without_correction, "glorot_normal", distribution="truncated_normal")
+    assert any(
+        r.diagnosis.startswith("variance ratio 0.77")
+        and "= truncated without std correction" in r.diagnosis
+        for r in trunc.failures
+    ), str(trunc)
+    swapped = verify(fan_normal(lambda fi, fo: RELU_GAIN / math.sqrt(fo)), "he_normal")
+    rows = [r for r in swapped.failures if r.check.name == "variance ratio"]
+    assert rows and all("= fans swapped (" in r.diagnosis and r.diagnosis.endswith("check --layout") for r in rows), str(swapped)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the result in a test
+
+
+def test_result_is_falsy_on_failure_and_prints_as_its_table() -> None:
+    good = verify(winit.he_normal, "he_normal", shapes=[(64, 32)])
+    bad = verify(winit.he_normal, "lecun_normal", shapes=[(64, 32)])
+    assert good and not bad
+    assert str(bad).splitlines()[-1].startswith("FAILED") and "variance ratio" in str(bad)
+    assert "\n" not in repr(bad) and "variance ratio" in repr(bad)
+
+
+def test_winit_verify_is_callable_and_still_the_subpackage() -> None:
+    assert "glorot_normal" in winit.verify.LAWS  # type: ignore[attr-defined]
+    assert winit.verify(winit.he_normal, law="he_normal", shapes=[(64, 32)])
+    assert winit.verify.verify is verify  # type: ignore[attr-defined]
+
+
+def test_parameters_go_under_the_callables_names_or_nowhere() -> None:
+    def stddev_named(
+        shape: tuple[int, ...], rng: np.random.Generator, stddev: float = 1.0
+    ) -> Array:
+        return rng.normal(0.0, stddev, size=shape)
+
+    ok = verify(stddev_named, "normal", std=0.5, shapes=[(64, 32)])
+    assert ok and "passed stddev=0.5" in ok.calling
+    dropped = verify(
+        lambda shape, rng: rng.normal(0.0, 0.5, size=shape), "normal", std=0.5, shapes=[(64, 32)]
+    )
+    assert "not passed" in dropped.calling and "std" in dropped.calling
+
+    def val_named(shape: tuple[int, ...], rng: np.random.Generator, val: float = 0.0) -> Array:
+        return np.full(shape, val)
+
+    renamed = verify(val_named, "constant", value=0.5, renames={"value": "val"}, shapes=[(4, 4)])
+    assert renamed and "passed val=0.5" in renamed.calling
+    with pytest.raises(ValueError, match="takes no parameter 'value2'"):
+        verify(val_named, "constant", value=0.5, renames={"value": "value2"}, shapes=[(4, 4)])
+    with pytest.raises(ValueError, match="not a parameter of this law"):
+        verify(val_named, "constant", renames={"std": "val"}, shapes=[(4, 4)])
+
+
+# ---------------------------------------------------------------- the conformance catalogue
+
+
+def test_conformance_catalogue_states_valid_laws() -> None:
+    """Every documented law in the table resolves (a typo would only show in nox -s frameworks)."""
+    from winit.verify.conformance import CATALOGUE
+    from winit.verify.laws import resolve
+
+    for _, entries in CATALOGUE.values():
+        for entry in entries:
+            resolve(entry.law, entry.params)
+
+
+def test_conformance_row_for_a_missing_framework_names_its_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    from winit.verify import conformance
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    (row,) = conformance.rows_for("haiku")
+    assert (row["verdict"], row["reason"]) == ("skipped", "pip install dm-haiku")

@@ -54,13 +54,46 @@ def test_list_laws(capsys: pytest.CaptureFixture[str]) -> None:
         (["winit:no_such", "--law", "normal"], "has no attribute 'no_such'"),
         (["winit:__version__", "--law", "normal"], "not a callable initializer"),
         (["winit:he_normal", "--law", "kaiming"], "unknown law 'kaiming'"),
-        (["winit:he_normal", "--law", "he_normal", "--param", "gain=2"], "no parameter 'gain'"),
+        (
+            ["winit:glorot_uniform", "--law", "glorot_uniform", "--param", "mode=fan_in"],
+            "no parameter 'mode'",
+        ),
         (["winit:he_normal", "--law", "he_normal", "--param", "mode"], "KEY=VALUE"),
         (["winit:he_normal", "--law", "he_normal", "--param", "a=x"], "must be a number"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64by32"], "bad shape '64by32'"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64x0"], "must be positive"),
         (["winit:he_normal", "--law", "he_normal", "--layout", "jax"], "invalid choice"),
         (["winit:normal", "--law", "he_normal", *SMALL], "raised ValueError"),
+        # issue 15: an empty --shapes is a mistake, not "the defaults"
+        (["winit:he_normal", "--law", "he_normal", "--shapes", ""], "--shapes is empty"),
+        (["winit:he_normal", "--law", "he_normal", "--shapes", " "], "--shapes is empty"),
+        (["winit:he_normal", "--law", "he_normal", "--convention", "jaxx"], "did you mean 'jax'?"),
+        (
+            ["winit:he_normal", "--law", "he_normal", "--rename", "value"],
+            "--rename must be KEY=VALUE",
+        ),
+        (
+            ["winit:he_normal", "--law", "he_normal", "--in-axis", "0"],
+            "both --in-axis and --out-axis",
+        ),
+        (
+            ["winit:he_normal", "--law", "he_normal", "--in-axis", "x", "--out-axis", "0"],
+            "comma-separated ints",
+        ),
+        (
+            [
+                "winit:he_normal",
+                "--law",
+                "he_normal",
+                "--layout",
+                "keras",
+                "--in-axis",
+                "0",
+                "--out-axis",
+                "1",
+            ],
+            "not both",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
@@ -140,3 +173,84 @@ def test_python_dash_m_entry_point() -> None:
     assert (ok.returncode, bad.returncode) == (0, 2)
     assert bad.stderr.count("\n") == 1
     assert "Traceback" not in bad.stderr
+
+
+def test_console_script_imports_a_module_from_the_working_directory(tmp_path: Path) -> None:
+    """issue 15: ``winit verify myinit:f`` run in myinit.py's folder finds it, as ``python -m``
+    does (the console script does not put the working directory on sys.path by itself)."""
+    script = Path(sys.executable).parent / "winit"
+    if not script.exists():
+        # reason: the console script exists only where winit was pip-installed (nox venvs)
+        pytest.skip(f"no winit console script beside {sys.executable}")
+    (tmp_path / "myinit.py").write_text(
+        "def f(shape, rng):\n    return rng.normal(0.0, 0.5, size=shape)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [str(script), "verify", "myinit:f", "--law", "normal", "--param", "std=0.5", *SMALL],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "hidden", "message"),
+    [
+        (["jax.nn.initializers:glorot_normal", "--law", "glorot_normal"], ("jax",),
+         "install it with pip install 'jax[cpu]'"),
+        (["winit:he_normal", "--law", "he_normal", "--convention", "mlx"], ("mlx", "mlx.core"),
+         "the mlx convention needs mlx.core, which is not installed (pip install 'mlx[cpu]')"),
+        (["winit:he_normal", "--law", "he_normal", "--convention", "keras"], ("keras",),
+         "the keras convention needs keras, which is not installed (pip install 'keras')"),
+        (["winit:he_normal", "--law", "he_normal", "--convention", "chainer"], ("chainer",),
+         "(pip install 'chainer')"),
+    ],
+)  # fmt: skip
+def test_missing_framework_is_one_line_naming_the_package(
+    argv: list[str],
+    hidden: tuple[str, ...],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for module in hidden:  # as if not installed, whether or not it is
+        monkeypatch.setitem(sys.modules, module, None)
+    assert main(["verify", *argv, *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+
+
+def test_help_lists_every_convention_with_a_description(capsys: pytest.CaptureFixture[str]) -> None:
+    from winit.verify.adapters import CONVENTIONS
+
+    with pytest.raises(SystemExit) as done:
+        main(["verify", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for name, convention in CONVENTIONS.items():
+        assert f"  {name:<11} {convention.summary}" in out
+
+
+def test_rename_reaches_the_callable(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["verify", "winit:normal", "--law", "normal", "--param", "std=0.3", "--rename",
+            "std=std", "--convention", "factory", *SMALL]  # fmt: skip
+    assert main(argv) == 0
+    assert "passed std=0.3" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["torch.nn.Linear(1, 2)"], "must be given as MODULE:Layer(args)"),
+        (["torch.nn:Linear(1,"], "must be given as MODULE:Layer(args)"),
+        (["torch.nn:Linear(n, 2)"], "must be Python literals"),
+        (["numpy:Linear(1, 2)"], "winit defaults reads layers of torch.nn, keras.layers"),
+        (["torch.nn:Linear(1, 2)", "--in-features", "0"], "--in-features must be positive"),
+    ],
+)
+def test_defaults_usage_errors_exit_2_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["defaults", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("winit defaults: error: ") and message in err and err.count("\n") == 1

@@ -1,5 +1,7 @@
 """winit: weight-initialization claims as executable tests, on a small numpy core."""
 
+from typing import TYPE_CHECKING
+
 from winit.activations import (
     ACTIVATIONS,
     Activation,
@@ -40,7 +42,11 @@ from winit.losses import Loss, bce, get_loss, mse
 from winit.lsuv import lsuv
 from winit.mlp import MLP, Forward, Gradients, History
 from winit.rng import as_generator
-from winit.verify import verify
+
+if TYPE_CHECKING:  # to a type checker, winit.verify is the function
+    from winit.verify.api import verify
+else:  # the subpackage, callable as the function: winit.verify(...) and winit.verify.LAWS
+    from winit import verify
 
 __version__ = "0.1.0"
 

@@ -29,9 +29,16 @@ def _verify(argv: Sequence[str]) -> int:
     return verify_main(argv)
 
 
+def _defaults(argv: Sequence[str]) -> int:
+    from winit.verify.cli import defaults_main
+
+    return defaults_main(argv)
+
+
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "report": (_report, "render reports/index.html from reports/results.json"),
     "verify": (_verify, "check an initializer against its documented law (--list-laws)"),
+    "defaults": (_defaults, "verify what a framework's layer initialises each parameter to"),
 }
 
 

@@ -9,8 +9,8 @@ from winit._validate import ShapeLike, choice, finite, shape_of
 
 Layout = Literal["torch", "keras"]
 LAYOUTS = ("torch", "keras")
-Mode = Literal["fan_in", "fan_out", "fan_avg"]
-MODES: tuple[str, ...] = ("fan_in", "fan_out", "fan_avg")
+Mode = Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"]
+MODES: tuple[str, ...] = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 NONLINEARITIES = (
     "linear", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -36,10 +36,14 @@ def fans(shape: ShapeLike, layout: Layout = "torch") -> tuple[int, int]:
 
 
 def fan_by_mode(fan_in: float, fan_out: float, mode: str) -> float:
-    """The fan a variance-scaling ``mode`` divides by: ``fan_in``, ``fan_out`` or ``fan_avg``
-    (their mean), as Keras' and JAX's ``variance_scaling`` and PyTorch's ``mode`` define it."""
+    """The fan a variance-scaling ``mode`` divides by: ``fan_in``, ``fan_out``, ``fan_avg``
+    (their mean) or ``fan_geo_avg`` (their geometric mean), as Keras' and JAX's
+    ``variance_scaling`` and PyTorch's ``mode`` define them."""
     choice("mode", mode, MODES)
-    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    return {
+        "fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0,
+        "fan_geo_avg": math.sqrt(fan_in * fan_out),
+    }[mode]  # fmt: skip
 
 
 def gain(nonlinearity: str, param: float | None = None) -> float:

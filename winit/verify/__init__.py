@@ -1,7 +1,31 @@
-"""``winit verify``: check any initializer (winit's, numpy code, PyTorch's) against the law it
-documents, as a Python API (:func:`verify`) and a command (``python -m winit verify``)."""
+"""``winit verify``: check any framework's initializer against the law it documents, as a
+Python API and a command (``python -m winit verify``).
 
+This subpackage is itself callable: ``winit.verify(fn, law="glorot_normal")`` is
+:func:`winit.verify.api.verify`, and ``winit.verify.LAWS``, ``winit.verify.Result`` etc. are
+still the subpackage's (the function does not shadow it).
+"""
+
+import sys
+import types
+from typing import Any
+
+from winit.verify.adapters import CONVENTIONS, Convention
 from winit.verify.api import Result, Row, verify
-from winit.verify.laws import LAWS, Law
+from winit.verify.laws import ALIASES, LAWS, Law
+from winit.verify.layouts import LAYOUTS, Axes
 
-__all__ = ["LAWS", "Law", "Result", "Row", "verify"]
+__all__ = [
+    "ALIASES", "CONVENTIONS", "LAWS", "LAYOUTS", "Axes", "Convention", "Law", "Result", "Row",
+    "verify",
+]  # fmt: skip
+
+
+class _CallableModule(types.ModuleType):
+    """The subpackage, callable as :func:`winit.verify.api.verify`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Result:
+        return verify(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

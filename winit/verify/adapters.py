@@ -1,77 +1,180 @@
-"""Finding an initializer by import path and calling it, whatever its convention.
+"""Finding an initializer by import path and calling it in its framework's own convention, with no
+hand-written adapter: :data:`CONVENTIONS` (detected from the callable's module and signature, or
+forced with ``convention=``). Each framework is imported lazily, only when its convention is
+used; without it, a one-line ``ValueError`` names the package to install.
 
-Three conventions are recognised (detected from the callable, or forced):
-
-- ``numpy``: ``f(shape, rng) -> array`` (winit's own; ``rng`` is a ``numpy.random.Generator``);
-- ``factory``: ``f(**params) -> initializer`` whose parameters are all law parameters
-  (``winit.normal(mean, std)``, ``winit.orthogonal(gain)``), then called as ``numpy``;
-- ``torch``: in place ``f(tensor, **params)`` on ``torch.empty(shape, dtype=torch.float32)``,
-  seeded through its ``generator=`` argument if it has one, else ``torch.manual_seed``.
-
-Parameters the user gave are passed to the callable when its signature names them (so a law's
-defaults are checked against the callable's own defaults); ``layout`` is passed when accepted.
-torch is imported lazily and only for the torch convention.
+Law parameters the user gave are passed to the callable under the framework's own name
+(:data:`SYNONYMS`: ``value`` → ``val``/``constant``/``fill_value``, ``std`` → ``stddev``/``scale``,
+``a``/``b`` → ``low``/``high``/``minval``/``maxval``, ``gain`` → ``scale``, ...; ``renames``
+overrides), when the receiving signature names them, so a law's defaults are checked against the
+callable's own; a parameter it takes under none of its names is passed nowhere, and
+:meth:`Caller.describe` says so. Every draw is reproducible from an int seed; frameworks seeded
+through global state (torch, numpy for Chainer) have it restored afterwards where they allow.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from winit._validate import Shape
+from winit.verify.laws import did_you_mean
 
-Convention = Literal["numpy", "factory", "torch"]
-CONVENTIONS = ("auto", "numpy", "factory", "torch")
+Draw = Callable[[Shape, int], Any]
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How one framework's initializers are called: ``summary`` (for ``--help``), the pip
+    ``package`` it needs, the top-level ``modules`` it is detected by, its native ``layout``."""
+
+    name: str
+    summary: str
+    package: str = ""
+    modules: tuple[str, ...] = ()
+    layout: str = "torch"
+
+
+CONVENTIONS: Mapping[str, Convention] = {
+    c.name: c
+    for c in (
+        Convention("numpy", "f(shape, rng) -> array, rng a numpy Generator (winit's own)"),
+        Convention("factory", "f(**params) -> f(shape, rng) (winit.normal(mean, std), ...)"),
+        Convention("torch", "f(tensor, **params) in place on a float32 tensor; generator= or "
+                   "torch.manual_seed (state restored)", "torch==2.13.0", ("torch",)),
+        Convention("jax", "init(key, shape, dtype), or a factory returning one (jax.nn."
+                   "initializers, flax); key = jax.random.PRNGKey(seed)", "jax[cpu]",
+                   ("jax", "flax"), "keras"),
+        Convention("keras", "Keras 3 class (built with seed=) or instance (rebuilt from its "
+                   "config with seed=), __call__(shape, dtype); any KERAS_BACKEND; tf.keras",
+                   "keras", ("keras", "tf_keras"), "keras"),
+        Convention("tensorflow", "tf.compat.v1 / tf.* initializer class or instance, "
+                   "__call__(shape, dtype), seeded by tf.random.set_seed", "tensorflow-cpu",
+                   ("tensorflow",), "keras"),
+        Convention("haiku", "hk.initializers class or instance, called inside hk.transform "
+                   "with PRNGKey(seed)", "dm-haiku", ("haiku",), "keras"),
+        Convention("mlx", "mlx.nn.init factory -> init(array) -> array (or init itself), "
+                   "seeded by mx.random.seed", "mlx[cpu]", ("mlx",), "mlx"),
+        Convention("tinygrad", "Tensor.method(*shape, **params), seeded by Tensor.manual_seed",
+                   "tinygrad", ("tinygrad",)),
+        Convention("chainer", "initializer class or instance filling a float32 numpy array in "
+                   "place, seeded by numpy's global state (restored afterwards)", "chainer",
+                   ("chainer",)),
+    )
+}  # fmt: skip
+CONVENTION_NAMES = ("auto", *CONVENTIONS)
 _TENSOR_NAMES = ("tensor", "weight", "w")
+_ARRAY_NAMES = ("a", "arr", "array", "x")
+
+#: winit's parameter names → the names frameworks use for them, tried in order; ``(family,
+#: name)`` keys override for one law family (a uniform's ``a``, ``b`` are its bounds, a He law's
+#: ``a`` is the leaky slope)
+SYNONYMS: Mapping[str | tuple[str, str], tuple[str, ...]] = {
+    "value": ("value", "val", "constant", "fill_value"),
+    "std": ("std", "stddev", "scale"),
+    "mean": ("mean", "loc"),
+    "gain": ("gain", "scale"),
+    "mode": ("mode", "fan_option"),
+    ("uniform", "a"): ("a", "low", "minval"),
+    ("uniform", "b"): ("b", "high", "maxval"),
+}
+#: values a framework spells differently: (convention, parameter, winit's value) → theirs
+VALUES: Mapping[tuple[str, str, str], str] = {
+    ("keras", "distribution", "normal"): "untruncated_normal",
+    ("tensorflow", "distribution", "normal"): "untruncated_normal",
+}
+#: winit-only parameters (no framework takes them): never passed, never reported as dropped
+WINIT_ONLY = ("truncation",)
 
 
 def load(path: str) -> Callable[..., Any]:
-    """The callable at ``MODULE:ATTR`` (ATTR may be dotted), or a one-line ``ValueError``."""
+    """The callable at ``MODULE:ATTR`` (ATTR may be dotted), or a one-line ``ValueError``. The
+    working directory is on the import path, as with ``python -m``."""
     module_name, sep, attr = path.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(
             f"initializer must be given as MODULE:ATTR (e.g. winit:he_normal), got {path!r}"
         )
+    if "" not in sys.path:
+        sys.path.insert(0, "")
     try:
         obj: Any = importlib.import_module(module_name)
     except ModuleNotFoundError as e:
-        hint = "; install it with pip install torch==2.13.0" if e.name == "torch" else ""
-        raise ValueError(f"cannot import module {module_name!r}: {e}{hint}") from None
+        raise ValueError(
+            f"cannot import module {module_name!r}: {e}{_install_hint(e.name)}"
+        ) from None
     except Exception as e:  # the module itself raised while importing
         raise ValueError(f"importing {module_name!r} raised {type(e).__name__}: {e}") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise ValueError(f"module {module_name!r} has no attribute {attr!r}")
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            raise ValueError(
+                f"module {module_name!r} has no attribute {attr!r}{did_you_mean(part, names)}"
+            )
         obj = getattr(obj, part)
     if not callable(obj):
         raise ValueError(f"{path} is a {type(obj).__name__}, not a callable initializer")
     return obj  # type: ignore[no-any-return]
 
 
-def _parameters(fn: Callable[..., Any]) -> list[inspect.Parameter]:
+def _install_hint(module: str | None) -> str:
+    top = (module or "").split(".")[0]
+    for c in CONVENTIONS.values():
+        if top in c.modules:
+            return f"; install it with pip install '{c.package}'"
+    return ""
+
+
+def framework(module: str, convention: str) -> Any:
+    """``module`` imported, or a one-line ``ValueError`` naming the package to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = CONVENTIONS[convention].package
+        raise ValueError(
+            f"the {convention} convention needs {module}, which is not installed "
+            f"(pip install '{package}')"
+        ) from None
+
+
+def _parameters(fn: Any) -> list[inspect.Parameter]:
     try:
         return list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return []
 
 
-def name_of(fn: Callable[..., Any]) -> str:
+def _named(params: list[inspect.Parameter]) -> list[str]:
+    return [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def name_of(fn: Any) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
-def detect(fn: Callable[..., Any], law_params: Mapping[str, object]) -> tuple[Convention, str]:
+def _module(fn: Any) -> str:
+    owner = fn if callable(fn) and (inspect.isroutine(fn) or inspect.isclass(fn)) else type(fn)
+    return getattr(owner, "__module__", "") or ""
+
+
+def detect(fn: Any, law_params: Mapping[str, object]) -> tuple[str, str]:
     """The calling convention of ``fn`` and the reason it was chosen."""
+    module = _module(fn)
+    top = module.split(".")[0]
+    for c in CONVENTIONS.values():
+        if top in c.modules:
+            return c.name, f"defined in {module}"
     params = _parameters(fn)
     first = params[0].name if params else None
-    module = getattr(fn, "__module__", "") or ""
-    if module == "torch" or module.startswith("torch."):
-        return "torch", f"defined in {module}"
+    if first == "key":
+        return "jax", "first parameter is 'key'"
     if first in _TENSOR_NAMES:
         return "torch", f"first parameter is {first!r}"
     if first == "shape":
@@ -82,35 +185,230 @@ def detect(fn: Callable[..., Any], law_params: Mapping[str, object]) -> tuple[Co
     return "numpy", "default: f(shape, rng)"
 
 
+@dataclass
+class Router:
+    """Hands the user's law parameters to the signatures that take them, under their names."""
+
+    convention: str
+    family: str
+    given: dict[str, object]
+    renames: Mapping[str, str] = field(default_factory=dict)
+    passed: dict[str, str] = field(default_factory=dict)
+
+    def names_for(self, key: str) -> tuple[str, ...]:
+        if key in self.renames:
+            return (self.renames[key],)
+        return SYNONYMS.get((self.family, key), SYNONYMS.get(key, (key,)))
+
+    def take(self, params: list[inspect.Parameter], skip: int = 0) -> dict[str, object]:
+        """The keyword arguments for a signature (its first ``skip`` parameters are not for law
+        parameters), removing what it takes from the parameters still to place."""
+        accepted = _named(params[skip:])
+        out: dict[str, object] = {}
+        for key in list(self.given):
+            if key in WINIT_ONLY:
+                continue
+            name = next((n for n in self.names_for(key) if n in accepted and n not in out), None)
+            if name is None:
+                continue
+            value = self.given.pop(key)
+            value = VALUES.get((self.convention, key, str(value)), value)
+            out[name] = value
+            self.passed[key] = f"{name}={value!r}" if name != key else f"{key}={value!r}"
+        return out
+
+    @property
+    def dropped(self) -> list[str]:
+        return [k for k in self.given if k not in WINIT_ONLY]
+
+
+def _seed31(seed: int) -> int:
+    """The seed folded into [0, 2³¹), for frameworks that take an int32 seed."""
+    return seed % 2**31
+
+
+def _instance(fn: Any, r: Router) -> Any:
+    """A class built with the law parameters it takes; an instance as it is."""
+    cls: Any = fn
+    return cls(**r.take(_parameters(cls))) if inspect.isclass(fn) else fn
+
+
+def _bind_numpy(fn: Any, r: Router) -> Draw:
+    kw = r.take(_parameters(fn), skip=2)
+    return lambda shape, seed: fn(shape, np.random.default_rng(seed), **kw)
+
+
+def _bind_factory(fn: Any, r: Router) -> Draw:
+    init = fn(**r.take(_parameters(fn)))
+    return lambda shape, seed: init(shape, np.random.default_rng(seed))
+
+
+def _bind_torch(fn: Any, r: Router) -> Draw:
+    torch = framework("torch", "torch")
+    params = _parameters(fn)
+    kw = r.take(params, skip=1)
+    own_generator = "generator" in _named(params)
+
+    def draw(shape: Shape, seed: int) -> Any:
+        tensor = torch.empty(shape, dtype=torch.float32)
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            if own_generator:
+                fn(tensor, **kw, generator=torch.Generator().manual_seed(seed))
+            else:
+                torch.manual_seed(seed)
+                fn(tensor, **kw)
+        return tensor.numpy()
+
+    return draw
+
+
+def _bind_jax(fn: Any, r: Router) -> Draw:
+    jax = framework("jax", "jax")
+    params = _parameters(fn)
+    init = fn if params and params[0].name == "key" else fn(**r.take(params))
+    return lambda shape, seed: init(jax.random.PRNGKey(_seed31(seed)), shape, jax.numpy.float32)
+
+
+def _rebuild(obj: Any, seed: int) -> Any:
+    """A Keras/TF initializer instance rebuilt from its config with ``seed`` (itself if it has
+    no seed: deterministic ones such as Zeros)."""
+    config = obj.get_config() if hasattr(obj, "get_config") else {}
+    if "seed" not in config:
+        return obj
+    return type(obj).from_config({**config, "seed": seed})
+
+
+def _bind_keras(fn: Any, r: Router) -> Draw:
+    keras = framework("keras", "keras")
+    to_numpy = keras.ops.convert_to_numpy
+    if inspect.isclass(fn):
+        cls: Any = fn
+        params = _parameters(cls)
+        kw = r.take(params)
+        seeded = "seed" in _named(params)
+
+        def draw_class(shape: Shape, seed: int) -> Any:
+            init = cls(**kw, seed=_seed31(seed)) if seeded else cls(**kw)
+            return to_numpy(init(shape, dtype="float32"))
+
+        return draw_class
+    return lambda shape, seed: to_numpy(_rebuild(fn, _seed31(seed))(shape, dtype="float32"))
+
+
+def _bind_tensorflow(fn: Any, r: Router) -> Draw:
+    tf = framework("tensorflow", "tensorflow")
+    init = _instance(fn, r)
+
+    def draw(shape: Shape, seed: int) -> Any:
+        tf.random.set_seed(_seed31(seed))  # the eager kernels' seed state starts over
+        return _rebuild(init, _seed31(seed))(shape, dtype=tf.float32).numpy()
+
+    return draw
+
+
+def _bind_haiku(fn: Any, r: Router) -> Draw:
+    hk = framework("haiku", "haiku")
+    jax = framework("jax", "haiku")
+    init = _instance(fn, r)
+
+    def draw(shape: Shape, seed: int) -> Any:
+        program = hk.transform(lambda: init(shape, jax.numpy.float32))
+        return program.apply({}, jax.random.PRNGKey(_seed31(seed)))
+
+    return draw
+
+
+def _bind_mlx(fn: Any, r: Router) -> Draw:
+    mx = framework("mlx.core", "mlx")
+    params = _parameters(fn)
+    init = fn if params and params[0].name in _ARRAY_NAMES else fn(**r.take(params))
+    kw = r.take(_parameters(init), skip=1)
+
+    def draw(shape: Shape, seed: int) -> Any:
+        mx.random.seed(seed)
+        return np.array(init(mx.zeros(shape, dtype=mx.float32), **kw))
+
+    return draw
+
+
+def _bind_tinygrad(fn: Any, r: Router) -> Draw:
+    tinygrad = framework("tinygrad", "tinygrad")
+    kw = r.take(_parameters(fn))
+
+    def draw(shape: Shape, seed: int) -> Any:
+        tinygrad.Tensor.manual_seed(seed)
+        return fn(*shape, **kw).numpy()
+
+    return draw
+
+
+def _bind_chainer(fn: Any, r: Router) -> Draw:
+    framework("chainer", "chainer")
+    init = _instance(fn, r)
+
+    def draw(shape: Shape, seed: int) -> Any:
+        array = np.empty(shape, dtype=np.float32)
+        saved = np.random.get_state()  # noqa: NPY002 -- chainer draws from numpy's global state
+        try:
+            np.random.seed(_seed31(seed))  # noqa: NPY002
+            init(array)
+        finally:
+            np.random.set_state(saved)  # noqa: NPY002
+        return array
+
+    return draw
+
+
+_BINDERS: Mapping[str, Callable[[Any, Router], Draw]] = {
+    "numpy": _bind_numpy, "factory": _bind_factory, "torch": _bind_torch, "jax": _bind_jax,
+    "keras": _bind_keras, "tensorflow": _bind_tensorflow, "haiku": _bind_haiku,
+    "mlx": _bind_mlx, "tinygrad": _bind_tinygrad, "chainer": _bind_chainer,
+}  # fmt: skip
+
+
+def _backend(convention: str) -> str:
+    if convention != "keras":
+        return ""
+    return f", backend {framework('keras', 'keras').backend.backend()} (KERAS_BACKEND)"
+
+
 @dataclass(frozen=True)
 class Caller:
     """Draws weights of a shape from an initializer, reproducibly from an int seed."""
 
-    fn: Callable[..., Any]
-    convention: Convention
+    fn: Any
+    convention: str
     reason: str
-    kwargs: Mapping[str, object]
-    seeding: str
+    passed: Mapping[str, str]
+    dropped: tuple[str, ...]
+    draw_fn: Draw
 
     def describe(self) -> str:
-        sig = {
-            "numpy": "f(shape, rng) -> array",
-            "factory": "f(**params)(shape, rng) -> array",
-            "torch": "f(tensor, **params), in place on a float32 tensor",
-        }[self.convention]
-        passed = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items()) or "nothing"
-        return (
-            f"{self.convention} convention {sig} ({self.reason}); passed {passed}; {self.seeding}"
+        passed = ", ".join(self.passed.values()) or "nothing"
+        text = (
+            f"{self.convention} convention: {CONVENTIONS[self.convention].summary} "
+            f"({self.reason}{_backend(self.convention)}); passed {passed}"
         )
+        if self.dropped:
+            text += (
+                f"; not passed (the callable takes none of their names: a check of the "
+                f"callable's own default): {', '.join(self.dropped)}"
+            )
+        return text
 
     def draw(self, shape: Shape, seed: int) -> NDArray[Any]:
         try:
-            out = self._call(shape, seed)
+            out = self.draw_fn(shape, seed)
         except Exception as e:
             raise ValueError(
                 f"calling {name_of(self.fn)} in the {self.convention} convention on shape "
                 f"{shape} raised {type(e).__name__}: {e}"
             ) from None
+        if callable(out) and not hasattr(out, "__array__"):
+            raise ValueError(
+                f"{name_of(self.fn)} returned a function, not a numeric array (a factory? "
+                f"try --convention factory, jax or mlx)"
+            )
         arr = np.asarray(out)
         if not np.issubdtype(arr.dtype, np.number):
             raise ValueError(
@@ -118,60 +416,59 @@ class Caller:
             )
         return arr
 
-    def _call(self, shape: Shape, seed: int) -> Any:
-        if self.convention == "numpy":
-            return self.fn(shape, np.random.default_rng(seed), **self.kwargs)
-        if self.convention == "factory":
-            return self.fn(**self.kwargs)(shape, np.random.default_rng(seed))
-        torch = import_torch()
-        tensor = torch.empty(shape, dtype=torch.float32)
-        extra: dict[str, object] = {}
-        if "generator" in {p.name for p in _parameters(self.fn)}:
-            extra["generator"] = torch.Generator().manual_seed(seed)
-        else:
-            torch.manual_seed(seed)
-        with torch.no_grad():
-            self.fn(tensor, **self.kwargs, **extra)
-        return tensor.numpy()
 
-
-def import_torch() -> Any:
-    """``torch``, or a one-line ``ValueError`` saying how to get it."""
-    try:
-        return importlib.import_module("torch")
-    except ImportError:
+def choose(fn: Any, law_params: Mapping[str, object], convention: str) -> tuple[str, str]:
+    """The convention to call ``fn`` in (``auto``: detected) and why."""
+    if convention not in CONVENTION_NAMES:
         raise ValueError(
-            "the torch convention needs PyTorch, which is not installed (pip install torch==2.13.0)"
-        ) from None
+            f"unknown convention {convention!r}; accepted: {', '.join(CONVENTION_NAMES)}"
+            f"{did_you_mean(convention, CONVENTION_NAMES)}"
+        )
+    if convention == "auto":
+        return detect(fn, law_params)
+    return convention, "forced"
 
 
 def make_caller(
-    fn: Callable[..., Any],
+    fn: Any,
     law_params: Mapping[str, object],
     given: Mapping[str, object],
-    layout: str,
+    family: str,
+    *,
+    extra: Mapping[str, object] | None = None,
     convention: str = "auto",
+    reason: str = "",
+    renames: Mapping[str, str] | None = None,
 ) -> Caller:
-    """A :class:`Caller` for ``fn``: its convention (detected unless forced), and the user-given
-    law parameters (plus ``layout``) that its signature accepts by name."""
-    if convention not in CONVENTIONS:
-        raise ValueError(f"unknown convention {convention!r}; accepted: {', '.join(CONVENTIONS)}")
-    conv: Convention
-    if convention == "auto":
-        conv, reason = detect(fn, law_params)
-    else:
-        conv, reason = convention, "forced"  # type: ignore[assignment]
-    if conv == "torch":
-        import_torch()
-    params = _parameters(fn)
-    skip = {"numpy": 2, "factory": 0, "torch": 1}[conv]
-    named = {p.name for p in params[skip:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    kwargs = {k: v for k, v in {**given, "layout": layout}.items() if k in named}
-    seeding = (
-        "seeded by a numpy Generator per call"
-        if conv != "torch"
-        else "seeded through generator="
-        if "generator" in named
-        else "seeded by torch.manual_seed"
-    )
-    return Caller(fn, conv, reason, kwargs, seeding)
+    """A :class:`Caller` for ``fn``: its convention (detected unless forced), with the
+    user-given law parameters (and ``extra`` ones such as ``layout`` or ``in_axis``, passed only
+    where accepted and never reported as dropped) under the names its signatures take."""
+    conv, why = choose(fn, law_params, convention)
+    reason = reason or why
+    renames = dict(renames or {})
+    unknown = [k for k in renames if k not in law_params]
+    if unknown:
+        raise ValueError(
+            f"--rename {unknown[0]}=...: not a parameter of this law; accepted: "
+            f"{', '.join(law_params) or 'none'}"
+        )
+    extras = dict(extra or {})
+    router = Router(conv, family, {**given, **extras}, renames)
+    try:
+        draw = _BINDERS[conv](fn, router)
+    except ValueError:
+        raise
+    except Exception as e:
+        raise ValueError(
+            f"building {name_of(fn)} in the {conv} convention with {router.passed or 'no'} "
+            f"parameters raised {type(e).__name__}: {e}"
+        ) from None
+    missing = [k for k in renames if k in router.given]
+    if missing:
+        raise ValueError(
+            f"--rename {missing[0]}={renames[missing[0]]}: {name_of(fn)} takes no parameter "
+            f"{renames[missing[0]]!r}"
+        )
+    dropped = tuple(k for k in router.dropped if k not in extras)
+    passed = {k: v for k, v in router.passed.items()}
+    return Caller(fn, conv, reason, passed, dropped, draw)

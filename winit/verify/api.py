@@ -5,32 +5,38 @@ over calls with derived seeds, that every named error is rejected with the targe
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from winit import stats
-from winit._validate import Shape, choice, shape_of
-from winit.fans import LAYOUTS, Layout, fans
+from winit._validate import Shape, shape_of
+from winit.fans import LAYOUTS as LAYOUT_NAMES
 from winit.stats import POWER, RUN_ALPHA
-from winit.verify.adapters import make_caller
+from winit.verify.adapters import CONVENTIONS, choose, make_caller
 from winit.verify.checks import Powers, shape_checks, statistical_checks
 from winit.verify.distributions import Orthogonal, Target
-from winit.verify.laws import Param, get_law, resolve, target
+from winit.verify.laws import Param, canonical, get_law, resolve, target
+from winit.verify.layouts import LAYOUTS, Axes, layout_axes
 from winit.verify.plan import Plan, alternatives, plan
 
-#: default shapes in torch layout (out, in, *kernel): non-square, fan ratios 2, 4 and 2
-TORCH_SHAPES: tuple[Shape, ...] = ((256, 128), (128, 512), (64, 32, 3, 3))
+#: default shapes as (out, in, kernel): non-square, fan ratios 2, 4 and 2
+DEFAULT_DIMS: tuple[tuple[int, int, tuple[int, ...]], ...] = (
+    (256, 128, ()), (128, 512, ()), (64, 32, (3, 3)),
+)  # fmt: skip
+#: orthogonal laws also get small square shapes, where the sign and determinant conventions of
+#: a non-Haar construction show most (a 2x2 QR without the sign fix is one of 2 matrices' signs)
+SMALL_SQUARE = ((2, 2, ()), (5, 5, ()), (16, 16, ()))
 
 
-def default_shapes(layout: Layout) -> tuple[Shape, ...]:
-    """The default shapes read in ``layout``: the same tensors, keras order (*kernel, in, out)."""
-    if layout == "torch":
-        return TORCH_SHAPES
-    return tuple((*s[2:], s[1], s[0]) for s in TORCH_SHAPES)
+def default_shapes(axes: Axes, orthogonal: bool = False) -> tuple[Shape, ...]:
+    """The default shapes placed in a named layout's axes (explicit axes need ``shapes``)."""
+    if axes.batch_axis or len(axes.in_axis) != 1 or len(axes.out_axis) != 1:
+        raise ValueError("explicit --in-axis/--out-axis/--batch-axis need --shapes")
+    dims = DEFAULT_DIMS + (SMALL_SQUARE if orthogonal else ())
+    return tuple(axes.place(out, inp, k) for out, inp, k in dims)
 
 
 @dataclass(frozen=True)
@@ -40,13 +46,17 @@ class Row:
     shape: Shape
     check: stats.Check
     powers: Powers = ()
+    diagnosis: str = ""
 
     @property
     def passed(self) -> bool:
         return self.check.passed
 
     def as_dict(self) -> dict[str, object]:
-        return {"shape": list(self.shape), **self.check.as_dict(), "powers": dict(self.powers)}
+        return {
+            "shape": list(self.shape), **self.check.as_dict(), "powers": dict(self.powers),
+            "diagnosis": self.diagnosis,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class ShapeInfo:
         p = self.plan
         drawn = f"{p.calls} call{'s' if p.calls > 1 else ''} = {p.units} {unit}"
         if p.needed:
-            drawn += f" ({p.needed} needed for power vs {p.driver})"
+            drawn += f" ({p.needed} calls needed for power vs {p.driver})"
         if p.unreachable:
             drawn += f"; power < target vs {', '.join(p.unreachable)} even at the cap"
         return f"{dims}:{fan} -> {self.target.describe()}; {drawn}"
@@ -78,7 +88,7 @@ class Result:
     name: str
     law: str
     params: dict[str, Param]
-    layout: Layout
+    layout: str
     seed: int
     calling: str
     alpha: float
@@ -89,6 +99,27 @@ class Result:
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.rows)
+
+    def __bool__(self) -> bool:
+        """False when a check failed: ``assert winit.verify(fn, law=...)`` fails on it."""
+        return self.passed
+
+    def __repr__(self) -> str:
+        """One line, the failing rows first (pytest shows this for a failing ``assert``; its
+        first 240 characters by default, more with ``-v``)."""
+        if self.passed:
+            return f"<verify {self.name} vs {self.law}: PASSED {len(self.rows)} checks>"
+        rows = "; ".join(
+            f"{'x'.join(map(str, r.shape))} {r.diagnosis or f'{r.check.name} {r.check.measured:.4g} not in [{r.check.low:.4g}, {r.check.high:.4g}]'}"
+            for r in self.failures
+        )
+        return f"<verify {self.name} vs {self.law}: FAILED {len(self.failures)} of {len(self.rows)}: {rows}>"
+
+    def __str__(self) -> str:
+        """The readable table (header, one row per check and shape, powers, verdict)."""
+        from winit.verify.table import render  # table imports this module
+
+        return render(self)
 
     @property
     def failures(self) -> tuple[Row, ...]:
@@ -115,46 +146,85 @@ def verify(
     *,
     shapes: Sequence[Sequence[int]] | None = None,
     seed: int = 0,
-    layout: Layout = "torch",
+    layout: str | None = None,
+    in_axis: Sequence[int] | None = None,
+    out_axis: Sequence[int] | None = None,
+    batch_axis: Sequence[int] = (),
     convention: str = "auto",
+    renames: Mapping[str, str] | None = None,
     alpha: float = RUN_ALPHA,
     power: float = POWER,
     name: str | None = None,
     **params: object,
 ) -> Result:
-    """Check that ``fn`` draws from ``law`` (a name in :data:`winit.verify.LAWS`) with ``params``.
+    """Check that ``fn`` draws from ``law`` (a name or alias in :data:`winit.verify.LAWS`) with
+    ``params``.
 
-    Bad arguments (unknown law or parameter, bad shape, an initializer that raises or returns no
-    array) raise a one-line ``ValueError``; a failing check does not raise: see ``.passed``.
-    ``convention`` is ``auto``, ``numpy``, ``factory`` or ``torch`` (see
-    :mod:`winit.verify.adapters`); ``alpha`` is the whole run's false-alarm budget and ``power``
-    the power every statistical check must reach against each named error of its law.
+    Args:
+      fn: the initializer, in any convention of :data:`winit.verify.adapters.CONVENTIONS`.
+      law: the documented law, e.g. ``"glorot_normal"``.
+      shapes: weight shapes to draw (default: three non-square ones in the layout, plus small
+        square ones for orthogonal laws).
+      seed: the run's seed; every call's seed derives from it.
+      layout: ``torch``, ``keras`` or ``mlx`` (default: the convention's own).
+      in_axis, out_axis, batch_axis: explicit axes instead of ``layout`` (as JAX's
+        ``variance_scaling``); passed to ``fn`` too if it takes them.
+      convention: ``auto`` (detected) or a name in ``CONVENTIONS``.
+      renames: winit parameter name → ``fn``'s name for it, beyond the built-in synonyms.
+      alpha: the whole run's false-alarm budget (Bonferroni over all statistical checks).
+      power: the power every statistical check must reach against each named error.
+      name: the initializer's name in the result.
+      **params: the law's parameters (see ``winit verify --list-laws``).
+
+    Returns:
+      A :class:`Result`: falsy when a check fails, ``str()`` its table. Bad arguments (unknown
+      law or parameter, bad shape, an initializer that raises or returns no array) raise a
+      one-line ``ValueError``; a failing check does not raise.
     """
+    law = canonical(law)
     lw = get_law(law)
-    choice("layout", layout, LAYOUTS)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     if not (0.0 < alpha < 1.0 and 0.0 < power < 1.0):
         raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
     resolved = resolve(law, params)
+    conv, reason = choose(fn, lw.params, convention)
+    explicit = layout_axes(layout, in_axis, out_axis, batch_axis)
+    axes = explicit or LAYOUTS[CONVENTIONS[conv].layout]
+    extra: dict[str, object] = {}
+    if axes.name.split(" ")[0] in LAYOUT_NAMES:
+        extra["layout"] = axes.name.split(" ")[0]
+    if in_axis is not None and out_axis is not None:
+        extra.update(in_axis=_axis_arg(in_axis), out_axis=_axis_arg(out_axis))
+        if batch_axis:
+            extra["batch_axis"] = _axis_arg(batch_axis)
+    orthogonal = lw.family == "orthogonal"
     dims = [
-        shape_of(s, min_ndim=2 if lw.needs_fans else 1) for s in shapes or default_shapes(layout)
+        shape_of(s, min_ndim=2 if lw.needs_fans else 1)
+        for s in shapes or default_shapes(axes, orthogonal)
     ]
-    caller = make_caller(fn, lw.params, {k: resolved[k] for k in params}, layout, convention)
-    targets = [target(law, resolved, d, layout) for d in dims]
+    caller = make_caller(
+        fn, lw.params, {k: resolved[k] for k in params}, lw.family, extra=extra,
+        convention=conv, reason=reason, renames=renames,
+    )  # fmt: skip
+    targets = [target(law, resolved, d, axes) for d in dims]
     n_checks = sum(statistical_checks(t) for t in targets)
     each = stats.bonferroni(alpha, n_checks) if n_checks else 0.0
     infos, rows = [], []
     for i, (d, t) in enumerate(zip(dims, targets, strict=True)):
-        fan = fans(d, layout) if len(d) >= 2 else None
+        fan = axes.fans(d) if len(d) >= 2 else None
         alts = alternatives(law, resolved, t, *(fan or (1, 1)))
-        per_call = min(t.rows, t.cols) if isinstance(t, Orthogonal) else math.prod(d)
-        p = plan(t, alts, per_call, each, power)
+        p = plan(t, alts, d, each, power)
         draws = [caller.draw(d, _seed(seed, i, j)) for j in range(p.calls)]
         again = caller.draw(d, _seed(seed, i, 0))
         infos.append(ShapeInfo(d, t, p, fan))
-        rows += [Row(d, c, pw) for c, pw in shape_checks(t, d, draws, again, alts, each)]
+        rows += [Row(d, c, pw, dx) for c, pw, dx in shape_checks(t, d, draws, again, alts, each)]
     return Result(
-        name or str(getattr(fn, "__qualname__", fn)), law, resolved, layout, seed,
+        name or str(getattr(fn, "__qualname__", fn)), law, resolved, axes.describe(), seed,
         caller.describe(), alpha, each, tuple(infos), tuple(rows),
     )  # fmt: skip
+
+
+def _axis_arg(axes: Sequence[int]) -> int | tuple[int, ...]:
+    """One axis as an int (as JAX's defaults are), several as a tuple."""
+    return axes[0] if len(axes) == 1 else tuple(axes)

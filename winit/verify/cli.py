@@ -19,6 +19,7 @@ from winit.atomic import ReportError, write_atomic
 from winit.verify.adapters import CONVENTIONS, load
 from winit.verify.api import Result, verify
 from winit.verify.laws import describe_laws
+from winit.verify.layouts import LAYOUTS
 from winit.verify.table import render
 
 PROG = "winit verify"
@@ -33,16 +34,54 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _conventions_help() -> str:
+    return "calling conventions (--convention; auto detects from the callable):\n" + "\n".join(
+        f"  {c.name:<11} {c.summary}" for c in CONVENTIONS.values()
+    )
+
+
+def _axes(text: str) -> list[int]:
+    try:
+        return [int(a) for a in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"axes must be comma-separated ints, got {text!r}"
+        ) from None
+
+
 def _parser() -> _Parser:
-    p = _Parser(prog=PROG, description="Check an initializer against the law it documents.")
+    p = _Parser(
+        prog=PROG, description="Check an initializer against the law it documents.",
+        epilog=_conventions_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument("initializer", nargs="?", help="MODULE:ATTR, e.g. winit:he_normal")
     p.add_argument("--law", help="the documented law (see --list-laws)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a law parameter, also passed to the initializer if it accepts it")  # fmt: skip
     p.add_argument("--shapes", help="comma-separated shapes like 256x128,64x32x3x3")
     p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
-    p.add_argument("--layout", choices=("torch", "keras"), default="torch")
-    p.add_argument("--convention", choices=CONVENTIONS, default="auto")
+    p.add_argument(
+        "--layout",
+        choices=tuple(LAYOUTS),
+        help="where the shape keeps in/out: "
+        + "; ".join(a.describe() for a in LAYOUTS.values())
+        + " (default: the convention's own)",
+    )
+    p.add_argument("--in-axis", type=_axes, help="explicit input axes, e.g. -2 or 0,1")
+    p.add_argument("--out-axis", type=_axes, help="explicit output axes, e.g. -1")
+    p.add_argument("--batch-axis", type=_axes, default=[], help="axes left out of the fans")
+    p.add_argument(
+        "--convention",
+        default="auto",
+        help="force a calling convention (listed below; default auto)",
+    )
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="PARAM=NAME",
+        help="pass law parameter PARAM under the callable's name NAME, e.g. value=val",
+    )
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     p.add_argument("--list-laws", action="store_true", help="print the known laws and exit")
     return p
@@ -50,6 +89,10 @@ def _parser() -> _Parser:
 
 def parse_shapes(text: str) -> list[Shape]:
     """``"256x128,64x32x3x3"`` → ``[(256, 128), (64, 32, 3, 3)]``, or a one-line ``ValueError``."""
+    if not text.strip():
+        raise ValueError(
+            "--shapes is empty; write e.g. 256x128,64x32x3x3 (omit it for the defaults)"
+        )
     shapes = []
     for part in text.split(","):
         try:
@@ -64,13 +107,13 @@ def parse_shapes(text: str) -> list[Shape]:
     return shapes
 
 
-def parse_params(items: Sequence[str]) -> dict[str, str]:
+def parse_params(items: Sequence[str], option: str = "--param") -> dict[str, str]:
     """``["gain=2", ...]`` → ``{"gain": "2"}`` (values are converted by the law's table)."""
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--param must be KEY=VALUE, got {item!r}")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{option} must be KEY=VALUE, got {item!r}")
         out[key.strip()] = value.strip()
     return out
 
@@ -97,10 +140,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = verify(
             fn,
             args.law,
-            shapes=parse_shapes(args.shapes) if args.shapes else None,
+            shapes=parse_shapes(args.shapes) if args.shapes is not None else None,
             seed=args.seed,
             layout=args.layout,
+            in_axis=args.in_axis,
+            out_axis=args.out_axis,
+            batch_axis=args.batch_axis,
             convention=args.convention,
+            renames=parse_params(args.rename, "--rename"),
             name=args.initializer,
             **params,
         )
@@ -111,3 +158,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     return 0 if result.passed else 1
+
+
+def defaults_main(argv: Sequence[str] | None = None) -> int:
+    """Run ``winit defaults SPEC``; returns the exit status (0 pass, 1 a parameter fails its
+    documented law, 2 usage)."""
+    from winit.verify.defaults import layer_defaults
+    from winit.verify.defaults import render as render_defaults
+
+    p = _Parser(
+        prog="winit defaults", description="What a layer's parameters really initialise to."
+    )
+    p.add_argument("layer", help="MODULE:Layer(args), e.g. 'torch.nn:Conv2d(32, 64, 3, groups=4)'")
+    p.add_argument("--in-features", type=int, default=128,
+                   help="input width for layers built on an input (keras, flax; default 128)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    try:
+        args = p.parse_args(argv)
+        if args.in_features <= 0:
+            raise UsageError(f"--in-features must be positive, got {args.in_features}")
+        reports = layer_defaults(args.layer, seed=args.seed, in_features=args.in_features)
+        print(render_defaults(args.layer, reports))
+        if args.json:
+            payload = {
+                "layer": args.layer,
+                "seed": args.seed,
+                "parameters": [r.as_dict() for r in reports],
+            }
+            try:
+                write_atomic(Path(args.json), json.dumps(payload, indent=2, default=str))
+            except ReportError as e:
+                raise ValueError(f"--json: {e}") from None
+    except (UsageError, ValueError) as e:
+        print(f"winit defaults: error: {e}", file=sys.stderr)
+        return 2
+    return 0 if all(r.passed for r in reports) else 1

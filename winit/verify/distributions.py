@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from winit.verify.layouts import LAYOUTS, Axes
+
 Floats = NDArray[np.float64]
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -151,11 +153,17 @@ def normal_like(mean: float, var: float) -> TruncatedNormal:
 
 @dataclass(frozen=True)
 class Orthogonal:
-    """``gain`` × a Haar-random (semi-)orthogonal ``rows × cols`` matrix (the shape flattened)."""
+    """``gain`` × a Haar-random (semi-)orthogonal ``rows × cols`` matrix: the shape with its
+    output axes as rows, the others flattened (``axes``, see :meth:`Axes.matrix`)."""
 
     gain: float
     rows: int
     cols: int
+    axes: Axes = LAYOUTS["torch"]
+
+    @property
+    def square(self) -> bool:
+        return self.rows == self.cols
 
     def describe(self) -> str:
         gram = "WᵀW" if self.rows >= self.cols else "WWᵀ"

@@ -2,22 +2,27 @@
 that turns a law, its parameters and a weight shape into the expected distribution, using
 winit's own fans, gains and ``TRUNCATED_STD``.
 
-Fan-scaled laws (Glorot, He, LeCun) share one rule, as :func:`winit.variance_scaling` does:
-Var(w) = gain² / fan, with ``gain`` the ``gain`` parameter if the law has one, else
-``gain(nonlinearity, a)`` if it has a nonlinearity, else 1; ``fan`` by ``mode`` (fan_avg = the
-mean of both); drawn ``normal`` (std √Var), ``truncated_normal`` (±2 parent σ, std-corrected so
-the result has variance Var) or ``uniform`` (U[±√(3·Var)]).
+Fan-scaled laws (Glorot, He, LeCun, the general ``variance_scaling``) share one rule, as
+:func:`winit.variance_scaling` does: Var(w) = gain²·scale / fan, with ``gain`` the ``gain``
+parameter if set, else ``gain(nonlinearity, a)`` if the law has a nonlinearity, else 1 (``scale``
+only in ``variance_scaling``); ``fan`` by ``mode`` (fan_avg = the mean of both, fan_geo_avg their
+geometric mean); drawn ``normal`` (std √Var), ``truncated_normal`` (±2 parent σ, std-corrected so
+the result has variance Var, or with ``truncation=uncorrected`` σ² = Var before the cut) or
+``uniform`` (U[±√(3·Var)]). Law names have aliases (``xavier_*``, ``kaiming_*``).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from winit._validate import Shape, choice, finite, shape_of
-from winit.fans import NONLINEARITIES, Layout, fans, gain
+import numpy as np
+
+from winit._validate import Shape, finite, shape_of
+from winit.fans import MODES, NONLINEARITIES, fan_by_mode, gain
 from winit.initializers import TRUNCATED_STD
 from winit.verify.distributions import (
     Constant,
@@ -26,36 +31,53 @@ from winit.verify.distributions import (
     TruncatedNormal,
     Uniform,
 )
+from winit.verify.layouts import LAYOUTS, Axes
 
 Family = Literal["constant", "normal", "uniform", "truncated_normal", "fan", "orthogonal"]
 Param = float | str | None
 
-#: accepted values of the string parameters
+DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
+#: ``corrected``: the parent normal's σ is scaled by 1/TRUNCATED_STD so the result has the stated
+#: std (Keras' and JAX's variance scaling); ``uncorrected``: the stated std is the parent's, cut at
+#: ±2σ (Keras' and Haiku's ``TruncatedNormal``, ``jax.nn.initializers.truncated_normal``)
+TRUNCATIONS = ("corrected", "uncorrected")
+#: accepted values of the string parameters (a law may narrow them: :attr:`Law.choices`)
 CHOICES: Mapping[str, tuple[str, ...]] = {
-    "mode": ("fan_in", "fan_out"),
+    "mode": MODES,
     "nonlinearity": NONLINEARITIES,
-    "distribution": ("normal", "truncated_normal"),
+    "distribution": DISTRIBUTIONS,
+    "truncation": TRUNCATIONS,
 }
 #: float parameters that must be > 0
-POSITIVE = ("std", "gain")
+POSITIVE = ("std", "gain", "scale")
 
 
 @dataclass(frozen=True)
 class Law:
     """A documented law: its family, the parameters a user may set (with defaults; ``None`` =
-    unset), parameters fixed by the law's definition, and the formula it states."""
+    unset), parameters fixed by the law's definition, the formula it states, and narrower
+    accepted values of its string parameters than :data:`CHOICES`."""
 
     family: Family
     formula: str
     params: Mapping[str, Param] = field(default_factory=dict)
     fixed: Mapping[str, Param] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def needs_fans(self) -> bool:
         return self.family in ("fan", "orthogonal")
 
+    def accepted(self, key: str) -> tuple[str, ...]:
+        return self.choices.get(key, CHOICES[key])
 
-_NORMAL_FAN = "N(0, Var) or, with distribution=truncated_normal, ±2σ-truncated with variance Var"
+
+_NORMAL_FAN = (
+    "N(0, Var) or, with distribution=truncated_normal, ±2σ-truncated with variance Var "
+    "(truncation=uncorrected: σ² = Var before the cut)"
+)
+_NORMAL_ONLY = {"distribution": ("normal", "truncated_normal"), "mode": ("fan_in", "fan_out")}
+_TRUNC = {"truncation": "corrected"}
 LAWS: Mapping[str, Law] = {
     "zeros": Law("constant", "w = 0", fixed={"value": 0.0}),
     "ones": Law("constant", "w = 1", fixed={"value": 1.0}),
@@ -64,42 +86,76 @@ LAWS: Mapping[str, Law] = {
     "uniform": Law("uniform", "U[a, b]", {"a": 0.0, "b": 1.0}),
     "truncated_normal": Law(
         "truncated_normal",
-        "result std = std, cut at mean ± 2·std/0.8796 (Keras/JAX variance scaling); with a, b set: "
-        "N(mean, std²) cut at the absolute bounds [a, b] (torch.nn.init.trunc_normal_)",
-        {"mean": 0.0, "std": 1.0, "a": None, "b": None},
+        "result std = std, cut at mean ± 2·std/0.8796 (Keras/JAX variance scaling); "
+        "truncation=uncorrected: N(mean, std²) cut at mean ± 2·std (Keras/Haiku TruncatedNormal); "
+        "with a, b set: N(mean, std²) cut at the absolute bounds [a, b] (torch.nn.init.trunc_normal_)",
+        {"mean": 0.0, "std": 1.0, "a": None, "b": None, **_TRUNC},
+    ),
+    "variance_scaling": Law(
+        "fan", f"Var = gain²·scale/fan(mode); uniform U[±√(3·Var)] or {_NORMAL_FAN}",
+        {"scale": 1.0, "gain": 1.0, "mode": "fan_in", "distribution": "truncated_normal", **_TRUNC},
     ),
     "glorot_normal": Law(
         "fan", f"Var = gain²·2/(fan_in+fan_out); {_NORMAL_FAN}",
-        {"gain": 1.0, "distribution": "normal"}, {"mode": "fan_avg"},
+        {"gain": 1.0, "distribution": "normal", **_TRUNC}, {"mode": "fan_avg"}, _NORMAL_ONLY,
     ),
     "glorot_uniform": Law(
         "fan", "U[±gain·√(6/(fan_in+fan_out))]",
         {"gain": 1.0}, {"mode": "fan_avg", "distribution": "uniform"},
     ),
     "he_normal": Law(
-        "fan", f"Var = gain(nonlinearity, a)²/fan(mode); {_NORMAL_FAN}",
-        {"a": 0.0, "mode": "fan_in", "nonlinearity": "relu", "distribution": "normal"},
+        "fan", f"Var = gain²/fan(mode), gain = gain(nonlinearity, a) unless set; {_NORMAL_FAN}",
+        {"gain": None, "a": 0.0, "mode": "fan_in", "nonlinearity": "relu",
+         "distribution": "normal", **_TRUNC}, choices=_NORMAL_ONLY,
     ),
     "he_uniform": Law(
-        "fan", "U[±gain(nonlinearity, a)·√(3/fan(mode))]",
-        {"a": 0.0, "mode": "fan_in", "nonlinearity": "relu"}, {"distribution": "uniform"},
+        "fan", "U[±gain·√(3/fan(mode))], gain = gain(nonlinearity, a) unless set",
+        {"gain": None, "a": 0.0, "mode": "fan_in", "nonlinearity": "relu"},
+        {"distribution": "uniform"}, _NORMAL_ONLY,
     ),
     "lecun_normal": Law(
-        "fan", f"Var = 1/fan_in; {_NORMAL_FAN}", {"distribution": "normal"}, {"mode": "fan_in"}
+        "fan", f"Var = gain²/fan_in; {_NORMAL_FAN}",
+        {"gain": 1.0, "distribution": "normal", **_TRUNC}, {"mode": "fan_in"}, _NORMAL_ONLY,
     ),
     "lecun_uniform": Law(
-        "fan", "U[±√(3/fan_in)]", fixed={"mode": "fan_in", "distribution": "uniform"}
+        "fan", "U[±gain·√(3/fan_in)]", {"gain": 1.0},
+        {"mode": "fan_in", "distribution": "uniform"},
     ),
     "orthogonal": Law(
         "orthogonal", "Haar (semi-)orthogonal times gain: WᵀW or WWᵀ = gain²·I", {"gain": 1.0}
     ),
 }  # fmt: skip
+#: other names of the laws (PyTorch's)
+ALIASES: Mapping[str, str] = {
+    "xavier_normal": "glorot_normal",
+    "xavier_uniform": "glorot_uniform",
+    "kaiming_normal": "he_normal",
+    "kaiming_uniform": "he_uniform",
+}
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """``; did you mean 'x'?`` for the closest of ``known``, or nothing (it ends a message)."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def canonical(name: str) -> str:
+    """The law's name in :data:`LAWS` (aliases resolved), or a ``ValueError`` listing the known
+    ones and the closest."""
+    if name in ALIASES:
+        return ALIASES[name]
+    if name not in LAWS:
+        known = [*LAWS, *ALIASES]
+        raise ValueError(
+            f"unknown law {name!r}; accepted: {', '.join(known)}{did_you_mean(name, known)}"
+        )
+    return name
 
 
 def get_law(name: str) -> Law:
-    """The law called ``name``, or a ``ValueError`` listing the known ones."""
-    choice("law", name, tuple(LAWS))
-    return LAWS[name]
+    """The law called ``name`` (or an alias), or a ``ValueError`` listing the known ones."""
+    return LAWS[canonical(name)]
 
 
 def parse_value(law_name: str, key: str, value: object) -> Param:
@@ -107,9 +163,16 @@ def parse_value(law_name: str, key: str, value: object) -> Param:
     law = get_law(law_name)
     if key not in law.params:
         accepted = ", ".join(law.params) or "none"
-        raise ValueError(f"law {law_name} has no parameter {key!r}; accepted: {accepted}")
+        hint = did_you_mean(key, list(law.params))
+        raise ValueError(f"law {law_name} has no parameter {key!r}; accepted: {accepted}{hint}")
     if key in CHOICES:
-        return choice(key, str(value), CHOICES[key])
+        accepted_values = law.accepted(key)
+        if str(value) not in accepted_values:
+            raise ValueError(
+                f"unknown {key} {value!r}; accepted: {', '.join(accepted_values)}"
+                f"{did_you_mean(str(value), accepted_values)}"
+            )
+        return str(value)
     if isinstance(value, str):
         try:
             value = float(value)
@@ -129,7 +192,7 @@ def resolve(law_name: str, given: Mapping[str, object]) -> dict[str, Param]:
     bounded = law.family == "uniform" or (law.family == "truncated_normal" and out["a"] is not None)
     if bounded and not _num(out, "a") < _num(out, "b"):
         raise ValueError(f"law {law_name} needs a < b, got a={out['a']}, b={out['b']}")
-    if law.family == "fan" and "nonlinearity" in out:
+    if law.family == "fan" and "nonlinearity" in out and out.get("gain") is None:
         gain(str(out["nonlinearity"]), _num(out, "a"))
     out.update(law.fixed)
     return out
@@ -142,58 +205,61 @@ def _num(params: Mapping[str, Param], key: str) -> float:
 
 
 def law_gain(params: Mapping[str, Param]) -> float:
-    """The gain a fan-scaled law multiplies by (1 if it has none)."""
-    if "gain" in params:
-        return _num(params, "gain")
+    """The gain a fan-scaled law multiplies the std by: ``gain`` if set, else the
+    nonlinearity's, else 1; times √scale for ``variance_scaling``."""
+    root = math.sqrt(_num(params, "scale")) if "scale" in params else 1.0
+    if params.get("gain") is not None:
+        return root * _num(params, "gain")
     if "nonlinearity" in params:
-        return gain(str(params["nonlinearity"]), _num(params, "a"))
-    return 1.0
+        return root * gain(str(params["nonlinearity"]), _num(params, "a"))
+    return root
 
 
-def fan_of(mode: str, fan_in: int, fan_out: int) -> float:
-    """The fan a ``mode`` selects."""
-    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-
-
-def is_winit_truncation(law_name: str, params: Mapping[str, Param]) -> bool:
-    """Does the law truncate at ±2 parent σ with the std correction (not torch's absolute a, b)?"""
+def truncation(law_name: str, params: Mapping[str, Param]) -> str | None:
+    """``corrected`` or ``uncorrected`` if the law cuts at ±2 parent σ, ``None`` if it does not
+    truncate or cuts at absolute bounds (torch's ``a``, ``b``)."""
     family = get_law(law_name).family
-    if family == "truncated_normal":
-        return params["a"] is None
-    return family == "fan" and params["distribution"] == "truncated_normal"
+    if family == "truncated_normal" and params["a"] is None:
+        return str(params["truncation"])
+    if family == "fan" and params["distribution"] == "truncated_normal":
+        return str(params["truncation"])
+    return None
 
 
-def keras_truncated(mean: float, std: float) -> TruncatedNormal:
-    """The normal cut at ±2 parent σ whose result has std ``std``: parent σ = std/TRUNCATED_STD."""
-    sigma = std / TRUNCATED_STD
+def keras_truncated(mean: float, std: float, corrected: bool = True) -> TruncatedNormal:
+    """The normal cut at ±2 parent σ: parent σ = std/TRUNCATED_STD when ``corrected`` (so the
+    result has std ``std``), else σ = std."""
+    sigma = std / TRUNCATED_STD if corrected else std
     return TruncatedNormal(mean, sigma, mean - 2.0 * sigma, mean + 2.0 * sigma)
 
 
-def target(law_name: str, params: Mapping[str, Param], shape: Shape, layout: Layout) -> Target:
-    """The distribution ``law_name`` with resolved ``params`` prescribes for weights of ``shape``."""
+def target(law_name: str, params: Mapping[str, Param], shape: Shape, axes: Axes) -> Target:
+    """The distribution ``law_name`` with resolved ``params`` prescribes for weights of ``shape``
+    whose fans are read with ``axes``."""
     law = get_law(law_name)
     dims = shape_of(shape, min_ndim=2 if law.needs_fans else 1)
+    cut = truncation(law_name, params)
     if law.family == "constant":
         return Constant(_num(params, "value"))
     if law.family == "uniform":
         return Uniform(_num(params, "a"), _num(params, "b"))
     if law.family == "orthogonal":
-        rows = dims[0] if layout == "torch" else math.prod(dims[:-1])
-        return Orthogonal(_num(params, "gain"), rows, math.prod(dims) // rows)
+        rows = axes.matrix(np.zeros(dims), dims).shape[0]
+        return Orthogonal(_num(params, "gain"), rows, math.prod(dims) // rows, axes)
     if law.family in ("normal", "truncated_normal"):
         mean, std = _num(params, "mean"), _num(params, "std")
         if law.family == "normal":
             return TruncatedNormal(mean, std)
-        if params["a"] is not None:
+        if cut is None:
             return TruncatedNormal(mean, std, _num(params, "a"), _num(params, "b"))
-        return keras_truncated(mean, std)
-    var = law_gain(params) ** 2 / fan_of(str(params["mode"]), *fans(dims, layout))
+        return keras_truncated(mean, std, cut == "corrected")
+    var = law_gain(params) ** 2 / fan_by_mode(*axes.fans(dims), str(params["mode"]))
     if params["distribution"] == "uniform":
         bound = math.sqrt(3.0 * var)
         return Uniform(-bound, bound)
     if params["distribution"] == "normal":
         return TruncatedNormal(0.0, math.sqrt(var))
-    return keras_truncated(0.0, math.sqrt(var))
+    return keras_truncated(0.0, math.sqrt(var), cut == "corrected")
 
 
 def describe_laws() -> str:
@@ -202,7 +268,10 @@ def describe_laws() -> str:
     for name, law in LAWS.items():
         params = ", ".join(f"{k}={'unset' if v is None else v}" for k, v in law.params.items())
         lines.append(f"{name:<17} {params or '-'}\n{'':<17} {law.formula}")
+    lines.append("aliases: " + ", ".join(f"{a} = {b}" for a, b in ALIASES.items()))
     lines.append(
-        "(fan laws: fan_in/fan_out from --layout torch (out, in, *k) or keras (*k, in, out))"
+        "(fan laws: fan_in/fan_out from --layout "
+        + ", ".join(a.describe() for a in LAYOUTS.values())
+        + ", or explicit --in-axis/--out-axis/--batch-axis)"
     )
     return "\n".join(lines)

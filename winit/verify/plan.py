@@ -2,14 +2,23 @@
 check against each error at ``n`` draws, and the smallest ``n`` reaching the target power.
 
 The named errors (with the real bug each comes from) are variance ratios for the variance check
-(2× either way; fan_in/fan_out swapped; gain missing; truncation without the std correction,
-keras#8048 / tensorflow#16344; uniform bound from the normal formula, mlx#2001), a mean shift of
-0.1 std for the z-test, a family confusion at equal mean and variance for the KS test (uniform
-vs normal; truncated vs untruncated normal, which is how Keras' and PyTorch's "he_normal" differ),
-and, for orthogonal laws, diagonal signs biased to P(+) = 0.25 (numpy's QR without the sign fix
-gives 0.10-0.15: LAPACK makes R's diagonal the opposite sign of each pivot, so Q[0, 0] < 0
-always; tensorflow PR 9429, chainer PR 5615). Under a Haar law each diagonal sign is a fair coin,
-independent of the others (W and DW have the same law for any diagonal ±1 matrix D).
+(2× either way; fan_in/fan_out swapped; gain missing; a ``scale`` taken for a gain; truncation
+without the std correction, keras#8048 / tensorflow#16344, or with it where the law has none;
+uniform bound from the normal formula, mlx#2001), a mean shift of 0.1 std for the z-test, a
+family confusion at equal mean and variance for the KS test (uniform vs normal; truncated vs
+untruncated normal, which is how Keras' and PyTorch's "he_normal" differ).
+
+Orthogonal laws: under a Haar law W and DW have the same law for every diagonal ±1 matrix D, so
+each diagonal sign is a fair coin independent of the others, and for a square W the sign of
+det W is a fair coin too. The constructions that have shipped and are not Haar: numpy's QR
+without the sign fix (LAPACK makes R's diagonal the opposite sign of each Householder pivot, so
+Q[0, 0] < 0 always and the pooled P(diag > 0) is 0.10-0.15; tensorflow PR 9429, chainer PR
+5615), a sign fix applied to some entries only, and SO(n)-only constructions (the matrix
+exponential or Cayley transform of a skew matrix, ``torch.nn.utils.parametrizations
+.orthogonal``; the unfixed LAPACK QR too, whose det is (-1)^(n-1)). Three tests cover them: the
+pooled fraction of positive diagonal entries (power vs P(+) = 0.25), each diagonal entry's own
+sign across calls (Bonferroni over the entries; power vs one entry of fixed sign), and, for square
+shapes, the sign of the determinant across calls (power vs det always +1).
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from winit import stats
+from winit._validate import Shape
+from winit.fans import fan_by_mode
 from winit.initializers import TRUNCATED_STD
 from winit.verify.distributions import (
     Constant,
@@ -31,16 +42,21 @@ from winit.verify.distributions import (
     Uniform,
     normal_like,
 )
-from winit.verify.laws import Param, fan_of, get_law, is_winit_truncation, keras_truncated, law_gain
+from winit.verify.laws import Param, get_law, keras_truncated, law_gain, truncation
 
 #: most draws pooled per shape; an error that needs more is reported with the power reached
 MAX_DRAWS = 2**18
-#: the P(diag > 0) the Haar sign test must detect
+#: the P(diag > 0) the pooled Haar sign test must detect
 SIGN_BIAS = 0.25
+#: the named non-Haar constructions: (check, name, P(success) under the error). A success is a
+#: positive diagonal entry (haar: pooled, haar-entry: one position across calls) or det > 0.
+HAAR_ERRORS = (
+    ("haar", "QR without the sign fix (pooled P(diag>0) = 0.25)", SIGN_BIAS),
+    ("haar-entry", "a diagonal entry of fixed sign (unfixed QR: Q[0,0] < 0 always)", 0.0),
+    ("haar-det", "det of one sign (SO(n) via expm/Cayley; unfixed QR: (-1)^(n-1))", 1.0),
+)
 #: the mean shift (in units of the law's std) the z-test must detect
 MEAN_SHIFT = 0.1
-
-CHECKS = ("mean", "variance", "shape", "haar")
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ class Alternative:
     check: str
     name: str
     effect: float
+    hint: str = ""
 
 
 def alternatives(
@@ -60,7 +77,11 @@ def alternatives(
     if isinstance(law, Constant):
         return []
     if isinstance(law, Orthogonal):
-        return [Alternative("haar", "QR without the sign fix", SIGN_BIAS)]
+        return [
+            Alternative(check, name, p)
+            for check, name, p in HAAR_ERRORS
+            if check != "haar-det" or law.square
+        ]
     out = [
         Alternative("variance", "variance 2x too large", 2.0),
         Alternative("variance", "variance 2x too small", 0.5),
@@ -71,19 +92,31 @@ def alternatives(
         mode = str(params["mode"])
         if mode != "fan_avg" and fan_in != fan_out:
             other = "fan_out" if mode == "fan_in" else "fan_in"
-            ratio = fan_of(mode, fan_in, fan_out) / fan_of(other, fan_in, fan_out)
-            out.append(Alternative("variance", "fan_in/fan_out swapped", ratio))
+            ratio = fan_by_mode(fan_in, fan_out, mode) / fan_by_mode(fan_in, fan_out, other)
+            out.append(Alternative("variance", "fans swapped", ratio, "check --layout"))
         g = law_gain(params)
         if g != 1.0:
-            out.append(Alternative("variance", "gain missing", 1.0 / g**2))
+            out.append(Alternative("variance", "gain missing", 1.0 / g**2, "is the gain passed?"))
+        scale = params.get("scale")
+        if isinstance(scale, float) and scale != 1.0:
+            out.append(Alternative("variance", "scale taken for a gain (squared)", scale))
         if params["distribution"] == "uniform":
             out.append(Alternative("variance", "uniform bound without √3 (mlx#2001)", 1.0 / 3.0))
-    if is_winit_truncation(law_name, params):
+    cut = truncation(law_name, params)
+    if cut == "corrected":
         out.append(
             Alternative(
-                "variance", "truncation without std correction (keras#8048)", TRUNCATED_STD**2
+                "variance", "truncated without std correction (keras#8048)", TRUNCATED_STD**2,
+                "if the docs give the parent normal's std: --param truncation=uncorrected",
             )
-        )
+        )  # fmt: skip
+    elif cut == "uncorrected":
+        out.append(
+            Alternative(
+                "variance", "truncated with the std correction", TRUNCATED_STD**-2,
+                "if the docs give the result's std: --param truncation=corrected",
+            )
+        )  # fmt: skip
     return out
 
 
@@ -101,10 +134,26 @@ def _confusion(law: ElementLaw) -> tuple[str, float]:
     return f"{name} of the same variance", float(np.max(np.abs(law.cdf(grid) - alt.cdf(grid))))
 
 
+def units_per_call(check: str, law: Target, shape: Shape) -> int:
+    """What one call adds to a check's sample: its elements, its diagonal signs (pooled Haar
+    test), or one coin (a diagonal position's sign, the determinant's sign)."""
+    if isinstance(law, Orthogonal):
+        return min(law.rows, law.cols) if check == "haar" else 1
+    return math.prod(shape)
+
+
+def entry_alpha(law: Orthogonal, alpha: float) -> float:
+    """Each diagonal position's share of the per-entry sign test's alpha (Bonferroni)."""
+    return stats.bonferroni(alpha, min(law.rows, law.cols))
+
+
 def power(alt: Alternative, law: Target, n: int, alpha: float) -> float:
-    """Power of the check of ``alt.check`` at ``n`` draws (coins for haar) and level ``alpha``."""
-    if alt.check == "haar":
-        return stats.binomial_check("", 0, n, 0.5, alpha, against=alt.effect).power or 0.0
+    """Power of the check of ``alt.check`` at ``n`` units (draws, coins or calls; see
+    :func:`units_per_call`) and level ``alpha``."""
+    if alt.check.startswith("haar"):
+        assert isinstance(law, Orthogonal)
+        level = entry_alpha(law, alpha) if alt.check == "haar-entry" else alpha
+        return stats.binomial_check("", 0, n, 0.5, level, against=alt.effect).power or 0.0
     assert isinstance(law, Uniform | TruncatedNormal)
     if alt.check == "variance":
         if law.kurtosis == 3.0:
@@ -124,7 +173,7 @@ def power(alt: Alternative, law: Target, n: int, alpha: float) -> float:
 @dataclass(frozen=True)
 class Plan:
     """The draws for one shape: ``calls`` calls of ``per_call`` units each (elements, or diagonal
-    coins for orthogonal laws); ``needed`` units and the error that drove it."""
+    signs for orthogonal laws); ``needed`` calls and the error that drove it."""
 
     calls: int
     per_call: int
@@ -141,8 +190,9 @@ def _power_of(alt: Alternative, law: Target, alpha: float) -> Callable[[int], fl
     return lambda n: power(alt, law, n, alpha)
 
 
-def plan(law: Target, alts: list[Alternative], per_call: int, alpha: float, target: float) -> Plan:
+def plan(law: Target, alts: list[Alternative], shape: Shape, alpha: float, target: float) -> Plan:
     """Enough calls that every reachable alternative is rejected with power ≥ ``target``."""
+    per_call = units_per_call("haar", law, shape)
     if not alts:
         return Plan(1, per_call, 0, "", ())
     needed, driver, unreachable = 0, "", []
@@ -150,7 +200,16 @@ def plan(law: Target, alts: list[Alternative], per_call: int, alpha: float, targ
         n = stats.sample_size(_power_of(alt, law, alpha), target, MAX_DRAWS)
         if n is None:
             unreachable.append(alt.name)
-        elif n > needed:
-            needed, driver = n, alt.name
-    calls = max(2, -(-needed // per_call))
-    return Plan(calls, per_call, needed, driver, tuple(unreachable))
+            continue
+        calls = -(-n // units_per_call(alt.check, law, shape))
+        if calls > needed:
+            needed, driver = calls, alt.name
+    # an exact binomial test's power saws up and down with n: round the calls up until every
+    # reachable error's power holds at the sample they give
+    reachable = [a for a in alts if a.name not in unreachable]
+    while needed < MAX_DRAWS and any(
+        power(a, law, needed * units_per_call(a.check, law, shape), alpha) < target
+        for a in reachable
+    ):
+        needed += 1
+    return Plan(max(2, needed), per_call, needed, driver, tuple(unreachable))

@@ -43,11 +43,16 @@ def render(result: Result) -> str:
     weakest: dict[tuple[str, str], float] = {}
     for r in result.rows:
         for error, p in r.powers:
-            key = (r.check.name, error)
+            key = (r.check.name.split(" (diag[")[0], error)
             weakest[key] = min(p, weakest.get(key, 1.0))
     powers = [f"  {name} vs {error}: {p:.6f}" for (name, error), p in weakest.items()]
     if powers:
         powers.insert(0, "power against each named error (weakest shape):")
+    diagnoses = [
+        f"  {'x'.join(map(str, r.shape))}: {r.diagnosis}" for r in result.failures if r.diagnosis
+    ]
+    if diagnoses:
+        diagnoses.insert(0, "nearest named error of each failing check:")
     n_fail = len(result.failures)
     verdict = "PASSED" if result.passed else f"FAILED ({n_fail} of {len(result.rows)} checks)"
-    return "\n".join([*head, "", *lines, "", *powers, verdict])
+    return "\n".join([*head, "", *lines, "", *powers, *diagnoses, verdict])
