@@ -1,11 +1,15 @@
-"""Pooled i.i.d. draws of an initializer and the draws' density for the report."""
+"""Pooled i.i.d. draws of an initializer, a law checked by ``winit verify``'s own machinery,
+and the draws' density for the report."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from winit.claims import Evidence
+from winit.claims import Evidence, Plan
 from winit.initializers import Initializer
+from winit.verify import verify
 
 
 def draw_many(
@@ -25,3 +29,19 @@ def add_density(
     density, _ = np.histogram(draws, bins=edges, density=True)
     centres = (edges[:-1] + edges[1:]) / 2.0
     evidence.add_series(name, centres, density, xlabel=xlabel, ylabel="density", group=group)
+
+
+def check_with_verify(
+    evidence: Evidence, plan: Plan, label: str, init: Initializer, law: str,
+    shape: tuple[int, ...], seed: int,
+) -> None:  # fmt: skip
+    """Check ``init`` against ``law`` at ``shape`` exactly as ``winit verify`` does, recording
+    every row of its result: the exact ones as they are, the statistical ones under ``plan``
+    (``per_example`` = the statistical checks verify runs for one shape of the law, so handing
+    verify ``per_example × plan.alpha`` gives each check the plan's alpha)."""
+    assert plan.per_example is not None
+    result = verify(init, law, shapes=[shape], seed=seed, alpha=plan.per_example * plan.alpha,
+                    name=label)  # fmt: skip
+    for row in result.rows:
+        check = replace(row.check, name=f"{label}: {row.check.name}")
+        evidence.check(check, plan if check.alpha > 0 else None)

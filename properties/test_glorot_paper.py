@@ -14,7 +14,7 @@ from numpy.typing import DTypeLike
 
 from properties.data import seeds
 from properties.quadrature import NODES, gauss
-from properties.sampling import add_density, draw_many
+from properties.sampling import add_density, check_with_verify, draw_many
 from properties.sources import GLOROT
 from winit.claims import Claim, Evidence, Plan
 from winit.initializers import Array, Initializer, glorot_uniform, he_uniform, uniform
@@ -32,6 +32,7 @@ from winit.stats import (
     variance_check,
     variance_sample_size,
 )  # fmt: skip
+from winit.verify.checks import statistical_checks
 from winit.verify.distributions import TruncatedNormal, Uniform
 
 HIDDEN = 5  # tanh layers, as in Glorot & Bengio's Figures 6-7
@@ -60,10 +61,11 @@ GLOROT_UNIFORM = Claim(
     expected="holds",
     lead="The histogram of the draws is flat between −a and a and empty outside, unlike the "
     "bell of a normal law with the same variance.",
-    statistics="Exact bound max|w| ≤ a; the exact law of the maximum of N uniforms "
-    "(P(max < c·a) = c^N); an asymptotic variance interval with the uniform's kurtosis 1.8; a "
-    "Kolmogorov–Smirnov test of w/a against U[−1, 1] with power (DKW bound) against a normal "
-    "of the same variance.",
+    statistics="Drawn layers: `winit verify`'s own checks of the glorot_uniform law (support, "
+    "a z-test of the mean, an asymptotic variance interval with the uniform's kurtosis, a "
+    "Kolmogorov–Smirnov test with power (DKW bound) against a normal of the same variance), plus "
+    "the exact law of the maximum of N uniforms (P(max < c·a) = c^N); the picture's layer: the "
+    "same checks written out.",
     main_plot="glorot_uniform: draws and laws",
 )
 GLOROT_LINEAR_REGIME = Claim(
@@ -121,8 +123,9 @@ GLOROT_JACOBIAN = Claim(
     main_plot=f"Glorot §4.2.2: layer Jacobians, tanh, width {JACOBIAN_WIDTH}",
 )
 UNIFORM_MAX = GLOROT_UNIFORM.plan("max|w|/a", per_example=1)
-UNIFORM_VARIANCE = GLOROT_UNIFORM.plan("variance", per_example=1)
-UNIFORM_SHAPE = GLOROT_UNIFORM.plan("KS shape", per_example=1)
+UNIFORM_VERIFIED = GLOROT_UNIFORM.plan(
+    "winit verify glorot_uniform", per_example=statistical_checks(Uniform(-1.0, 1.0))
+)
 OLD_VARIANCE = GLOROT_UNIFORM.plan("variance, U[±1/√n]", per_example=1)
 PICTURE_MAX = GLOROT_UNIFORM.plan("max|w|/a, picture", runs=1)
 PICTURE_VARIANCE = GLOROT_UNIFORM.plan("variance, picture", runs=1)
@@ -172,12 +175,16 @@ def check_glorot_uniform(
 @given(seed=seeds, n_in=st.integers(4, 300), n_out=st.integers(4, 300))
 def test_glorot_uniform_law(evidence: Evidence, seed: int, n_in: int, n_out: int) -> None:
     """Glorot & Bengio 2010, eq. 16: "W ~ U[−√6/√(n_j + n_{j+1}), √6/√(n_j + n_{j+1})]"."""
-    rng = np.random.default_rng(seed)
     shape = (n_out, n_in)  # torch layout (out, in)
+    check_with_verify(evidence, UNIFORM_VERIFIED, "Glorot", glorot_uniform, "glorot_uniform",
+                      shape, seed)  # fmt: skip
+    # verify checks the support; that the largest draw also comes close to it is the maximum's
     limit = math.sqrt(6.0 / (n_in + n_out))
-    w = draw_many(glorot_uniform, shape, rng, uniform_draws(UNIFORM_SHAPE.alpha))
-    check_glorot_uniform(
-        evidence, "Glorot", w, limit, (UNIFORM_MAX, UNIFORM_VARIANCE, UNIFORM_SHAPE)
+    w = draw_many(
+        glorot_uniform, shape, np.random.default_rng(seed), uniform_draws(UNIFORM_MAX.alpha)
+    )
+    evidence.check(
+        uniform_maximum_check("Glorot: max|w|/a", w, limit, UNIFORM_MAX.alpha), UNIFORM_MAX
     )
 
 

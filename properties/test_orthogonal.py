@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import t as student_t
 
 from properties.data import seeds
+from properties.sampling import check_with_verify
 from properties.sources import ISOMETRY
 from winit.claims import Claim, Evidence
 from winit.initializers import Initializer, he_normal, lecun_normal, orthogonal
@@ -19,12 +20,12 @@ from winit.mlp import MLP
 from winit.stats import (
     Check,
     exact_check,
-    mean_check,
     median_band_check,
     z_detectable,
     z_power,
-    z_sample_size,
 )  # fmt: skip
+from winit.verify.checks import statistical_checks
+from winit.verify.distributions import Orthogonal
 
 WIDTH, DEPTH = 400, 16
 REPLICATES, SMALL_WIDTH, SMALL_DEPTH = 200, 64, 8
@@ -40,7 +41,8 @@ ORTHOGONAL_ISOMETRY = Claim(
     "Jacobian equal to one (dynamical isometry) ... ReLU networks are incapable of dynamical "
     "isometry.",
     statement="orthogonal(gain) gives WᵀW = gain²·I (or WWᵀ for wide shapes) within rounding, "
-    "Haar-distributed (E[tr Q] = 0, Var 1). For the Jacobian J = D_L·W_L⋯D_1·W_1 (D_l = "
+    "Haar-distributed (each diagonal entry's sign is a fair coin, and so is the determinant's "
+    "for square shapes). For the Jacobian J = D_L·W_L⋯D_1·W_1 (D_l = "
     "diag φ'(z_l), Pennington et al.'s definition; for linear nets D_l = I): a deep linear net "
     "of orthogonal layers has every singular value 1 within rounding; with Gaussian N(0, 1/n) "
     "layers the eigenvalues λ of JJᵀ have variance ≈ L (exact finite-n expectation by a Wick "
@@ -60,16 +62,18 @@ ORTHOGONAL_ISOMETRY = Claim(
     "network lie on the line at 1; Gaussian layers spread them over decades, and ReLU sends "
     "many to zero whatever the init.",
     statistics="Exact (a rounding tolerance k·n·eps stated per check) for WᵀW and the linear "
-    "orthogonal spectrum; a z-test of the mean trace of square Haar matrices (sd 1 each), "
-    "power against a mean trace shift of 1 (a QR without the sign correction shifts it by "
-    "≈ −0.8·√n); Gaussian linear spectrum: a t-interval over independent nets around the exact "
+    "orthogonal spectrum; the Haar law by `winit verify`'s own checks (binomial tests of the "
+    "diagonal's signs, pooled and per position, and of the determinant's sign, with power "
+    "against the non-Haar constructions that have shipped); Gaussian linear spectrum: a t-interval over independent nets around the exact "
     "expectation, power against L/2; ReLU spectra: a distribution-free order-statistic "
     "interval of the median (the law is right-skewed), passing when it meets the band "
     "limit·(1 ± L/n), power against 'orthogonal no better than Gaussian' (L vs 2L) from a "
     "normal model of the other arm's replicates.",
     main_plot=SPECTRA,
 )
-HAAR = ORTHOGONAL_ISOMETRY.plan("mean trace (Haar)", per_example=1)
+HAAR = ORTHOGONAL_ISOMETRY.plan(
+    "winit verify orthogonal (Haar)", per_example=statistical_checks(Orthogonal(1.0, 2, 2))
+)
 GAUSSIAN_SPECTRUM = ORTHOGONAL_ISOMETRY.plan("Gaussian linear spectral variance", runs=1)
 RELU_SPECTRA = ORTHOGONAL_ISOMETRY.plan("ReLU median spectral variance", runs=2)
 
@@ -99,23 +103,13 @@ def test_orthogonal_gram_is_gain_squared_identity(
     evidence.check(exact_check("max |W^T W / gain^2 - I|", gram_error(w, gain), 0.0, tol))
 
 
-# Haar check: tr(Q) of a Haar orthogonal n×n matrix has mean 0 and variance 1 (n ≥ 2). Without
-# the sign correction LAPACK's Householder QR makes every diagonal entry of Q negative-leaning,
-# shifting E[tr Q] by about −0.8·√n. z-test on the mean of K traces, power against a shift of 1:
-# K = ((z_{1−α/2} + z_power)/1)².
-HAAR_K = z_sample_size(1.0, 1.0, HAAR.alpha)
-
-
 @pytest.mark.claim(ORTHOGONAL_ISOMETRY)
 @given(seed=seeds, n=st.integers(2, 24))
 def test_orthogonal_is_haar(evidence: Evidence, seed: int, n: int) -> None:
     """Saxe et al. 2013 / Mezzadri 2007: a random orthogonal matrix is Haar-distributed only with
-    the signs of R's diagonal moved into Q (winit's docstring)."""
-    rng = np.random.default_rng(seed)
-    traces = [float(np.trace(orthogonal()((n, n), rng, np.float64))) for _ in range(HAAR_K)]
-    evidence.check(
-        mean_check("mean tr(Q) (Haar: 0, sd 1)", traces, 0.0, 1.0, HAAR.alpha, against=1.0), HAAR
-    )
+    the signs of R's diagonal moved into Q (winit's docstring) — checked by `winit verify`'s
+    Haar law: the diagonal's signs pooled and per position, and the determinant's sign."""
+    check_with_verify(evidence, HAAR, "orthogonal", orthogonal(), "orthogonal", (n, n), seed)
 
 
 def jacobian(net: MLP, x: np.ndarray) -> np.ndarray:
