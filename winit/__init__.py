@@ -42,7 +42,7 @@ from winit.mlp import MLP, Forward, Gradients, History
 from winit.rng import as_generator
 from winit.verify import verify
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ACTIVATIONS", "MLP", "TRUNCATED_STD", "Activation", "Forward", "Gradients", "History",
