@@ -104,22 +104,33 @@ def test_truncated_float32_draws_and_redraws_use_the_float32_stream(
 
 
 @pytest.mark.parametrize(
-    ("shape", "rows"), [((6, 4), 6), ((4, 6), 4), ((5, 5), 5), ((4, 2, 3, 1), 4)]
+    ("shape", "rows"),
+    # the last three span several of orthogonal's 64-row blocks (the Gram–Schmidt projections)
+    [
+        ((6, 4), 6),
+        ((4, 6), 4),
+        ((5, 5), 5),
+        ((4, 2, 3, 1), 4),
+        ((150, 130), 150),
+        ((130, 150), 130),
+        ((160, 160), 160),
+    ],
 )
 def test_orthogonal_is_the_sign_fixed_q_of_the_float32_draws(
     shape: tuple[int, ...], rows: int
 ) -> None:
-    """W (as rows x cols, torch layout) is gain·Q, A = QR the generator's float32 Gaussian draws
-    of shape (max, min), with R's diagonal signs moved into Q, transposed only when rows < cols
-    (a square W is Q itself). Q is unique given A, so a float64 QR of the same draws agrees to
-    float32 rounding times cond(A) (< 1e-4 here); another stream or Qᵀ differs by O(1)."""
+    """W (as rows x cols, torch layout) is gain·Q, A = QR with A the transpose of the generator's
+    float32 Gaussian draws of shape (min, max) and R's diagonal signs moved into Q: W = Qᵀ when
+    rows <= cols (a square W too), else Q. Q is unique given A, so a float64 Householder QR of
+    the same draws agrees to float32 rounding times cond(A) (< 1e-4 here); another stream or
+    the other orientation differs by O(1)."""
     gain = 1.5
     w = winit.orthogonal(gain)(shape, SEED, np.float32)
     cols = math.prod(shape) // rows
-    a = standard_float32(np.random.default_rng(SEED), (max(rows, cols), min(rows, cols)))
-    q, r = np.linalg.qr(a.astype(np.float64))
+    x = standard_float32(np.random.default_rng(SEED), (min(rows, cols), max(rows, cols)))
+    q, r = np.linalg.qr(x.T.astype(np.float64))
     q = q * np.sign(np.diagonal(r))
-    expected = q.T if rows < cols else q
+    expected = q.T if rows <= cols else q
     assert w.dtype == np.float32
     assert w.shape == shape
     np.testing.assert_allclose(w.reshape(rows, cols), gain * expected, rtol=0, atol=1e-4)

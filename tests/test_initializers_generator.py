@@ -196,8 +196,8 @@ def test_float32_tail_mass_is_the_normal_one() -> None:
     assert check.passed, check
 
 
-#: initializers whose extra memory (beyond the result) must stay within 5 % of it; orthogonal
-#: is left out (numpy's QR copies its input in float64).
+#: initializers whose extra memory (beyond the result) must stay within a bound: 5 % of it,
+#: orthogonal 2x (its block QRs and projections).
 MEMORY_CASES = {
     "normal": winit.normal(0.1, 0.02),
     "truncated_normal": winit.truncated_normal(0.0, 0.02),
@@ -205,15 +205,17 @@ MEMORY_CASES = {
     "glorot_normal": winit.glorot_normal,
     "he_uniform": winit.he_uniform,
     "variance_scaling": winit.variance_scaling(),
+    "orthogonal": winit.orthogonal(),
 }
-MEMORY_LIMIT = 0.05
+MEMORY_LIMIT = {"orthogonal": 2.0}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(MEMORY_CASES))
-def test_extra_memory_is_at_most_five_percent(name: str, dtype: type) -> None:
-    """Traced peak beyond the result (numpy reports its buffers to tracemalloc), on the bench's
-    conv shape: the blocks' scratch, never an array-sized temporary."""
+def test_extra_memory_is_within_its_bound(name: str, dtype: type) -> None:
+    """Traced peak beyond the result (numpy reports its buffers to tracemalloc; LAPACK's own
+    workspace is not counted), on the bench's conv shape: the blocks' scratch, never an
+    array-sized temporary."""
     shape = (512, 256, 3, 3)
     tracemalloc.start()
     try:
@@ -223,4 +225,4 @@ def test_extra_memory_is_at_most_five_percent(name: str, dtype: type) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert (peak - before - w.nbytes) / w.nbytes <= MEMORY_LIMIT
+    assert (peak - before - w.nbytes) / w.nbytes <= MEMORY_LIMIT.get(name, 0.05)

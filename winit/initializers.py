@@ -345,6 +345,29 @@ def lecun_uniform(
     return variance_scaling(1.0, "fan_in", "uniform", layout)(shape, rng, dtype)
 
 
+#: Rows per block of :func:`_orthonormal_rows`: each block's QR and projections are (64 × cols).
+ORTHO_BLOCK = 64
+
+
+def _orthonormal_rows(x: Array) -> None:
+    """Make the k rows of ``x`` (k ≤ cols) orthonormal in place: the Qᵀ of the QR decomposition
+    a = xᵀ = QR with R's diagonal positive (unique, so the sign-corrected Householder Q).
+
+    Block Gram–Schmidt with reorthogonalisation (two projections on the rows already done, in
+    BLAS matrix products), each block then finished by a Householder QR with the signs of its R
+    diagonal moved into its Q: the projections leave R's diagonal blocks to that QR. The work is
+    in ``x`` and block-sized temporaries, where numpy's full QR would copy a in float64 and
+    return Q and R beside it.
+    """
+    for start in range(0, x.shape[0], ORTHO_BLOCK):
+        block, done = x[start : start + ORTHO_BLOCK], x[:start]
+        for _ in range(2 if start else 0):
+            block -= (block @ done.T) @ done
+        q, r = np.linalg.qr(block.T)
+        q *= np.sign(np.diagonal(r))
+        block[...] = q.T
+
+
 def orthogonal(gain: float = 1.0, layout: Layout = "torch") -> Initializer:
     """A Haar-random (semi-)orthogonal matrix times ``gain``: QR of a Gaussian matrix, with the
     signs of R's diagonal moved into Q (without that correction Q is not Haar-distributed).
@@ -361,12 +384,9 @@ def orthogonal(gain: float = 1.0, layout: Layout = "torch") -> Initializer:
         dims = shape_of(shape, min_ndim=2)
         rows = dims[0] if layout == "torch" else math.prod(dims[:-1])
         cols = math.prod(dims) // rows
-        a = _standard_normal((max(rows, cols), min(rows, cols)), rng, _draw_dtype(dt))
-        q, r = np.linalg.qr(a)
-        q *= np.sign(np.diagonal(r))
-        if rows < cols:
-            q = q.T
-        w = np.ascontiguousarray(q).reshape(dims)
+        x = _standard_normal((min(rows, cols), max(rows, cols)), rng, _draw_dtype(dt))
+        _orthonormal_rows(x)  # x = Qᵀ for the QR of the Gaussian matrix a = xᵀ
+        w = (x if rows <= cols else np.ascontiguousarray(x.T)).reshape(dims)
         _affine(w, g, 0.0)
         return w.astype(dt, copy=False)
 
