@@ -75,22 +75,29 @@ def _shifted(x: Array, shift: float) -> None:
         np.add(x, x.dtype.type(shift), out=x)
 
 
-def _normal(
-    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], std: float, mean: float
+def _normal_blocks(
+    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], fill: Callable[[Normal, Array], None]
 ) -> Array:
-    """N(mean, std²): the std folded into each block's draws, the mean added in the cache."""
+    """:func:`_blockwise` with ``fill(normal, block)``, ``normal`` the call's one :class:`Normal`."""
     gen = as_generator(rng)
 
     def draw(size: int) -> Block:
         normal = Normal(gen, _draw_dtype(dt), size)
-
-        def fill(x: Array) -> None:
-            normal.fill(x, std)
-            _shifted(x, mean)
-
-        return fill
+        return lambda x: fill(normal, x)
 
     return _blockwise(shape, dt, draw)
+
+
+def _normal(
+    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], std: float, mean: float
+) -> Array:
+    """N(mean, std²): the std folded into each block's draws, the mean added in the cache."""
+
+    def fill(normal: Normal, x: Array) -> None:
+        normal.fill(x, std)
+        _shifted(x, mean)
+
+    return _normal_blocks(shape, rng, dt, fill)
 
 
 def _standard_normal(shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating]) -> Array:
@@ -116,19 +123,13 @@ def _truncated(
     shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], scale: float, shift: float
 ) -> Array:
     """N(0, 1) conditioned on |x| <= 2, times ``scale`` plus ``shift``, block by block."""
-    gen = as_generator(rng)
 
-    def draw(size: int) -> Block:
-        normal = Normal(gen, _draw_dtype(dt), size)
+    def fill(normal: Normal, x: Array) -> None:
+        normal.fill(x)
+        _redraw_outside(x, normal)
+        _affine(x, scale, shift)
 
-        def fill(x: Array) -> None:
-            normal.fill(x)
-            _redraw_outside(x, normal)
-            _affine(x, scale, shift)
-
-        return fill
-
-    return _blockwise(shape, dt, draw)
+    return _normal_blocks(shape, rng, dt, fill)
 
 
 def _uniform(
