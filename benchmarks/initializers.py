@@ -93,7 +93,7 @@ TRUNCATION = "rejection: a pass over each chunk for |x| > 2 and redraws of those
 BOX_MULLER = "float32: numpy's float32 uniforms (rng.random) then log, sqrt, sin, cos per pair in cache; float64: numpy's ziggurat"  # fmt: skip
 AFFINE = "rng.random, then one multiply and one add per value while the block is in cache"
 FILLED = "np.full / np.eye: writing the output"
-QR = "numpy's QR (LAPACK) works in float64 on a copy of the draws and returns Q and R, cast back"
+QR = "orthonormalising: block Gram–Schmidt in BLAS matrix products and a LAPACK QR per 64-row block, temporaries of a block"
 CASES = (
     Case("constant(0.5)", winit.constant(0.5), "fill", "constant_", lambda s: {"val": 0.5}, FILL, FILLED),
     Case("zeros", winit.zeros, "fill", "zeros_", goals=FILL, bound=FILLED, not_large="same code path as constant(0.5)"),
@@ -111,7 +111,7 @@ CASES = (
     Case("lecun_normal", winit.lecun_normal, "normal", "kaiming_normal_", lambda s: {"nonlinearity": "linear"}, bound=BOX_MULLER, not_large=SAME_PATH.format("glorot_normal")),
     Case("lecun_uniform", winit.lecun_uniform, "uniform", "kaiming_uniform_", lambda s: {"nonlinearity": "linear"}, UNIFORM, AFFINE, not_large=SAME_PATH.format("glorot_uniform")),
     Case("orthogonal", winit.orthogonal(), "normal", "orthogonal_", goals=ORTHOGONAL, bound=QR,
-         rounds=(3, 3), not_large="a QR of 4096x4096 takes seconds per call"),
+         rounds=(3, 3), not_large="orthonormalising 4096x4096 takes seconds per call"),
     Case("identity", winit.identity, "eye", "eye_", goals=FILL, bound=FILLED),
 )  # fmt: skip
 
