@@ -181,7 +181,9 @@ class Row:
     """One initializer at one shape and dtype: winit/torch and winit/bare-draw side by side, each
     a median of per-round ratios with its interquartile range (``spread``), the peak extra
     memory as a fraction of the output, the goals beside them, whether all measured ones are
-    met, and the reason when not (what was missed, by how much, and what bounds it)."""
+    met, and the reason when not (what was missed, by how much, and what bounds it); ``floor``
+    is that bound timed: the draw it cannot avoid (for float32 normals the uniforms Box–Muller
+    transforms) as a ratio to torch's time."""
 
     initializer: str
     dtype: str
@@ -193,6 +195,7 @@ class Row:
     goal: dict[str, float | None]
     met: bool | None
     reason: str
+    floor: dict[str, Any] | None = None
 
     @staticmethod
     def of(
@@ -211,13 +214,16 @@ class Row:
         ]
         unmeasured = [k for k, v in measured.items() if v is None and goal[k] is not None]
         judged = any(goal[k] is not None and measured[k] is not None for k in goal)
+        floor = None  # what bounds it, timed in the same rounds, over torch's time
+        if "torch" in samples:
+            key = "uniforms" if "uniforms" in samples else "limit"
+            what = "the float32 uniforms (rng.random)" if key == "uniforms" else f"the bare {vs_limit.baseline}"  # fmt: skip
+            floor = {"what": what, "ratio_torch": samples[key].ratio_to(samples["torch"])}
         reason = ""
         if missed:
             reason = f"{'; '.join(missed)}: bounded by {case.bound}"
-            if "torch" in samples:
-                floor = "uniforms" if "uniforms" in samples else "limit"
-                what = "the float32 uniforms (rng.random) alone take" if floor == "uniforms" else f"the bare {vs_limit.baseline} alone takes"  # fmt: skip
-                reason += f"; {what} {samples[floor].ratio_to(samples['torch']):.2f}x torch's time"  # fmt: skip
+            if floor is not None:
+                reason += f"; {floor['what']} alone: {floor['ratio_torch']:.2f}x torch's time"
         if unmeasured:
             reason = "; ".join(filter(None, [reason, f"{', '.join(unmeasured)} not measured here (torch not timed)"]))  # fmt: skip
         return Row(
@@ -234,6 +240,7 @@ class Row:
             goal,
             (not missed) if judged else None,
             reason,
+            floor,
         )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
