@@ -9,6 +9,11 @@ import nox
 
 nox.options.sessions = ["tests", "properties", "report"]
 nox.options.reuse_venv = "yes"
+# uv builds the environments when it is installed (README's first command installs it), else
+# virtualenv + pip. uv does not read pip's configuration, so the sessions that install the
+# local CPU torch wheel (pip's find-links) keep virtualenv: TORCH_BACKEND.
+nox.options.default_venv_backend = "uv|virtualenv"
+TORCH_BACKEND = "virtualenv"
 
 TEST = ".[test]"
 RESULTS = "reports/results.json"
@@ -78,7 +83,7 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session
+@nox.session(venv_backend=TORCH_BACKEND)
 def bench(session: nox.Session) -> None:
     """Speed vs the bare RNG and torch, and the pipeline's wall time -> reports/bench.json.
 
@@ -105,7 +110,7 @@ TORCH_LAWS = [
 ]
 
 
-@nox.session(name="verify-torch")
+@nox.session(name="verify-torch", venv_backend=TORCH_BACKEND)
 def verify_torch(session: nox.Session) -> None:
     """``winit verify`` on torch.nn.init (CPU torch==2.13.0) -> reports/verify-torch-*.json."""
     session.install("-e", ".", "torch==2.13.0")

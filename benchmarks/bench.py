@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine.machine()
     clock = time.process_time if threads == 1 else time.perf_counter
     shapes = initializers.QUICK_SHAPES if args.quick else initializers.SHAPES
-    figures, skipped = initializers.run(torch, clock, shapes)
+    figures, rows, skipped = initializers.run(torch, clock, shapes)
     figures += training.run(torch, clock)
     if torch is None:
         skipped.append({"group": "torch", "name": "all", "reason": "torch is not installed"})
@@ -57,15 +57,19 @@ def main(argv: list[str] | None = None) -> int:
         "bench_wall_s": round(time.perf_counter() - started, 1),
     }
     print(table(figures))
+    print()
+    print(initializers.table(rows))
     for s in skipped:
         print(f"not measured: {s['group']} {s['name']} {s.get('shape', '')}: {s['reason']}")
-    missed = [f for f in figures if f.met is False]
+    missed = [r for r in rows if r.met is False] + [
+        f for f in figures if f.met is False and not f.group.startswith("init")
+    ]
     print(
-        f"{len(figures)} figures, {len(missed)} goals missed; threads {threads}, clock "
+        f"{len(figures)} figures, {len(rows)} initializer rows, {len(missed)} missing a goal; threads {threads}, clock "
         f"{clock.__name__}, load {info['load_average_1m_at_start']} -> "
         f"{info['load_average_1m_at_end']}, {info['bench_wall_s']} s -> {args.out}"
     )
-    write(args.out, figures, info, machine.versions(), skipped)
+    write(args.out, figures, info, machine.versions(), skipped, [r.as_dict() for r in rows])
     return 0
 
 

@@ -1,5 +1,5 @@
 """The benchmark's results: one :class:`Figure` per measurement, the terminal table, and the
-``bench.json`` document (schema 1, described in ``benchmarks/README.md``)."""
+``bench.json`` document (schema 2, described in ``benchmarks/README.md``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from benchmarks.timing import Samples
 from winit.atomic import write_atomic
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Figure:
     baseline: str | None = None
     baseline_s: float | None = None
     ratio: float | None = None
+    ratio_iqr: float | None = None
     goal: float | None = None
     extra_bytes: int | None = None
     extra_fraction: float | None = None
@@ -36,11 +37,14 @@ class Figure:
 
     @property
     def met(self) -> bool | None:
-        """Whether the ratio (and the memory, where it has a goal) is within its goal."""
-        if self.goal is None or self.ratio is None:
-            return None
-        memory_ok = self.memory_goal is None or (self.extra_fraction or 0.0) <= self.memory_goal
-        return self.ratio <= self.goal and memory_ok
+        """Whether the ratio and the memory are within their goals (those that have one);
+        None when neither has a goal."""
+        checks = []
+        if self.goal is not None and self.ratio is not None:
+            checks.append(self.ratio <= self.goal)
+        if self.memory_goal is not None and self.extra_fraction is not None:
+            checks.append(self.extra_fraction <= self.memory_goal)
+        return all(checks) if checks else None
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -72,6 +76,7 @@ def compared(
         baseline,
         base.median,
         samples.ratio_to(base),
+        samples.ratio_iqr(base),
         goal,
         note=note,
     )
@@ -108,7 +113,7 @@ def table(figures: list[Figure]) -> str:
                 _seconds(f.median_s),
                 _seconds(f.iqr_s),
                 f"{f.baseline} {_seconds(f.baseline_s)}" if f.baseline else "-",
-                "-" if f.ratio is None else f"{f.ratio:.2f}",
+                "-" if f.ratio is None else f"{f.ratio:.2f}±{f.ratio_iqr or 0:.2f}",
                 "-" if f.goal is None else f"<={f.goal:g}",
                 "-" if f.extra_fraction is None else f"{f.extra_fraction:.0%}",
                 {True: "yes", False: "NO", None: "-"}[f.met],
@@ -124,9 +129,12 @@ def write(
     machine: dict[str, Any],
     versions: dict[str, Any],
     skipped: list[dict[str, str]],
+    initializers: list[dict[str, Any]],
 ) -> None:
-    """Write ``bench.json`` atomically (a temporary file, then a rename)."""
+    """Write ``bench.json`` atomically (a temporary file, then a rename); ``initializers`` (the
+    goals table, one row per initializer, shape and dtype) comes first."""
     doc = {
+        "initializers": initializers,
         "schema": SCHEMA,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,

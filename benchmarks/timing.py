@@ -33,10 +33,18 @@ class Samples:
         q1, q3 = np.percentile(self.seconds, [25, 75])
         return float(q3 - q1)
 
+    def ratios_to(self, baseline: Samples) -> list[float]:
+        """Per round, this case's time over the baseline's time in the same round."""
+        return [s / b for s, b in zip(self.seconds, baseline.seconds, strict=True)]
+
     def ratio_to(self, baseline: Samples) -> float:
         """Median over rounds of this case's time over the baseline's time in the same round."""
-        pairs = zip(self.seconds, baseline.seconds, strict=True)
-        return float(np.median([s / b for s, b in pairs]))
+        return float(np.median(self.ratios_to(baseline)))
+
+    def ratio_iqr(self, baseline: Samples) -> float:
+        """Interquartile range over rounds of the per-round ratios (the ratio's spread)."""
+        q1, q3 = np.percentile(self.ratios_to(baseline), [25, 75])
+        return float(q3 - q1)
 
 
 Clock = Callable[[], float]

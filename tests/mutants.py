@@ -78,8 +78,8 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "truncation-uncorrected",
         "winit/initializers.py",
-        "return _affine(_standard_truncated(shape, rng, dt), std / TRUNCATED_STD, 0.0, dt)",
-        "return _affine(_standard_truncated(shape, rng, dt), std, 0.0, dt)",
+        "return _truncated(shape, rng, dt, std / TRUNCATED_STD, 0.0)",
+        "return _truncated(shape, rng, dt, std, 0.0)",
         "truncated normal without the 0.8796 std correction (keras#8048)",
     ),
     Mutant(

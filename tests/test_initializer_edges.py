@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import winit
+from tests.test_initializers_generator import standard_float32
+from winit.rng import Normal
 
 SHAPE = (40, 30)  # torch layout: fan_in 30
 SEED = 11
@@ -36,22 +38,31 @@ def test_constant_is_made_in_the_requested_dtype(value: float, dtype: type) -> N
     assert np.all(w == dtype(value))
 
 
+def _uniform32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.random(shape, dtype=np.float32)
+
+
 @pytest.mark.parametrize("dtype", LOW_PRECISION)
 @pytest.mark.parametrize(
     ("law", "draw", "scale", "shift"),
     [
-        (lambda: winit.normal(0.5, 2.0), "standard_normal", 2.0, 0.5),
-        (lambda: winit.uniform(-1.0, 3.0), "random", 4.0, -1.0),
+        (lambda: winit.normal(0.5, 2.0), standard_float32, 2.0, 0.5),
+        (lambda: winit.uniform(-1.0, 3.0), _uniform32, 4.0, -1.0),
     ],
     ids=["normal", "uniform"],
 )
 def test_low_precision_laws_use_the_float32_stream(
-    law: Callable[[], winit.Initializer], draw: str, scale: float, shift: float, dtype: type
+    law: Callable[[], winit.Initializer],
+    draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray],
+    scale: float,
+    shift: float,
+    dtype: type,
 ) -> None:
-    """float32 and float16 results are the generator's float32 draws, scaled and shifted in
-    float32 (float16 then rounded once); float64 draws would be a different stream."""
+    """float32 and float16 results are the generator's float32 draws (Box–Muller for the
+    normal), scaled and shifted in float32 (float16 then rounded once); float64 draws would be a
+    different stream. std 2 keeps the normal's folded scale exact: √(−2·4·ln v) = 2·√(−2 ln v)."""
     w = law()(SHAPE, SEED, dtype)
-    base = getattr(np.random.default_rng(SEED), draw)(SHAPE, dtype=np.float32)
+    base = draw(np.random.default_rng(SEED), SHAPE)
     assert w.dtype == dtype
     np.testing.assert_array_equal(w, _affine32(base, scale, shift).astype(dtype))
 
@@ -69,11 +80,21 @@ def test_truncated_float32_draws_and_redraws_use_the_float32_stream(
     law: Callable[[], winit.Initializer], scale: float, shift: float
 ) -> None:
     """The truncated normal is rejection sampling on the float32 stream: a first draw within ±2
-    is kept as drawn, and the ones outside are replaced by later draws of the same stream."""
+    is kept as drawn, and the ones outside are replaced by later draws of the same stream: a
+    chunk of the scratch's length at a time, as many per round as are still outside."""
     w = law()(SHAPE, SEED, np.float32)
     rng = np.random.default_rng(SEED)
-    first = rng.standard_normal(SHAPE, dtype=np.float32)
-    later = rng.standard_normal(math.prod(SHAPE), dtype=np.float32)
+    first = standard_float32(rng, SHAPE)
+    normal, rounds = Normal(rng, np.dtype(np.float32), first.size), []
+    for chunk in np.split(
+        first.ravel(), range(normal.scratch.size, first.size, normal.scratch.size)
+    ):
+        outside = np.abs(chunk) > 2.0
+        while outside.any():
+            rounds.append(np.empty(np.count_nonzero(outside), np.float32))
+            normal.fill(rounds[-1])
+            outside = np.abs(rounds[-1]) > 2.0
+    later = np.concatenate(rounds)
     kept = np.abs(first) <= 2.0
     assert w.dtype == np.float32
     assert np.count_nonzero(~kept) > 0  # about 4.6 % of 1200, so the redraw path is checked
@@ -83,22 +104,33 @@ def test_truncated_float32_draws_and_redraws_use_the_float32_stream(
 
 
 @pytest.mark.parametrize(
-    ("shape", "rows"), [((6, 4), 6), ((4, 6), 4), ((5, 5), 5), ((4, 2, 3, 1), 4)]
+    ("shape", "rows"),
+    # the last three span several of orthogonal's 64-row blocks (the Gram–Schmidt projections)
+    [
+        ((6, 4), 6),
+        ((4, 6), 4),
+        ((5, 5), 5),
+        ((4, 2, 3, 1), 4),
+        ((150, 130), 150),
+        ((130, 150), 130),
+        ((160, 160), 160),
+    ],
 )
 def test_orthogonal_is_the_sign_fixed_q_of_the_float32_draws(
     shape: tuple[int, ...], rows: int
 ) -> None:
-    """W (as rows x cols, torch layout) is gain·Q, A = QR the generator's float32 Gaussian draws
-    of shape (max, min), with R's diagonal signs moved into Q, transposed only when rows < cols
-    (a square W is Q itself). Q is unique given A, so a float64 QR of the same draws agrees to
-    float32 rounding times cond(A) (< 1e-4 here); another stream or Qᵀ differs by O(1)."""
+    """W (as rows x cols, torch layout) is gain·Q, A = QR with A the transpose of the generator's
+    float32 Gaussian draws of shape (min, max) and R's diagonal signs moved into Q: W = Qᵀ when
+    rows <= cols (a square W too), else Q. Q is unique given A, so a float64 Householder QR of
+    the same draws agrees to float32 rounding times cond(A) (< 1e-4 here); another stream or
+    the other orientation differs by O(1)."""
     gain = 1.5
     w = winit.orthogonal(gain)(shape, SEED, np.float32)
     cols = math.prod(shape) // rows
-    a = np.random.default_rng(SEED).standard_normal((max(rows, cols), min(rows, cols)), np.float32)
-    q, r = np.linalg.qr(a.astype(np.float64))
+    x = standard_float32(np.random.default_rng(SEED), (min(rows, cols), max(rows, cols)))
+    q, r = np.linalg.qr(x.T.astype(np.float64))
     q = q * np.sign(np.diagonal(r))
-    expected = q.T if rows < cols else q
+    expected = q.T if rows <= cols else q
     assert w.dtype == np.float32
     assert w.shape == shape
     np.testing.assert_allclose(w.reshape(rows, cols), gain * expected, rtol=0, atol=1e-4)

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # to a type checker, winit.verify is the function
 else:  # the subpackage, callable as the function: winit.verify(...) and winit.verify.LAWS
     from winit import verify
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ACTIVATIONS", "MLP", "TRUNCATED_STD", "Activation", "Forward", "Gradients", "History",

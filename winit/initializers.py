@@ -7,11 +7,14 @@ that return an initializer; the presets are initializers themselves, with keywor
 
 Random draws are made directly in the requested dtype (float16 is drawn as float32 and cast,
 since numpy's generators have no float16 path) and scaled in place: no float64 intermediate.
+They are made a block at a time into the result (:mod:`winit.rng`), so nothing array-sized is
+allocated beside it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 import numpy as np
@@ -19,7 +22,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from winit._validate import ShapeLike, choice, finite, float_dtype, shape_of
 from winit.fans import MODES, Layout, Mode, fan_by_mode, fans, gain
-from winit.rng import RngLike, as_generator
+from winit.rng import BLOCK, Normal, RngLike, as_generator
 
 Array = NDArray[np.floating]
 Distribution = Literal["normal", "truncated_normal", "uniform"]
@@ -45,29 +48,107 @@ def _draw_dtype(dt: np.dtype[np.floating]) -> np.dtype[np.floating]:
     return dt if dt != np.float16 else np.dtype(np.float32)
 
 
-def _standard_normal(shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating]) -> Array:
-    return as_generator(rng).standard_normal(shape_of(shape), dtype=_draw_dtype(dt))
+Block = Callable[[Array], None]
 
 
-def _standard_truncated(shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating]) -> Array:
-    """N(0, 1) conditioned on |x| <= 2, by redrawing the ~4.6 % that fall outside."""
-    gen = as_generator(rng)
-    out = gen.standard_normal(shape_of(shape), dtype=_draw_dtype(dt))
+def _blockwise(shape: ShapeLike, dt: np.dtype[np.floating], draw: Callable[[int], Block]) -> Array:
+    """A new array of ``shape`` and ``dt`` filled a block of :data:`BLOCK` values at a time by
+    ``draw(size)(block)`` (``draw`` is given the size first, to size its scratch); a float16
+    result is drawn block by block in float32 and rounded once."""
+    out = np.empty(shape_of(shape), dt)
     flat = out.reshape(-1)
-    bad = np.flatnonzero(np.abs(flat) > 2.0)
-    while bad.size:
-        flat[bad] = gen.standard_normal(bad.size, dtype=flat.dtype)
-        bad = bad[np.abs(flat[bad]) > 2.0]
+    fill = draw(flat.size)
+    stage = None if _draw_dtype(dt) == dt else np.empty(min(BLOCK, flat.size), _draw_dtype(dt))
+    for start in range(0, flat.size, BLOCK):
+        dst = flat[start : start + BLOCK]
+        buf = dst if stage is None else stage[: dst.size]
+        fill(buf)
+        if stage is not None:
+            dst[...] = buf
     return out
 
 
-def _affine(x: Array, scale: float, shift: float, dt: np.dtype[np.floating]) -> Array:
-    """``x * scale + shift`` in place, then cast to ``dt`` (a no-op unless ``dt`` is float16)."""
-    if scale != 1.0:
-        np.multiply(x, scale, out=x)
+def _shifted(x: Array, shift: float) -> None:
     if shift != 0.0:
-        np.add(x, shift, out=x)
-    return x.astype(dt, copy=False)
+        np.add(x, x.dtype.type(shift), out=x)
+
+
+def _normal_blocks(
+    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], fill: Callable[[Normal, Array], None]
+) -> Array:
+    """:func:`_blockwise` with ``fill(normal, block)``, ``normal`` the call's one :class:`Normal`."""
+    gen = as_generator(rng)
+
+    def draw(size: int) -> Block:
+        normal = Normal(gen, _draw_dtype(dt), size)
+        return lambda x: fill(normal, x)
+
+    return _blockwise(shape, dt, draw)
+
+
+def _normal(
+    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], std: float, mean: float
+) -> Array:
+    """N(mean, std²): the std folded into each block's draws, the mean added in the cache."""
+
+    def fill(normal: Normal, x: Array) -> None:
+        normal.fill(x, std)
+        _shifted(x, mean)
+
+    return _normal_blocks(shape, rng, dt, fill)
+
+
+def _standard_normal(shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating]) -> Array:
+    return _normal(shape, rng, dt, 1.0, 0.0)
+
+
+def _redraw_outside(x: Array, normal: Normal) -> None:
+    """N(0, 1) draws in ``x`` conditioned on |x| <= 2: the ~4.6 % outside are replaced by fresh
+    draws until none is left, a chunk of ``normal.scratch``'s length at a time (the scratch
+    holds the chunk's |x|, then serves the redraws)."""
+    step = normal.scratch.size
+    for start in range(0, x.size, step):
+        chunk = x[start : start + step]
+        bad = np.flatnonzero(np.abs(chunk, out=normal.scratch[: chunk.size]) > 2.0)
+        while bad.size:
+            fresh: Array = np.empty(bad.size, x.dtype)
+            normal.fill(fresh)
+            chunk[bad] = fresh
+            bad = bad[np.abs(fresh) > 2.0]
+
+
+def _truncated(
+    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], scale: float, shift: float
+) -> Array:
+    """N(0, 1) conditioned on |x| <= 2, times ``scale`` plus ``shift``, block by block."""
+
+    def fill(normal: Normal, x: Array) -> None:
+        normal.fill(x)
+        _redraw_outside(x, normal)
+        _affine(x, scale, shift)
+
+    return _normal_blocks(shape, rng, dt, fill)
+
+
+def _uniform(
+    shape: ShapeLike, rng: RngLike, dt: np.dtype[np.floating], lo: float, hi: float
+) -> Array:
+    """U[lo, hi): numpy's uniforms of the draw dtype, scaled and shifted in the cache (the same
+    numbers as one ``random`` call of the whole size, scaled)."""
+    gen = as_generator(rng)
+
+    def fill(x: Array) -> None:
+        gen.random(dtype=x.dtype, out=x)
+        _affine(x, hi - lo, lo)
+
+    return _blockwise(shape, dt, lambda size: fill)
+
+
+def _affine(x: Array, scale: float, shift: float) -> None:
+    """``x * scale + shift`` in place, in ``x``'s dtype."""
+    if scale != 1.0:
+        np.multiply(x, x.dtype.type(scale), out=x)
+    _shifted(x, shift)
 
 
 def constant(value: float) -> Initializer:
@@ -95,8 +176,7 @@ def normal(mean: float = 0.0, std: float = 1.0) -> Initializer:
     m, s = finite("mean", mean), finite("std", std, nonnegative=True)
 
     def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
-        dt = float_dtype(dtype)
-        return _affine(_standard_normal(shape, rng, dt), s, m, dt)
+        return _normal(shape, rng, float_dtype(dtype), s, m)
 
     return _named(init, f"normal(mean={m!r}, std={s!r})")
 
@@ -108,9 +188,7 @@ def uniform(a: float = 0.0, b: float = 1.0) -> Initializer:
         raise ValueError(f"uniform needs a <= b, got a={lo}, b={hi}")
 
     def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
-        dt = float_dtype(dtype)
-        x = as_generator(rng).random(shape_of(shape), dtype=_draw_dtype(dt))
-        return _affine(x, hi - lo, lo, dt)
+        return _uniform(shape, rng, float_dtype(dtype), lo, hi)
 
     return _named(init, f"uniform(a={lo!r}, b={hi!r})")
 
@@ -128,8 +206,7 @@ def truncated_normal(mean: float = 0.0, std: float = 1.0) -> Initializer:
     m, s = finite("mean", mean), finite("std", std, nonnegative=True)
 
     def init(shape: ShapeLike, rng: RngLike, dtype: DTypeLike = np.float32) -> Array:
-        dt = float_dtype(dtype)
-        return _affine(_standard_truncated(shape, rng, dt), s / TRUNCATED_STD, m, dt)
+        return _truncated(shape, rng, float_dtype(dtype), s / TRUNCATED_STD, m)
 
     return _named(init, f"truncated_normal(mean={m!r}, std={s!r})")
 
@@ -163,8 +240,8 @@ def variance_scaling(
             limit = math.sqrt(3.0) * std
             return uniform(-limit, limit)(shape, rng, dt)
         if distribution == "normal":
-            return _affine(_standard_normal(shape, rng, dt), std, 0.0, dt)
-        return _affine(_standard_truncated(shape, rng, dt), std / TRUNCATED_STD, 0.0, dt)
+            return _normal(shape, rng, dt, std, 0.0)
+        return _truncated(shape, rng, dt, std / TRUNCATED_STD, 0.0)
 
     return _named(init, f"variance_scaling({sc!r}, {mode!r}, {distribution!r}, {layout!r})")
 
@@ -266,6 +343,29 @@ def lecun_uniform(
     return variance_scaling(1.0, "fan_in", "uniform", layout)(shape, rng, dtype)
 
 
+#: Rows per block of :func:`_orthonormal_rows`: each block's QR and projections are (64 × cols).
+ORTHO_BLOCK = 64
+
+
+def _orthonormal_rows(x: Array) -> None:
+    """Make the k rows of ``x`` (k ≤ cols) orthonormal in place: the Qᵀ of the QR decomposition
+    a = xᵀ = QR with R's diagonal positive (unique, so the sign-corrected Householder Q).
+
+    Block Gram–Schmidt with reorthogonalisation (two projections on the rows already done, in
+    BLAS matrix products), each block then finished by a Householder QR with the signs of its R
+    diagonal moved into its Q: the projections leave R's diagonal blocks to that QR. The work is
+    in ``x`` and block-sized temporaries, where numpy's full QR would copy a in float64 and
+    return Q and R beside it.
+    """
+    for start in range(0, x.shape[0], ORTHO_BLOCK):
+        block, done = x[start : start + ORTHO_BLOCK], x[:start]
+        for _ in range(2 if start else 0):
+            block -= (block @ done.T) @ done
+        q, r = np.linalg.qr(block.T)
+        q *= np.sign(np.diagonal(r))
+        block[...] = q.T
+
+
 def orthogonal(gain: float = 1.0, layout: Layout = "torch") -> Initializer:
     """A Haar-random (semi-)orthogonal matrix times ``gain``: QR of a Gaussian matrix, with the
     signs of R's diagonal moved into Q (without that correction Q is not Haar-distributed).
@@ -282,12 +382,11 @@ def orthogonal(gain: float = 1.0, layout: Layout = "torch") -> Initializer:
         dims = shape_of(shape, min_ndim=2)
         rows = dims[0] if layout == "torch" else math.prod(dims[:-1])
         cols = math.prod(dims) // rows
-        a = _standard_normal((max(rows, cols), min(rows, cols)), rng, dt)
-        q, r = np.linalg.qr(a)
-        q *= np.sign(np.diagonal(r))
-        if rows < cols:
-            q = q.T
-        return _affine(np.ascontiguousarray(q).reshape(dims), g, 0.0, dt)
+        x = _standard_normal((min(rows, cols), max(rows, cols)), rng, _draw_dtype(dt))
+        _orthonormal_rows(x)  # x = Qᵀ for the QR of the Gaussian matrix a = xᵀ
+        w = (x if rows <= cols else np.ascontiguousarray(x.T)).reshape(dims)
+        _affine(w, g, 0.0)
+        return w.astype(dt, copy=False)
 
     return _named(init, f"orthogonal(gain={g!r})")
 

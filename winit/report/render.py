@@ -432,6 +432,7 @@ class Extra:
     facts: list[tuple[str, str]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    goals: list[dict[str, Any]] = field(default_factory=list)  # bench.json: bench_goal_rows
 
 
 def _cell(value: object) -> str:
@@ -483,6 +484,53 @@ def extra_section(path: Path, section_id: str, title: str) -> Extra:
     return extra
 
 
+#: bench.json's measured fields, each beside its goal: (key, column label, format).
+BENCH_GOALS = (("ratio_torch", "winit/torch", "{:.2f}"), ("ratio_rng", "winit/bare RNG", "{:.2f}"),
+               ("extra_memory", "extra memory", "{:.1%}"))  # fmt: skip
+
+
+def _number(x: object) -> float | None:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+
+
+def bench_goal_rows(path: Path) -> list[dict[str, Any]]:
+    """``bench.json``'s goals table (its ``initializers`` list, written by ``nox -s bench``) as
+    rows for the performance section: per measurement its text (ratios with their spread), its
+    goal and a class, ``pass-mark`` when within the goal and ``fail-mark`` when not; the row's
+    verdict and reason. ``[]`` when the file is unreadable or has no such list (read loosely,
+    like every extra section: a bad value shows as "—")."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    listed = data.get("initializers") if isinstance(data, dict) else None
+    rows = []
+    for r in [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []:
+        goal = r["goal"] if isinstance(r.get("goal"), dict) else {}
+        spread = r["spread"] if isinstance(r.get("spread"), dict) else {}
+        cells = []
+        for key, label, form in BENCH_GOALS:
+            value, bound, pm = _number(r.get(key)), _number(goal.get(key)), _number(spread.get(key))
+            met = None if value is None or bound is None else value <= bound
+            text = "—" if value is None else form.format(value)
+            cells.append({
+                "label": label,
+                "text": text if value is None or pm is None else f"{text} ± {pm:.2f}",
+                "goal": "—" if bound is None else "≤ " + form.format(bound),
+                "class": {True: "pass-mark", False: "fail-mark", None: ""}[met],
+            })  # fmt: skip
+        shape, met = r.get("shape"), r.get("met")
+        rows.append({
+            "initializer": str(r.get("initializer", "")),
+            "dtype": str(r.get("dtype", "")),
+            "shape": "×".join(map(str, shape)) if isinstance(shape, list) else "",
+            "cells": cells,
+            "met": met if isinstance(met, bool) else None,
+            "reason": str(r.get("reason") or ""),
+        })  # fmt: skip
+    return rows
+
+
 def extras_beside(results_path: Path) -> list[Extra]:
     """The bench and mutation-score sections for the JSON files found next to
     ``results.json`` (verify outputs and frameworks.json have their own tables)."""
@@ -494,6 +542,8 @@ def extras_beside(results_path: Path) -> list[Extra]:
     ):
         if (folder / name).exists():
             found.append(extra_section(folder / name, section_id, title))
+            if name == "bench.json":
+                found[-1].goals = bench_goal_rows(folder / name)
     return found
 
 
