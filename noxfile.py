@@ -131,6 +131,13 @@ FRAMEWORKS = (
 )  # fmt: skip
 
 
+def _clang(session: nox.Session) -> None:
+    """tinygrad's CPU kernels compile with clang at run time: Debian's, where we are root."""
+    if shutil.which("clang") is None and shutil.which("apt-get") and os.geteuid() == 0:
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "clang", external=True)
+
+
 @nox.session(name="verify-frameworks")
 def verify_frameworks(session: nox.Session) -> None:
     """``winit verify`` on every framework's own initializers, no adapter (not in the gate).
@@ -138,10 +145,11 @@ def verify_frameworks(session: nox.Session) -> None:
     Installs CPU builds of the frameworks and runs tests/test_verify_frameworks.py, where each
     calling convention is tested against the real framework (Keras on each installed backend)."""
     session.install("-e", ".[test]", *FRAMEWORKS)
-    if shutil.which("clang") is None and shutil.which("apt-get") and os.geteuid() == 0:
-        session.run("apt-get", "install", "-y", "-qq", "clang", external=True)
+    _clang(session)
     env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    session.run("pytest", "tests/test_verify_frameworks.py", "-ra", *session.posargs, env=env)
+    # test_verify_cli too: framework imports stay lazy where the frameworks are installed
+    tests = ("tests/test_verify_frameworks.py", "tests/test_verify_cli.py")
+    session.run("pytest", *tests, "-ra", *session.posargs, env=env)
 
 
 @nox.session(name="verify-chainer")
@@ -163,8 +171,7 @@ def frameworks(session: nox.Session) -> None:
     Keras runs once per backend (KERAS_BACKEND); Chainer in its own venv (numpy < 2). Not in
     the gate (a few minutes)."""
     session.install("-e", ".", *FRAMEWORKS)
-    if shutil.which("clang") is None and shutil.which("apt-get") and os.geteuid() == 0:
-        session.run("apt-get", "install", "-y", "-qq", "clang", external=True)
+    _clang(session)
     env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
     table = ("python", "-m", "winit.verify.conformance")
     session.run(*table, "--json", "reports/verify-frameworks.json", env=env)

@@ -516,3 +516,18 @@ def test_conformance_row_for_a_missing_framework_names_its_package(
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     (row,) = conformance.rows_for("haiku")
     assert (row["verdict"], row["reason"]) == ("skipped", "pip install dm-haiku")
+
+
+def test_support_leak_is_counted() -> None:
+    """Keras' torch backend keeps the first of 4 normal draws when none is inside ±2σ: values
+    past the cut, which the support check counts."""
+
+    def leaky(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        x = rng.uniform(-1.0, 1.0, size=shape)
+        x.flat[0] = 1.5
+        return x
+
+    result = verify(leaky, "uniform", a=-1.0, b=1.0, shapes=[(64, 32)])
+    (row,) = [r for r in result.failures if r.check.name.startswith("support")]
+    calls = result.shapes[0].plan.calls  # one leaked value per call
+    assert row.diagnosis.startswith(f"{calls} of {calls * 64 * 32} draws outside [-1, 1]")

@@ -254,3 +254,14 @@ def test_defaults_usage_errors_exit_2_with_one_line(
     assert main(["defaults", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("winit defaults: error: ") and message in err and err.count("\n") == 1
+
+
+def test_no_framework_is_imported_unless_used() -> None:
+    code = (
+        "import sys\nfrom winit.__main__ import main\n"
+        "status = main(['verify', 'winit:he_normal', '--law', 'he_normal', '--shapes', '64x32'])\n"
+        "names = ('torch', 'jax', 'flax', 'keras', 'tensorflow', 'haiku', 'mlx', 'tinygrad', 'chainer')\n"
+        "print('LOADED', status, sorted(n for n in names if n in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "LOADED 0 []" in done.stdout, done.stdout + done.stderr

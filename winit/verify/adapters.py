@@ -470,5 +470,4 @@ def make_caller(
             f"{renames[missing[0]]!r}"
         )
     dropped = tuple(k for k in router.dropped if k not in extras)
-    passed = {k: v for k, v in router.passed.items()}
-    return Caller(fn, conv, reason, passed, dropped, draw)
+    return Caller(fn, conv, reason, dict(router.passed), dropped, draw)

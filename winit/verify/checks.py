@@ -98,8 +98,14 @@ def shape_checks(
     if np.isfinite(low) and np.isfinite(high):
         mid, half = 0.5 * (low + high), 0.5 * (high - low)
         tol = 4 * _rounding(draws[0]) * max(abs(low), abs(high)) / half
+        outside = np.abs(x - mid) / half > 1.0 + tol
         far = float(np.max(np.abs(x - mid))) / half
-        rows.append(_exact(Check("support max|x-mid|/half-width", "exact", far, 1.0, 0.0, 1.0 + tol, 0.0)))  # fmt: skip
+        support = Check("support max|x-mid|/half-width", "exact", far, 1.0, 0.0, 1.0 + tol, 0.0)
+        leak = (
+            f"{int(outside.sum())} of {x.size} draws outside [{low:.6g}, {high:.6g}]: the "
+            "bounds leak (a truncation that keeps a rejected draw?)"
+        )
+        rows.append((support, (), "" if support.passed else leak))
     return rows
 
 
