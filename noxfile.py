@@ -166,7 +166,7 @@ def verify_chainer(session: nox.Session) -> None:
 @nox.session
 def frameworks(session: nox.Session) -> None:
     """The conformance table: every documented initializer of each framework and its layers'
-    defaults, verified directly -> reports/verify-frameworks*.json (the report shows them).
+    defaults, verified directly -> reports/frameworks*.json (the report's conformance table).
 
     Keras runs once per backend (KERAS_BACKEND); Chainer in its own venv (numpy < 2). Not in
     the gate (a few minutes)."""
@@ -174,9 +174,9 @@ def frameworks(session: nox.Session) -> None:
     _clang(session)
     env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
     table = ("python", "-m", "winit.verify.conformance")
-    session.run(*table, "--json", "reports/verify-frameworks.json", env=env)
+    session.run(*table, "--json", "reports/frameworks.json", env=env)
     for backend in ("jax", "torch", "numpy"):  # tensorflow: the default, in the run above
-        out = f"reports/verify-frameworks-keras-{backend}.json"
+        out = f"reports/frameworks-keras-{backend}.json"
         session.run(*table, "--only", "keras", "--json", out, env={**env, "KERAS_BACKEND": backend})
     chainer = session.virtualenv.location + "-chainer"
     session.run("python", "-m", "venv", chainer, external=True)
@@ -185,7 +185,7 @@ def frameworks(session: nox.Session) -> None:
     session.run(*pip, "--no-build-isolation", "chainer", external=True)
     session.run(*pip, "-e", ".", "numpy<2", external=True)
     session.run(f"{chainer}/bin/python", *table[1:], "--only", "chainer", "--json",
-                "reports/verify-frameworks-chainer.json", env=env, external=True)  # fmt: skip
+                "reports/frameworks-chainer.json", env=env, external=True)  # fmt: skip
 
 
 @nox.session

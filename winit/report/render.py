@@ -553,8 +553,19 @@ def verify_beside(results_path: Path) -> list[VerifyRun]:
 
 
 def conformance_beside(results_path: Path) -> Conformance | None:
-    path = results_path.parent / "frameworks.json"
-    return conformance(path) if path.exists() else None
+    """``frameworks.json`` and its per-environment parts (``frameworks-keras-jax.json``, ...:
+    ``nox -s frameworks`` runs Keras once per backend and Chainer in its own venv) as one table."""
+    tables = [conformance(p) for p in sorted(results_path.parent.glob("frameworks*.json"))]
+    if not tables:
+        return None
+    merged = tables[0]
+    for part in tables[1:]:
+        if part.error or part.columns != merged.columns:
+            merged.error = part.error or f"{part.path}: columns differ from {merged.path}'s"
+            continue
+        merged.rows += part.rows
+    merged.path = ", ".join(t.path for t in tables)
+    return merged
 
 
 def _environment() -> Environment:

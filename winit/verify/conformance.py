@@ -1,7 +1,7 @@
 """The conformance table: every initializer the frameworks document, verified directly against the
 law its docs state, and the default initialization of their dense, conv and attention layers.
 
-``python -m winit.verify.conformance [--only FRAMEWORK ...] --json reports/verify-frameworks.json``
+``python -m winit.verify.conformance [--only FRAMEWORK ...] --json reports/frameworks.json``
 (``nox -s frameworks``). A framework that is not installed gets one row saying so. A FAIL is rerun
 on seeds 1 and 2 and its row says on which seeds it failed.
 """
