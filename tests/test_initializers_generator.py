@@ -226,3 +226,13 @@ def test_extra_memory_is_within_its_bound(name: str, dtype: type) -> None:
     finally:
         tracemalloc.stop()
     assert (peak - before - w.nbytes) / w.nbytes <= MEMORY_LIMIT.get(name, 0.05)
+
+
+@pytest.mark.parametrize("std", [0.0, 1e-25, 1e25])
+def test_float32_std_outside_the_folded_range_scales_after(std: float) -> None:
+    """When −2·std² is no normal float32 (std² under- or overflows), the std multiplies the
+    radius instead of being folded into it: the same draws, scaled, still finite."""
+    w = winit.normal(0.0, std)(BLOCK + 3, SEED)
+    base = winit.normal()(BLOCK + 3, SEED)
+    assert np.all(np.isfinite(w))
+    np.testing.assert_allclose(w, base * np.float32(std), rtol=4 * EPS32, atol=0)

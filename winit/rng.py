@@ -32,7 +32,8 @@ FLOAT32_UNIFORM_BITS = 24
 #: The largest |z| float32 Box–Muller can give: the radius at the smallest v = 2⁻²⁴.
 BOX_MULLER_MAX_ABS = math.sqrt(-2.0 * math.log(2.0**-FLOAT32_UNIFORM_BITS))
 _TWO_PI = np.float32(2.0 * math.pi)
-_F32 = np.finfo(np.float32)
+#: the normal float32 range, as Python floats (compared with a Python float, no cast)
+_F32_TINY, _F32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
 
 
 def box_muller_tail_mass() -> float:
@@ -94,7 +95,7 @@ class Normal:
         np.subtract(np.float32(1.0), r, out=r)  # exact: 1 - k·2⁻²⁴ ∈ [2⁻²⁴, 1]
         np.log(r, out=r)
         # std² folded into the radius when -2·std² is a normal float32; else scaled after.
-        folded = _F32.tiny < 2.0 * std * std < _F32.max
+        folded = _F32_TINY < 2.0 * std * std < _F32_MAX
         np.multiply(r, np.float32(-2.0 * std * std if folded else -2.0), out=r)
         np.sqrt(r, out=r)
         if not folded:
