@@ -117,9 +117,10 @@ def verify_torch(session: nox.Session) -> None:
     for i, (fn, law, params, status) in enumerate(TORCH_LAWS):
         args = [f"--param={p}" for p in params]
         out = f"reports/verify-torch-{i:02d}-{fn.rstrip('_')}.json"
+        expect = "pass" if status == 0 else "fail"  # a documented finding, not a gate failure
         session.run(
             "python", "-m", "winit", "verify", f"torch.nn.init:{fn}", "--law", law, *args,
-            "--json", out, success_codes=[status],
+            "--json", out, f"--expect={expect}",
         )  # fmt: skip
 
 

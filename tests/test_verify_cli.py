@@ -265,3 +265,14 @@ def test_no_framework_is_imported_unless_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "LOADED 0 []" in done.stdout, done.stdout + done.stderr
+
+
+def test_expect_fail_records_a_known_finding_and_inverts_the_exit(tmp_path: Path) -> None:
+    """--expect fail: a known departure from a law exits 0 and says so in --json (the report
+    counts it as failing as expected); passing after all is the surprise, exit 1."""
+    out = tmp_path / "v.json"
+    wrong = ["verify", "winit:glorot_uniform", "--law", "he_normal", "--shapes", "64x32"]
+    assert main([*wrong, "--expect", "fail", "--json", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["expected"] == "fail"
+    right = ["verify", "winit:glorot_uniform", "--law", "glorot_uniform", "--shapes", "64x32"]
+    assert main([*right, "--expect", "fail"]) == 1

@@ -83,6 +83,11 @@ def _parser() -> _Parser:
         help="pass law parameter PARAM under the callable's name NAME, e.g. value=val",
     )
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    p.add_argument(
+        "--expect", choices=("pass", "fail"), default="pass",
+        help="fail: the initializer is known not to follow this law (a documented finding); "
+        "exit 0 when it fails as expected, 1 when it passes (recorded in --json)",
+    )  # fmt: skip
     p.add_argument("--list-laws", action="store_true", help="print the known laws and exit")
     return p
 
@@ -118,10 +123,12 @@ def parse_params(items: Sequence[str], option: str = "--param") -> dict[str, str
     return out
 
 
-def write_json(result: Result, path: str) -> None:
-    """Write the result atomically (temporary file, then ``os.replace``: see ``write_atomic``)."""
+def write_json(result: Result, path: str, expected: str = "pass") -> None:
+    """Write the result and the expected outcome atomically (temporary file, then
+    ``os.replace``: see ``write_atomic``); the report gates on the outcome differing from it."""
     try:
-        write_atomic(Path(path), json.dumps(result.as_dict(), indent=2, default=str))
+        data = {**result.as_dict(), "expected": expected}
+        write_atomic(Path(path), json.dumps(data, indent=2, default=str))
     except ReportError as e:
         raise ValueError(f"--json: {e}") from None
 
@@ -153,11 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(render(result))
         if args.json:
-            write_json(result, args.json)
+            write_json(result, args.json, args.expect)
     except (UsageError, ValueError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
-    return 0 if result.passed else 1
+    return 0 if result.passed == (args.expect == "pass") else 1
 
 
 def defaults_main(argv: Sequence[str] | None = None) -> int:
