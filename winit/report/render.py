@@ -376,8 +376,9 @@ def conformance(path: Path) -> Conformance:
         table.error = f"could not read {path.name}: {e}"
         return table
     records: Any = data
-    if isinstance(data, dict):
-        records = next((v for v in data.values() if isinstance(v, list)), [])
+    if isinstance(data, dict):  # {"rows": [...]} (nox -s frameworks), else its first list of rows
+        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        records = data.get("rows", lists[0] if lists else [])
     rows = [_flat(r) for r in records if isinstance(r, dict)] if isinstance(records, list) else []
     if not rows:
         table.error = f"{path.name} holds no rows"
