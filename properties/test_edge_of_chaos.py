@@ -43,13 +43,14 @@ EDGE_OF_CHAOS = Claim(
     domain=f"σ_w² in [0.5, 4], σ_b² in [0.01, 0.5] (hypothesis); the mean-field correlation "
     f"map over {DEPTH} layers from {START} at σ_b² = {SB2} for the report",
     expected="holds",
-    lead="Below the critical line the correlation of two inputs climbs to 1 (every input looks "
-    "the same deep down); above it, it decays: the critical initialization sits in between.",
+    lead="In the ordered phase (σ_w² = 1) the correlation of two inputs climbs to 1 with depth, "
+    "so deep down every input looks the same; in the chaotic phase (σ_w² = 4) it falls toward a "
+    "value far below 1; at the critical σ_w² it moves slowest.",
     statistics="Deterministic quadrature of the core's tanh (80 Gauss–Hermite nodes): exact "
     "checks with stated tolerances (χ₁ at (1, 0) bitwise: no sum is involved; the critical "
     "σ_w² to the catalogue's digits; slope = χ₁ by a Richardson finite difference, "
     "quadrature-limited; the phase by iterating the map). No statistics.",
-    main_plot="tanh phase diagram (mean field)",
+    main_plot=PANEL,
 )
 
 

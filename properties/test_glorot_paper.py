@@ -418,3 +418,8 @@ def test_tanh_layer_jacobians(evidence: Evidence) -> None:
             f"{label}: W D", layers, jac, xlabel="layer l",
             ylabel="mean singular value of dz_(l+1)/dz_l", group=GLOROT_JACOBIAN.main_plot or "",
         )  # fmt: skip
+        evidence.add_series(
+            f"{label}: quarter-circle 8σ/(3π)", layers,
+            np.full(layers.size, QUARTER_CIRCLE_MEAN * sigma), xlabel="layer l",
+            ylabel="mean singular value of dz_(l+1)/dz_l", group=GLOROT_JACOBIAN.main_plot or "",
+        )  # fmt: skip

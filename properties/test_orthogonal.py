@@ -59,8 +59,8 @@ ORTHOGONAL_ISOMETRY = Claim(
     "report",
     expected="holds",
     lead="Sorted from largest to smallest, the singular values of a deep linear orthogonal "
-    "network lie on the line at 1; Gaussian layers spread them over decades, and ReLU sends "
-    "many to zero whatever the init.",
+    "network lie on the line at 1; with Gaussian layers a few are large and most are near 0, "
+    "and ReLU sends many to exactly 0 whatever the init.",
     statistics="Exact (a rounding tolerance k·n·eps stated per check) for WᵀW and the linear "
     "orthogonal spectrum; the Haar law by `winit verify`'s own checks (binomial tests of the "
     "diagonal's signs, pooled and per position, and of the determinant's sign, with power "
