@@ -28,7 +28,15 @@ SCORES = ("--json", "reports/mutants.json")
 def tests(session: nox.Session) -> None:
     """Unit tests of winit itself (tests/), including the report's."""
     session.install("-e", ".[test,report]")
-    session.run("pytest", "tests", "--hypothesis-profile=ci", *session.posargs, env=ONE_BLAS_THREAD)
+    session.run(
+        "pytest",
+        "tests",
+        "--hypothesis-profile=ci",
+        "-n",
+        "2",
+        *session.posargs,
+        env=ONE_BLAS_THREAD,
+    )
 
 
 def _claims(session: nox.Session, profile: str) -> None:
