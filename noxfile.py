@@ -147,7 +147,7 @@ def _clang(session: nox.Session) -> None:
         session.run("apt-get", "install", "-y", "-qq", "clang", external=True)
 
 
-@nox.session(name="verify-frameworks")
+@nox.session(name="verify-frameworks", venv_backend=TORCH_BACKEND)
 def verify_frameworks(session: nox.Session) -> None:
     """``winit verify`` on every framework's own initializers, no adapter (not in the gate).
 
@@ -172,7 +172,7 @@ def verify_chainer(session: nox.Session) -> None:
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
 
 
-@nox.session
+@nox.session(venv_backend=TORCH_BACKEND)
 def frameworks(session: nox.Session) -> None:
     """The conformance table: every documented initializer of each framework and its layers'
     defaults, verified directly -> reports/frameworks*.json (the report's conformance table).

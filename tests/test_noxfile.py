@@ -39,7 +39,11 @@ def _installs_torch(fn: ast.FunctionDef) -> bool:
     """Whether the session's ``session.install`` arguments name torch or the bench extra."""
     for call in ast.walk(fn):
         if isinstance(call, ast.Call) and ast.unparse(call.func) == "session.install":
-            text = " ".join(ast.unparse(a) for a in call.args)
+            args = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+            # a module-level tuple of requirements (FRAMEWORKS) counts by its contents
+            text = " ".join(
+                repr(_constant(a.id)) if isinstance(a, ast.Name) else ast.unparse(a) for a in args
+            )
             if "torch" in text or "bench" in text:
                 return True
     return False
