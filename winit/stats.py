@@ -30,6 +30,22 @@ def norm_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def norm_cdf_array(x: ArrayLike) -> NDArray[np.float64]:
+    """:func:`norm_cdf` elementwise (``math.erfc`` is exact in both tails, which 1 − erf is not)."""
+    out: NDArray[np.float64] = 0.5 * np.asarray(
+        _ERFC(-np.asarray(x, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64
+    )
+    return out
+
+
+def norm_pdf(z: float) -> float:
+    """Standard normal density, 0 at ±∞."""
+    return 0.0 if math.isinf(z) else math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
 def norm_ppf(p: float) -> float:
     """Standard normal quantile, by bisection on ``erfc`` in the lower half (exact to double
     rounding; the upper half by symmetry, since 1 − p is exact there)."""

@@ -12,24 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from winit.stats import norm_cdf, norm_cdf_array, norm_pdf
 from winit.verify.layouts import LAYOUTS, Axes
 
 Floats = NDArray[np.float64]
-
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
-def _phi(z: float) -> float:
-    """Standard normal density, 0 at ±∞."""
-    return 0.0 if math.isinf(z) else math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-
-
-def _Phi(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
-def _Phi_array(z: Floats) -> Floats:
-    return 0.5 * np.asarray(_erfc(-z / math.sqrt(2.0)), dtype=np.float64)
 
 
 def _fmt(x: float) -> str:
@@ -100,11 +86,11 @@ class TruncatedNormal:
 
     def _raw_moments(self) -> tuple[float, float, float, float]:
         a, b = self._ab
-        mass = _Phi(b) - _Phi(a)
+        mass = norm_cdf(b) - norm_cdf(a)
 
         def edge(k: int) -> float:
-            ta = 0.0 if math.isinf(a) else a ** (k - 1) * _phi(a)
-            tb = 0.0 if math.isinf(b) else b ** (k - 1) * _phi(b)
+            ta = 0.0 if math.isinf(a) else a ** (k - 1) * norm_pdf(a)
+            tb = 0.0 if math.isinf(b) else b ** (k - 1) * norm_pdf(b)
             return (ta - tb) / mass
 
         m = [1.0, edge(1)]
@@ -134,8 +120,10 @@ class TruncatedNormal:
 
     def cdf(self, x: Floats) -> Floats:
         a, b = self._ab
-        lo = _Phi(a)
-        return np.clip((_Phi_array((x - self.loc) / self.scale) - lo) / (_Phi(b) - lo), 0.0, 1.0)
+        lo = norm_cdf(a)
+        return np.clip(
+            (norm_cdf_array((x - self.loc) / self.scale) - lo) / (norm_cdf(b) - lo), 0.0, 1.0
+        )
 
     def describe(self) -> str:
         law = f"N({_fmt(self.loc)}, {_fmt(self.scale)}²)"
