@@ -160,13 +160,7 @@ def power(alt: Alternative, law: Target, n: int, alpha: float) -> float:
             return stats.chi2_ratio_power(n, alpha, alt.effect)
         return stats.normal_ratio_power(n, alpha, law.kurtosis, alt.effect)
     if alt.check == "mean":
-        se = law.var**0.5 / math.sqrt(n)
-        half = stats.norm_ppf(1.0 - alpha / 2.0) * se
-        return (
-            stats.norm_cdf((-half - alt.effect) / se)
-            + 1.0
-            - stats.norm_cdf((half - alt.effect) / se)
-        )
+        return stats.z_power(alt.effect / (law.var**0.5 / math.sqrt(n)), alpha)
     return stats.ks_power(alt.effect, n, alpha)
 
 
