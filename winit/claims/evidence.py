@@ -124,6 +124,7 @@ class Evidence:
         cap: float | None = None,
         xinvert: bool = False,
         shade: tuple[Sequence[tuple[float, float]], str] | None = None,
+        facet: str | None = None,
     ) -> None:
         """Record a curve for the report: y against x, optional interval band, and a ``group``
         (figure panel) it belongs to; curves of one group are drawn together. ``scale`` fixes the
@@ -131,7 +132,8 @@ class Evidence:
         log axes where the data are positive and span more than two decades. ``kind`` is
         ``points`` for independent replicates (seeds), drawn as markers; ``cap`` a limit the
         measurement was cut at (values at it are marked "not reached"); ``xinvert`` draws x from
-        right to left (a backward pass); ``shade`` = (x ranges, label) shades a zone."""
+        right to left (a backward pass); ``shade`` = (x ranges, label) shades a zone; curves of a
+        group that name a ``facet`` are drawn as small multiples on shared axes."""
         entry: dict[str, Any] = {
             "x": _plain(x), "y": _plain(y), "xlabel": xlabel, "ylabel": ylabel,
             "group": group or name,
@@ -156,6 +158,8 @@ class Evidence:
             entry["cap"] = float(cap)
         if xinvert:
             entry["xinvert"] = True
+        if facet is not None:
+            entry["facet"] = facet
         if shade is not None:
             entry["shade"] = {"ranges": [[float(a), float(b)] for a, b in shade[0]],
                               "label": shade[1]}  # fmt: skip

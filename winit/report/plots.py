@@ -16,6 +16,8 @@ series say decides how they are drawn:
 - ``"cap"`` (a number) is a limit the measurement was cut at: drawn as a dashed line, the points
   on it marked as "not reached"; ``"xinvert": true`` draws x from right to left;
   ``"shade": {"ranges": [[x0, x1], ...], "label": "..."}`` shades x ranges (a saturated zone);
+- ``"facet": "<name>"`` draws a panel as small multiples: one plot per facet, side by side on
+  shared axes, the i-th curve of every facet in the same colour and one legend for all;
 - a legend entry never repeats the panel's title (a curve named like its group has none, a
   name starting with "<group>: " loses that prefix).
 
@@ -252,24 +254,40 @@ def _draw_curve(ax: Axes, i: int, curve: Curve, label: str) -> None:
                     markerfacecolor="none", color=color)  # fmt: skip
 
 
+def _facets(series: list[tuple[str, Mapping[str, Any]]]) -> dict[str, list[Curve]]:
+    """The panel's curves per facet (one facet, "", when none is named), coinciding curves
+    merged within a facet."""
+    named: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for name, entry in series:
+        named.setdefault(str(entry.get("facet", "")), []).append((name, entry))
+    return {facet: coincident(members) for facet, members in named.items()}
+
+
 def _draw(
     fig: Figure, group: str, series: list[tuple[str, Mapping[str, Any]]]
 ) -> tuple[list[Curve], int]:
-    """Draw one panel; returns the curves drawn and the legend rows put below the axes."""
-    ax = fig.add_subplot()
-    curves = coincident(series)
+    """Draw one panel (small multiples on shared axes when its series name facets); returns the
+    curves drawn and the legend rows put below the axes."""
+    facets = _facets(series)
+    grid = fig.subplots(1, len(facets), sharex=True, sharey=True, squeeze=False)[0]
+    curves = [c for members in facets.values() for c in members]
     xs = [_values(c.entry["x"]) for c in curves]
     ys = [_values(c.entry[k]) for c in curves for k in ("y", "low", "high") if k in c.entry]
     hint = next((c.entry["scale"] for c in curves if "scale" in c.entry), None)
-    labels = [curve.label(group) for curve in curves]
-    prefix = "" if any(len(c.names) > 1 for c in curves) else shared_prefix(labels)
-    for i, (curve, label) in enumerate(zip(curves, labels, strict=True)):
-        _draw_curve(ax, i, curve, _clip(label[len(prefix) :]) or "_nolegend_")
+    logs = {a: log_axis(hint, a, d) for a, d in (("x", xs), ("y", ys))}
+    for k, (ax, (facet, members)) in enumerate(zip(grid, facets.items(), strict=True)):
+        labels = [curve.label(group) for curve in members]
+        prefix = "" if any(len(c.names) > 1 for c in members) else shared_prefix(labels)
+        for i, (curve, label) in enumerate(zip(members, labels, strict=True)):
+            shown = _clip(label[len(prefix) :]) if k == 0 else ""  # one legend for all facets
+            _draw_curve(ax, i, curve, shown or "_nolegend_")
+        if facet:
+            ax.set_title(facet, fontsize=MIN_FONT_PT)
+    ax = grid[0]
     caps = [as_float(c.entry["cap"]) for c in curves if c.entry.get("cap") is not None]
     if caps:
         ax.plot([], [], marker="^", linestyle="--", markerfacecolor="none", color="#555555",
                 label=f"cut at {caps[0]:g}: not reached")  # fmt: skip
-    logs = {a: log_axis(hint, a, d) for a, d in (("x", xs), ("y", ys))}
     for name, axis, data in (("x", ax.xaxis, xs), ("y", ax.yaxis, ys)):
         if logs[name]:
             (ax.set_xscale if name == "x" else ax.set_yscale)("log")
@@ -280,8 +298,13 @@ def _draw(
             axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     if any(c.entry.get("xinvert") for c in curves):
         ax.invert_xaxis()
-    ax.set_title(group)
-    ax.set_xlabel(_wrap(axis_label(_labels(curves, "xlabel"), logs["x"])))
+    xlabel = _wrap(axis_label(_labels(curves, "xlabel"), logs["x"]))
+    if len(grid) > 1:  # the shared x label under the middle plot, the legend below it
+        fig.suptitle(group, fontsize=11)
+        grid[len(grid) // 2].set_xlabel(xlabel)
+    else:
+        ax.set_title(group)
+        ax.set_xlabel(xlabel)
     ax.set_ylabel(_wrap(axis_label(_labels(curves, "ylabel"), logs["y"])))
     entries = ax.get_legend_handles_labels()[1]
     longest = max(map(len, entries), default=0)
