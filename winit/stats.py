@@ -807,3 +807,47 @@ def talagrand_check(
         power(abs(alternative - expected)), against, detectable(power, 0.0, 100.0 * half),
         mde_of,
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- weighted chi-square
+
+
+def _weighted_chi2_log_mgf(
+    weights: NDArray[np.float64], t: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """ln E[exp(t·S)], S = Σ c_j g_j² (g_j i.i.d. N(0, 1)), for t < 1/(2·max c)."""
+    out: NDArray[np.float64] = -0.5 * np.sum(np.log1p(-2.0 * t[:, None] * weights[None, :]), axis=1)
+    return out
+
+
+def weighted_chi2_interval(weights: ArrayLike, alpha: float) -> tuple[float, float]:
+    """An interval that holds S = Σ c_j g_j² (known c_j ≥ 0, g_j i.i.d. N(0, 1)) with
+    probability ≥ 1 − alpha: Chernoff bounds of alpha/2 on each tail from the exact moment
+    generating function Π (1 − 2t·c_j)^(−1/2) — e.g. a back-propagated delta's squared norm,
+    |(Wᵀδ) ⊙ f'(z)|² = Var(w)·|δ|²·Σ f'(z_j)² g_j², given the layer's pre-activations."""
+    c = np.asarray(weights, dtype=np.float64).ravel()
+    c = c[c > 0.0]
+    if c.size == 0:
+        return 0.0, 0.0
+    up = (1.0 - np.geomspace(1e-9, 1.0 - 1e-6, 400)) / (2.0 * float(np.max(c)))
+    down = -np.geomspace(1e-6, 1e3, 400) / (2.0 * float(np.mean(c)))
+    level = math.log(alpha / 2.0)
+    high = float(np.min((_weighted_chi2_log_mgf(c, up) - level) / up))
+    low = float(np.max((_weighted_chi2_log_mgf(c, down) - level) / down))
+    return max(0.0, low), high
+
+
+def weighted_chi2_power(weights: ArrayLike, alpha: float, ratio: float) -> float:
+    """A lower bound on the power of :func:`weighted_chi2_interval` when the statistic is really
+    ``ratio`` × S (a variance ``ratio`` × off): one Chernoff bound on the far side."""
+    c = np.asarray(weights, dtype=np.float64).ravel()
+    c = c[c > 0.0]
+    low, high = weighted_chi2_interval(c, alpha)
+    if ratio > 1.0:  # ratio·S inside only if S ≤ high/ratio
+        t = -np.geomspace(1e-6, 1e3, 400) / (2.0 * float(np.mean(c)))
+        edge = high / ratio
+    else:  # inside only if S ≥ low/ratio
+        t = (1.0 - np.geomspace(1e-9, 1.0 - 1e-6, 400)) / (2.0 * float(np.max(c)))
+        edge = low / ratio
+    inside = float(np.exp(np.min(_weighted_chi2_log_mgf(c, t) - t * edge)))
+    return max(0.0, 1.0 - min(1.0, inside))
