@@ -562,3 +562,18 @@ def test_optional_series_fields_are_drawn() -> None:
 def test_panels_are_deterministic() -> None:
     series = fixture_json()["claims"][2]["series"]
     assert panels(series) == panels(series)
+
+
+def test_facets_draw_small_multiples_on_shared_axes_with_one_legend() -> None:
+    """Series naming a facet: one panel, a plot per facet (its title), and each curve's legend
+    entry once however many facets draw it."""
+    x = [0.0, 1.0, 2.0]
+    series = {
+        f"{init}: layer {k}": {"x": x, "y": [k, k + 1.0, k + 2.0], "xlabel": "v",
+                               "ylabel": "density", "group": "per layer", "facet": init}
+        for init in ("init A", "init B") for k in (1, 2)
+    }  # fmt: skip
+    (panel,) = panels(series)
+    svg = base64.b64decode(panel.uri.split(",", 1)[1]).decode()
+    assert "init A" in svg and "init B" in svg
+    assert svg.count(">layer 1<") == 1 and svg.count(">layer 2<") == 1
