@@ -7,6 +7,7 @@ import math
 import pytest
 
 from winit import fans, gain
+from winit.fans import fan_by_mode
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,15 @@ def test_gain_rejects_unknown_nonlinearity() -> None:
 def test_gain_rejects_non_finite_slope() -> None:
     with pytest.raises(ValueError, match=r"^param \(negative slope\) must be finite, got nan$"):
         gain("leaky_relu", float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "fan"), [("fan_in", 2.0), ("fan_out", 8.0), ("fan_avg", 5.0), ("fan_geo_avg", 4.0)]
+)
+def test_fan_by_mode_is_the_one_table_of_modes(mode: str, fan: float) -> None:
+    assert fan_by_mode(2, 8, mode) == fan
+
+
+def test_fan_by_mode_names_the_accepted_modes() -> None:
+    with pytest.raises(ValueError, match=r"^unknown mode .fan_sum.; accepted: .*fan_geo_avg"):
+        fan_by_mode(2, 8, "fan_sum")
