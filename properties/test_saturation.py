@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from properties.data import NIELSEN, NIELSEN_INPUTS, NIELSEN_ONES, nielsen_z, seeds
+from properties.layers import check_activations, check_gradients
 from properties.sources import ARTICLE
 from winit.activations import get_activation
 from winit.claims import Claim, Evidence
@@ -18,16 +19,12 @@ from winit.initializers import Initializer, glorot_normal, glorot_uniform, he_no
 from winit.mlp import MLP
 from winit.stats import (
     POWER,
-    Check,
-    binomial_check,
     binomial_exceeds_check,
     exact_check,
     mean_check,
     sample_size,
     variance_check,
     variance_sample_size,
-    weighted_chi2_interval,
-    weighted_chi2_power,
     z_sample_size,
 )  # fmt: skip
 
@@ -282,47 +279,16 @@ def test_nielsen_example_with_normal_weights(evidence: Evidence) -> None:
 def test_tanh_activations_per_layer(evidence: Evidence) -> None:
     """Report figure: histograms of the tanh activations of every layer at init under N(0, 1),
     Xavier and He weights (small multiples on shared axes), as the classic explanations draw
-    them: N(0, 1) piles the units at ±1. Checked layer by layer with the exact law: given the
-    layer below, a unit's z is N(0, Var(w)·|h|²) independently of the others (Gaussian weights,
-    zero biases), so the saturated count (tanh'(z) < SATURATED) is Binomial(n, p) with p from
-    the measured |h|²."""
-    edge, n = SATURATED_AT["tanh"], HISTOGRAM_WIDTH
-    edges = np.linspace(-1.0, 1.0, 41)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    for label, (init, var_w) in HISTOGRAM_INITS.items():
-        net = MLP([n] * (HISTOGRAM_LAYERS + 2), "tanh", weight_init=init, rng=21)  # + linear output
-        x = np.random.default_rng(20).standard_normal((1, n))
-        fw = net.forward(x)
-        for layer in range(HISTOGRAM_LAYERS):
-            below = fw.inputs if layer == 0 else fw.activations[layer - 1]
-            z, h = fw.pre_activations[layer][0], fw.activations[layer][0]
-            square = float(np.sum(below**2))
-            p = math.erfc(edge / math.sqrt(2.0 * var_w * square))
-            wrong = math.erfc(edge / math.sqrt(4.0 * var_w * square))
-            saturated = int(np.sum(np.abs(z) > edge))
-            evidence.check(binomial_check(
-                f"{label}, layer {layer + 1}: saturated units (tanh' < {SATURATED})", saturated,
-                n, p, LAYER_FRACTIONS.alpha, against=wrong,
-            ), LAYER_FRACTIONS)  # fmt: skip
-            density, _ = np.histogram(h, bins=edges, density=True)
-            evidence.add_series(
-                f"{label}: layer {layer + 1}", centres, density, xlabel="activation tanh(z)",
-                ylabel="density", group=f"tanh activations per layer (width {n})", facet=label,
-            )  # fmt: skip
-
-
-def delta_check(label: str, layer: int, ratio: float, slopes: np.ndarray) -> Check:
-    """|δ_l|²/(Var(w)·|δ_{l+1}|²) against the exact law Σ tanh'(z_j)²·g_j² given layer l's
-    pre-activations: (W_{l+1}ᵀδ_{l+1})_j is N(0, Var(w)·|δ_{l+1}|²) independently of the others
-    when the output delta does not depend on the weights (the one-degree-of-freedom coupling
-    through W_{l+1}'s own forward pass aside, as in HE-BACKWARD)."""
-    weights = slopes**2
-    low, high = weighted_chi2_interval(weights, LAYER_DELTAS.alpha)
-    power = min(weighted_chi2_power(weights, LAYER_DELTAS.alpha, r) for r in (2.0, 0.5))
-    return Check(
-        f"{label}, layer {layer}: |δ_l|² / (Var(w)·|δ_(l+1)|²)",
-        "Chernoff interval of the exact weighted chi-square law", ratio, float(np.sum(weights)),
-        low, high, LAYER_DELTAS.alpha, power, "a back-propagated variance 2x off", None, "", slopes.size,
+    them: N(0, 1) piles the units at ±1. Each layer's saturated count (tanh'(z) < SATURATED)
+    checked against its exact Binomial law given the layer below (properties/layers.py)."""
+    edge = SATURATED_AT["tanh"]
+    check_activations(
+        evidence, LAYER_FRACTIONS, "tanh", HISTOGRAM_INITS, width=HISTOGRAM_WIDTH,
+        layers=HISTOGRAM_LAYERS, threshold=SATURATED,
+        flat=lambda variance: math.erfc(edge / math.sqrt(2.0 * variance)),
+        against=lambda variance: math.erfc(edge / math.sqrt(4.0 * variance)),  # variance 2x off
+        values=lambda h: h, edges=np.linspace(-1.0, 1.0, 41), xlabel="activation tanh(z)",
+        group=f"tanh activations per layer (width {HISTOGRAM_WIDTH})",
     )  # fmt: skip
 
 
@@ -330,29 +296,10 @@ def delta_check(label: str, layer: int, ratio: float, slopes: np.ndarray) -> Che
 def test_tanh_gradients_per_layer(evidence: Evidence) -> None:
     """Report figure: histograms of log10 |dL/dz| per layer at init (the back-propagated
     gradients) under N(0, 1), Xavier and He weights: with N(0, 1) the saturated units' tanh' ≈ 0
-    makes them orders of magnitude smaller. Each layer's squared norm is checked against its
-    exact law given the forward pass (:func:`delta_check`); the output delta is an N(0, I) step,
-    independent of the weights."""
-    n = HISTOGRAM_WIDTH
-    edges = np.linspace(-16.0, 2.0, 46)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    for label, (init, var_w) in HISTOGRAM_INITS.items():
-        net = MLP([n] * (HISTOGRAM_LAYERS + 2), "tanh", weight_init=init, rng=23)
-        gen = np.random.default_rng(22)
-        x = gen.standard_normal((1, n))
-        t = net.predict(x) + gen.standard_normal((1, n))
-        fw, deltas = net.forward(x), net.gradients(x, t).deltas
-        for layer in range(HISTOGRAM_LAYERS):
-            d = deltas[layer][0]
-            if layer < HISTOGRAM_LAYERS - 1:
-                slopes = net.activation.df(fw.pre_activations[layer][0])
-                ratio = float(np.sum(d**2)) / (var_w * float(np.sum(deltas[layer + 1][0] ** 2)))
-                evidence.check(delta_check(label, layer + 1, ratio, slopes), LAYER_DELTAS)
-            with np.errstate(divide="ignore"):  # an exactly-zero gradient is -inf: off the axis
-                magnitude = np.log10(np.abs(d))
-            density, _ = np.histogram(magnitude, bins=edges, density=True)
-            evidence.add_series(
-                f"{label}: layer {layer + 1}", centres, density, xlabel="log10 |dL/dz|",
-                ylabel="density", group=f"tanh back-propagated gradients per layer (width {n})",
-                facet=label,
-            )  # fmt: skip
+    makes most of them orders of magnitude smaller. Each layer's squared norm checked against
+    its exact law given the forward pass (properties/layers.py)."""
+    check_gradients(
+        evidence, LAYER_DELTAS, "tanh", HISTOGRAM_INITS, width=HISTOGRAM_WIDTH,
+        layers=HISTOGRAM_LAYERS, edges=np.linspace(-16.0, 2.0, 46),
+        group=f"tanh back-propagated gradients per layer (width {HISTOGRAM_WIDTH})",
+    )  # fmt: skip
