@@ -262,3 +262,16 @@ def test_float32_draws_without_float64_intermediate() -> None:
     np.testing.assert_allclose(w, base * np.float32(std), rtol=4 * float(np.finfo(np.float32).eps))
     float64_stream = np.random.default_rng(9).standard_normal((64, 32)) * std
     assert np.max(np.abs(w - float64_stream)) > std
+
+
+@pytest.mark.parametrize("n", [83, 130, 200])
+def test_orthogonal_is_orthogonal_to_a_few_eps_across_blocks(n: int) -> None:
+    """Square shapes beyond one Gram–Schmidt block: WWᵀ = I within 10·n·eps in float64 (the
+    rows of later blocks once drifted to 60·n·eps, which LSUV's 1e-12 check caught at 83x83)."""
+    gen = np.random.default_rng(0)
+    eps = float(np.finfo(np.float64).eps)
+    worst = max(
+        float(np.max(np.abs(w @ w.T - np.eye(n))))
+        for w in (winit.orthogonal()((n, n), gen, np.float64) for _ in range(20))
+    )
+    assert worst <= 10 * n * eps
