@@ -282,3 +282,17 @@ def test_plain_pytest_needs_no_profile_flag(tmp_path: Path) -> None:
     done = pytest_in(tmp_path, suite=HYPOTHESIS_SUITE, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FailedHealthCheck" not in done.stdout
+
+
+def test_a_run_of_named_tests_is_partial_and_keeps_the_complete_run(tmp_path: Path) -> None:
+    """A failing card's reproduction line names one test: its results go beside, not over, the
+    complete run's (the other files' claims are not even known to such a run)."""
+    _, full = run_suite(tmp_path)
+    out = tmp_path / "reports" / "results.json"
+    pytest_in(tmp_path, "--hypothesis-profile=ci", f"--winit-results={out}",
+              "test_suite.py::test_refuted")  # fmt: skip
+    part = json.loads(out.with_suffix(".partial.json").read_text("utf-8"))
+    assert part["run"]["selection"]["partial"]
+    assert without_timing(json.loads(out.read_text("utf-8"))["claims"]) == without_timing(
+        full["claims"]
+    )

@@ -224,9 +224,12 @@ class Collector:
         self.known.update(data.get("known", {}))
         self.deselected = max(self.deselected, int(data.get("deselected", 0)))
 
-    def results(self, run: dict[str, Any], *, keyword: str | None = None) -> Results:
+    def results(
+        self, run: dict[str, Any], *, keyword: str | None = None, narrowed: bool = False
+    ) -> Results:
         """Every collected claim in report order (group, then collection order), the run's
-        selection, and the tests naming no claim."""
+        selection (partial when a collected claim did not run, none was collected, or the run
+        was ``narrowed`` to named files or tests), and the tests naming no claim."""
         order = sorted(self.known.values(), key=lambda c: (GROUPS.index(c["group"]), c["position"]))
         by_claim: dict[str, list[TestRecord]] = {c["id"]: [] for c in order}
         other: list[TestRecord] = []
@@ -237,7 +240,7 @@ class Collector:
         run["selection"] = {
             "args": run.get("args", []), "selected": len(self.tests),
             "deselected": self.deselected, "keyword": keyword,
-            "partial": not_run > 0 or not claims,
+            "partial": not_run > 0 or not claims or narrowed,
         }  # fmt: skip
         return {
             "schema": SCHEMA,

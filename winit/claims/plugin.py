@@ -13,8 +13,8 @@ variable is set), so plain ``pytest`` works.
 With ``--winit-results PATH`` the run writes ``PATH`` (see :mod:`winit.claims.schema`): every
 claim the run collected, with the ones ``-k``/``-m`` deselected as ``not-run`` and the selection
 recorded. A complete run first moves the file that was there to ``*.previous.json`` for the
-report's diff; a partial one (some collected claim not run) writes ``*.partial.json`` instead and
-leaves the complete run's file alone. The run fails (exit status 1) when any claim that ran has an unexpected verdict.
+report's diff; a partial one (some collected claim not run, or files or test ids named on the
+command line) writes ``*.partial.json`` instead and leaves the complete run's file alone. The run fails (exit status 1) when any claim that ran has an unexpected verdict.
 Each test report carries a ``winit`` record (claim, evidence, hypothesis example counts,
 failure); pytest-xdist serializes it with the report, so a controller with any number of workers
 writes one merged file.
@@ -215,7 +215,10 @@ class ResultsWriter:
             self.config.rootpath, options.get("profile") or "default", options.get("seed"), args
         )
         keyword = self.config.getoption("keyword", "") or None
-        results = self.collector.results(run, keyword=keyword)
+        # files or test ids named on the command line: the claims of the other files are unknown
+        # here, so the run counts as partial (its results must not replace a complete run's)
+        narrowed = any("::" in a or a.endswith(".py") for a in self.config.args)
+        results = self.collector.results(run, keyword=keyword, narrowed=narrowed)
         self.summary = results["summary"]
         self.partial = bool(run["selection"]["partial"])
         self.unexpected = [c["id"] for c in results["claims"] if c["unexpected"]]
