@@ -100,3 +100,22 @@ def test_every_check_reports_its_minimum_detectable_effect() -> None:
     assert v.n == 20_000
     m = mean_check("m", x, 0.0, 1.0, 1e-9, against=0.1)
     assert m.mde == pytest.approx((6.109 + 3.090) / np.sqrt(20_000), rel=1e-3)
+
+
+def test_a_plan_used_by_more_tests_than_declared_fails_its_claim() -> None:
+    """Each test counts its own executions; how many tests share a plan only the collected
+    results show, and a plan declared for one test but run by two fails the claim."""
+    from winit.claims.collect import TestRecord, claim_result
+
+    c = claim("T-SHARED")
+    plan = c.plan("mean", runs=1)
+    records = []
+    for i in range(2):
+        ev = Evidence(c)
+        x = np.random.default_rng(i).standard_normal(100_000)
+        ev.check(mean_check("mean", x, 0.0, 1.0, plan.alpha, against=0.5), plan)
+        records.append(TestRecord(f"t.py::test_{i}", c.id, evidence=ev.as_dict()))
+    result = claim_result({"position": 0, **c.as_dict()}, records)
+    assert result["observed"] == "fails"
+    assert "'mean' by 2 tests (declared 1)" in result["failure"]["message"]
+    assert claim_result({"position": 0, **c.as_dict()}, records[:1])["observed"] == "holds"

@@ -120,12 +120,34 @@ def observed_verdict(tests: list[TestRecord], refutation: str | None) -> str:
     return "refuted-as-stated" if refutation is not None else "holds"
 
 
+def plan_overuse(claim: dict[str, Any], tests: list[TestRecord]) -> str | None:
+    """Why the claim's plans were used by more tests than they declared (``instances``), or
+    None: a plan's budget covers ``instances`` tests, each checked per example or per run where
+    it runs, so only here, with every test's record, can their number be counted."""
+    declared = {p["name"]: p["instances"] for p in claim.get("budget", {}).get("plans", [])}
+    users: dict[str, set[str]] = {}
+    for t in tests:
+        for check in (t.evidence or {}).get("checks", []):
+            if check.get("plan") is not None:
+                users.setdefault(check["plan"], set()).add(t.nodeid)
+    over = [f"{name!r} by {len(ids)} tests (declared {declared.get(name, 0)})"
+            for name, ids in users.items() if len(ids) > declared.get(name, 0)]  # fmt: skip
+    if not over:
+        return None
+    return f"PlanError: {claim['id']}: plans used by more tests than declared: {'; '.join(over)}"
+
+
 def claim_result(claim: dict[str, Any], tests: list[TestRecord]) -> dict[str, Any]:
     """The ``results.json`` entry of one claim (``claim``: its definition, as collected)."""
     tests = sorted(tests, key=lambda t: t.nodeid)
     evidence = merge_evidence(claim["id"], [t.evidence for t in tests if t.evidence is not None])
     observed = observed_verdict(tests, evidence["refutation"]) if tests else "not-run"
     failures = [t.failure | {"nodeid": t.nodeid} for t in tests if t.failure is not None]
+    overused = plan_overuse(claim, tests)
+    if overused:  # the budget counted fewer executions than ran: the claim's alpha is not met
+        observed = "fails"
+        failures.insert(0, {"message": overused, "nodeid": "", "falsifying_example": None,
+                            "reproduce_failure": None, "reproduce": ""})  # fmt: skip
     examples = sum(t.examples["passing"] for t in tests if t.examples is not None)
     return {
         **{k: v for k, v in claim.items() if k != "position"},
