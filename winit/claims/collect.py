@@ -130,8 +130,8 @@ def plan_overuse(claim: dict[str, Any], tests: list[TestRecord]) -> str | None:
         for check in (t.evidence or {}).get("checks", []):
             if check.get("plan") is not None:
                 users.setdefault(check["plan"], set()).add(t.nodeid)
-    over = [f"{name!r} by {len(ids)} tests (declared {declared.get(name, 0)})"
-            for name, ids in users.items() if len(ids) > declared.get(name, 0)]  # fmt: skip
+    over = [f"{name!r} by {len(ids)} tests (declared {declared[name]})"
+            for name, ids in users.items() if name in declared and len(ids) > declared[name]]  # fmt: skip
     if not over:
         return None
     return f"PlanError: {claim['id']}: plans used by more tests than declared: {'; '.join(over)}"
