@@ -1,9 +1,6 @@
 """The sources the claims cite, each named once (authors, title; the claim adds the section)."""
 
-ARTICLE = (
-    "The weight-initialization article winit starts from (an online Q&A answer on weight "
-    "initialization techniques; title and author are not part of the excerpt winit keeps)"
-)
+ARTICLE = "The article winit starts from: an online answer on weight initialization (author and title unrecorded)"
 GLOROT = (
     "Glorot & Bengio 2010, Understanding the difficulty of training deep feedforward neural "
     "networks (AISTATS)"
