@@ -61,7 +61,7 @@ def test_fails(seed, evidence):
 
 @pytest.mark.claim(MISSING)
 def test_missing(evidence):
-    pytest.skip("reason: the plugin must report a claim whose tests all skipped as missing")
+    pytest.skip("the plugin reports a claim whose tests all skipped as missing")  # reason: that
 
 def test_without_claim():
     pass

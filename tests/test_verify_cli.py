@@ -181,7 +181,7 @@ def test_console_script_imports_a_module_from_the_working_directory(tmp_path: Pa
     script = Path(sys.executable).parent / "winit"
     if not script.exists():
         # reason: the console script exists only where winit was pip-installed (nox venvs)
-        pytest.skip(f"no winit console script beside {sys.executable}")
+        pytest.skip(f"no winit console script beside {sys.executable}")  # reason: above
     (tmp_path / "myinit.py").write_text(
         "def f(shape, rng):\n    return rng.normal(0.0, 0.5, size=shape)\n"
     )

@@ -83,10 +83,10 @@ def _need(module: str) -> None:
     if importlib.util.find_spec(module) is None:
         # reason: the framework is not installed in this venv (nox -s verify-frameworks or
         # verify-chainer installs it); the default tests session runs without frameworks
-        pytest.skip(f"{module} is not installed here (nox -s verify-frameworks / verify-chainer)")
+        pytest.skip(f"{module} is not installed here (nox -s verify-frameworks)")  # reason: above
     if module == "tinygrad" and shutil.which("clang") is None:
         # reason: tinygrad's CPU device compiles its kernels with clang at run time
-        pytest.skip("tinygrad needs clang on PATH to compile its CPU kernels")
+        pytest.skip("tinygrad needs clang on PATH for its CPU kernels")  # reason: above
 
 
 @pytest.mark.parametrize(

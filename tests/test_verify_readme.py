@@ -36,7 +36,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     checkout's repository (its committed HEAD, as a git URL)."""
     if shutil.which("git") is None:
         # reason: the install block installs from a git URL, which pip clones with git
-        pytest.skip("git is not on PATH")
+        pytest.skip("git is not on PATH")  # reason: above
     base = tmp_path_factory.mktemp("readme")
     venv.create(base / "venv", with_pip=True)
     bindir = base / "venv" / "bin"
