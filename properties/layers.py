@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from winit.claims import Evidence, Plan
-from winit.initializers import Initializer
+from winit.initializers import Initializer, glorot_normal, he_normal, normal
 from winit.mlp import MLP
 from winit.stats import (
     Check,
@@ -29,6 +29,14 @@ from winit.stats import (
 
 #: init name → (Gaussian initializer, its Var(w) for the square layers drawn).
 Inits = Mapping[str, tuple[Initializer, float]]
+#: The networks drawn: LAYERS hidden layers of WIDTH units, one N(0, I) input, and the three
+#: inits in their Gaussian forms.
+WIDTH, LAYERS = 1024, 5
+INITS: Inits = {
+    "N(0, 1)": (normal(0.0, 1.0), 1.0),
+    "Xavier (Glorot normal)": (glorot_normal, 1.0 / WIDTH),
+    "He normal": (he_normal, 2.0 / WIDTH),
+}
 #: Var(z) → P(f'(z) < the threshold) for z ~ N(0, Var(z)).
 FlatProbability = Callable[[float], float]
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from properties import layers
 from properties.data import seeds
-from properties.layers import check_activations, check_gradients
 from properties.sources import HE
 from winit.claims import Claim, Evidence, Plan
 from winit.initializers import Initializer, glorot_normal, he_normal, normal
@@ -49,22 +49,14 @@ HE_DEPTH = Claim(
 DRAWN = HE_DEPTH.plan("ln ratio, drawn net", per_example=2)
 WIDE = HE_DEPTH.plan("ln ratio, width 1000", runs=2)
 PROFILE = HE_DEPTH.plan("ln ratio, profiles", runs=3)
-#: The per-layer histograms (properties/layers.py): a ReLU network of HISTOGRAM_LAYERS layers of
-#: HISTOGRAM_WIDTH units, one N(0, I) input, each init's Gaussian form.
-HISTOGRAM_WIDTH, HISTOGRAM_LAYERS = 1024, 5
-HISTOGRAM_INITS: dict[str, tuple[Initializer, float]] = {
-    "N(0, 1)": (normal(0.0, 1.0), 1.0),
-    "Glorot normal": (glorot_normal, 1.0 / HISTOGRAM_WIDTH),
-    "He normal": (he_normal, 2.0 / HISTOGRAM_WIDTH),
-}
 #: A named error for the off-unit count: a negative bias that switches off 65 % of the units.
 OFF_AGAINST = 0.65
 # power is planned for the half-off count, reported for the deltas (a few layers' sums of ~n/2
 # squares cannot reach 0.999 against a 2x variance at every init)
-LAYER_OFF = HE_DEPTH.plan("units off per layer", runs=HISTOGRAM_LAYERS * len(HISTOGRAM_INITS))
+LAYER_OFF = HE_DEPTH.plan("units off per layer", runs=layers.LAYERS * len(layers.INITS))
 LAYER_DELTAS = HE_DEPTH.plan(
     "back-propagated delta per layer",
-    runs=(HISTOGRAM_LAYERS - 1) * len(HISTOGRAM_INITS),
+    runs=(layers.LAYERS - 1) * len(layers.INITS),
     power=None,
 )
 
@@ -203,12 +195,12 @@ def test_relu_activations_per_layer(evidence: Evidence) -> None:
     about ½·log10(n/2) per layer, Glorot down, He keeps them in place. Each layer's count of
     switched-off units is checked against its exact law, Binomial(n, ½) given the layer below
     (properties/layers.py)."""
-    check_activations(
-        evidence, LAYER_OFF, "relu", HISTOGRAM_INITS, width=HISTOGRAM_WIDTH,
-        layers=HISTOGRAM_LAYERS, threshold=0.5, flat=lambda variance: 0.5,
+    layers.check_activations(
+        evidence, LAYER_OFF, "relu", layers.INITS, width=layers.WIDTH,
+        layers=layers.LAYERS, threshold=0.5, flat=lambda variance: 0.5,
         against=lambda variance: OFF_AGAINST, values=lambda h: np.log10(h[h > 0]),
         edges=np.linspace(-4.0, 8.0, 49), xlabel="log10 h (positive ReLU activations)",
-        group=f"ReLU activations per layer (width {HISTOGRAM_WIDTH})",
+        group=f"ReLU activations per layer (width {layers.WIDTH})",
     )  # fmt: skip
 
 
@@ -218,8 +210,8 @@ def test_relu_gradients_per_layer(evidence: Evidence) -> None:
     in the same ReLU network: backward, N(0, 1) multiplies the gradient by about √(n/2) per
     layer toward the input; each layer's squared norm checked against its exact law given the
     forward pass (properties/layers.py)."""
-    check_gradients(
-        evidence, LAYER_DELTAS, "relu", HISTOGRAM_INITS, width=HISTOGRAM_WIDTH,
-        layers=HISTOGRAM_LAYERS, edges=np.linspace(-6.0, 8.0, 57),
-        group=f"ReLU back-propagated gradients per layer (width {HISTOGRAM_WIDTH})",
+    layers.check_gradients(
+        evidence, LAYER_DELTAS, "relu", layers.INITS, width=layers.WIDTH,
+        layers=layers.LAYERS, edges=np.linspace(-6.0, 8.0, 57),
+        group=f"ReLU back-propagated gradients per layer (width {layers.WIDTH})",
     )  # fmt: skip

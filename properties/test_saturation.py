@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from properties.data import NIELSEN, NIELSEN_INPUTS, NIELSEN_ONES, nielsen_z, seeds
-from properties.layers import check_activations, check_gradients
+from properties.layers import INITS, LAYERS, WIDTH, check_activations, check_gradients
 from properties.sources import ARTICLE
 from winit.activations import get_activation
 from winit.claims import Claim, Evidence
-from winit.initializers import Initializer, glorot_normal, glorot_uniform, he_normal, normal
+from winit.initializers import Initializer, glorot_uniform, normal
 from winit.mlp import MLP
 from winit.stats import (
     POWER,
@@ -69,24 +69,16 @@ DERIVATIVE = NORMAL_SATURATION.plan("mean derivative", per_example=1)
 NIELSEN_VARIANCE = NORMAL_SATURATION.plan("Nielsen Var(z)", runs=1)
 NIELSEN_TAIL = NORMAL_SATURATION.plan("Nielsen P(|z| > 1)", runs=1)
 SLOWER = NORMAL_SATURATION.plan("N(0, 1) trains slower", runs=1)
-#: The per-layer histograms: a tanh network of HISTOGRAM_LAYERS layers of HISTOGRAM_WIDTH units,
-#: one N(0, I) input, each init's Gaussian form.
-HISTOGRAM_WIDTH, HISTOGRAM_LAYERS = 1024, 5
-HISTOGRAM_INITS: dict[str, tuple[Initializer, float]] = {
-    "N(0, 1)": (normal(0.0, 1.0), 1.0),
-    "Xavier (Glorot normal)": (glorot_normal, 1.0 / HISTOGRAM_WIDTH),
-    "He normal": (he_normal, 2.0 / HISTOGRAM_WIDTH),
-}
 # power is reported against a variance 2x off, not planned: a layer's 1024 units cannot reach
 # 0.999 against it where the saturated fraction is near 0 or 1
 LAYER_FRACTIONS = NORMAL_SATURATION.plan(
-    "saturated fraction per layer", runs=HISTOGRAM_LAYERS * len(HISTOGRAM_INITS), power=None
+    "saturated fraction per layer", runs=LAYERS * len(INITS), power=None
 )
 # likewise reported, not planned: with N(0, 1) nearly every unit is saturated, and a sum
 # weighted by tanh'² ≈ 0 has only a few effective degrees of freedom
 LAYER_DELTAS = NORMAL_SATURATION.plan(
     "back-propagated delta per layer",
-    runs=(HISTOGRAM_LAYERS - 1) * len(HISTOGRAM_INITS),
+    runs=(LAYERS - 1) * len(INITS),
     power=None,
 )
 
@@ -283,12 +275,12 @@ def test_tanh_activations_per_layer(evidence: Evidence) -> None:
     checked against its exact Binomial law given the layer below (properties/layers.py)."""
     edge = SATURATED_AT["tanh"]
     check_activations(
-        evidence, LAYER_FRACTIONS, "tanh", HISTOGRAM_INITS, width=HISTOGRAM_WIDTH,
-        layers=HISTOGRAM_LAYERS, threshold=SATURATED,
+        evidence, LAYER_FRACTIONS, "tanh", INITS, width=WIDTH,
+        layers=LAYERS, threshold=SATURATED,
         flat=lambda variance: math.erfc(edge / math.sqrt(2.0 * variance)),
         against=lambda variance: math.erfc(edge / math.sqrt(4.0 * variance)),  # variance 2x off
         values=lambda h: h, edges=np.linspace(-1.0, 1.0, 41), xlabel="activation tanh(z)",
-        group=f"tanh activations per layer (width {HISTOGRAM_WIDTH})",
+        group=f"tanh activations per layer (width {WIDTH})",
     )  # fmt: skip
 
 
@@ -299,7 +291,7 @@ def test_tanh_gradients_per_layer(evidence: Evidence) -> None:
     makes most of them orders of magnitude smaller. Each layer's squared norm checked against
     its exact law given the forward pass (properties/layers.py)."""
     check_gradients(
-        evidence, LAYER_DELTAS, "tanh", HISTOGRAM_INITS, width=HISTOGRAM_WIDTH,
-        layers=HISTOGRAM_LAYERS, edges=np.linspace(-16.0, 2.0, 46),
-        group=f"tanh back-propagated gradients per layer (width {HISTOGRAM_WIDTH})",
+        evidence, LAYER_DELTAS, "tanh", INITS, width=WIDTH,
+        layers=LAYERS, edges=np.linspace(-16.0, 2.0, 46),
+        group=f"tanh back-propagated gradients per layer (width {WIDTH})",
     )  # fmt: skip
