@@ -89,7 +89,7 @@ Sampler = Callable[[np.random.Generator, tuple[int, int]], Array]
 #: Unit-variance input laws and their kurtosis E[x⁴].
 INPUTS: dict[str, tuple[Sampler, float]] = {
     "normal": (lambda g, shape: g.standard_normal(shape), 3.0),
-    "rademacher": (lambda g, shape: g.choice([-1.0, 1.0], shape), 1.0),
+    "rademacher": (lambda g, shape: 2.0 * g.integers(0, 2, shape) - 1.0, 1.0),
     "uniform": (lambda g, shape: g.uniform(-math.sqrt(3.0), math.sqrt(3.0), shape), 1.8),
 }
 
@@ -105,14 +105,13 @@ def sample_z(
 ) -> Array:  # fmt: skip
     """``draws`` independent pre-activations: rows of fresh (n_out, n_in) weight matrices from
     ``init``, each row against its own input vector of i.i.d. draws with E[x²] = scale²."""
-    sampler = INPUTS[inputs][0]
-    parts: list[Array] = []
-    left = draws
-    while left > 0:
-        w = init((n_out, n_in), gen, np.float64)[:left]
-        parts.append(np.sum(w * (scale * sampler(gen, w.shape)), axis=1))
-        left -= w.shape[0]
-    return np.concatenate(parts)
+    x = scale * INPUTS[inputs][0](gen, (draws, n_in))  # every row's inputs, drawn at once
+    z = np.empty(draws)
+    for start in range(0, draws, n_out):  # one fresh matrix per n_out rows
+        rows = x[start : start + n_out]
+        w = init((n_out, n_in), gen, np.float64)[: rows.shape[0]]
+        z[start : start + n_out] = np.einsum("ij,ij->i", w, rows)
+    return z
 
 
 #: name → (initializer, Var(z)/E[x²] as a function of (n_in, n_out), kurtosis of w).

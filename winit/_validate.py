@@ -12,6 +12,8 @@ Shape = tuple[int, ...]
 ShapeLike = int | Sequence[int]
 
 FLOAT_DTYPES = ("float16", "float32", "float64")
+#: The native-order float dtypes: accepted by a set lookup, without the (slow) name lookup.
+_NATIVE_FLOATS = frozenset(np.dtype(name) for name in FLOAT_DTYPES)
 
 
 def shape_of(shape: ShapeLike, *, min_ndim: int = 0, what: str = "shape") -> Shape:
@@ -40,6 +42,8 @@ def float_dtype(dtype: DTypeLike) -> np.dtype[np.floating]:
         dt = np.dtype(dtype)
     except TypeError:
         raise ValueError(f"dtype must be one of {', '.join(FLOAT_DTYPES)}, got {dtype!r}") from None
+    if dt in _NATIVE_FLOATS:
+        return dt  # type: ignore[return-value]
     if dt.name not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(FLOAT_DTYPES)}, got {dt.name}")
     return dt  # type: ignore[return-value]

@@ -44,8 +44,11 @@ def _named(fn: Initializer, name: str) -> Initializer:
     return fn
 
 
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
+
+
 def _draw_dtype(dt: np.dtype[np.floating]) -> np.dtype[np.floating]:
-    return dt if dt != np.float16 else np.dtype(np.float32)
+    return _FLOAT32 if dt == _FLOAT16 else dt  # dtype-to-dtype: no conversion per call
 
 
 Block = Callable[[Array], None]
@@ -238,7 +241,7 @@ def variance_scaling(
         std = math.sqrt(sc / _fan(shape, mode, layout))
         if distribution == "uniform":
             limit = math.sqrt(3.0) * std
-            return uniform(-limit, limit)(shape, rng, dt)
+            return _uniform(shape, rng, dt, -limit, limit)
         if distribution == "normal":
             return _normal(shape, rng, dt, std, 0.0)
         return _truncated(shape, rng, dt, std / TRUNCATED_STD, 0.0)

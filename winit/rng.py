@@ -32,6 +32,7 @@ FLOAT32_UNIFORM_BITS = 24
 #: The largest |z| float32 Box–Muller can give: the radius at the smallest v = 2⁻²⁴.
 BOX_MULLER_MAX_ABS = math.sqrt(-2.0 * math.log(2.0**-FLOAT32_UNIFORM_BITS))
 _TWO_PI = np.float32(2.0 * math.pi)
+_FLOAT64 = np.dtype(np.float64)
 #: the normal float32 range, as Python floats (compared with a Python float, no cast)
 _F32_TINY, _F32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
 
@@ -68,13 +69,14 @@ class Normal:
     def __init__(self, gen: np.random.Generator, dtype: np.dtype[np.floating], size: int) -> None:
         self.gen = gen
         self.dtype = dtype
+        self._ziggurat = dtype == _FLOAT64  # decided once (dtype to dtype: no conversion)
         self.scratch: Floats = np.empty(max(1, (min(size, BLOCK) + 1) // 2), dtype)
 
     def fill(self, out: Floats, std: float = 1.0) -> None:
         """Fill the contiguous vector ``out`` (``self.dtype``, at most :data:`BLOCK` values) with
         N(0, std²) draws, ``std`` >= 0."""
-        if self.dtype == np.float64:
-            self.gen.standard_normal(out=cast(NDArray[np.float64], out))
+        if self._ziggurat:
+            self.gen.standard_normal(out=cast("NDArray[np.float64]", out))
             if std != 1.0:
                 np.multiply(out, std, out=out)
             return
