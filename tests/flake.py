@@ -1,25 +1,37 @@
 """Flake rate of the gate: rerun the whole property suite with fresh random seeds and count the
 false alarms per claim next to the count the stated alphas allow.
 
-``python -m tests.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` RUNS times
-(default 50) under the ``flake`` profile (the ``dev`` example count, a fresh
-``--hypothesis-seed`` per run, no example database) on two xdist workers, reads each run's
-``results.json`` and prints, per claim, the runs in which it failed with their seeds and BLAS
-thread counts (runs alternate over ``--blas-threads``, default 1 and 2: a claim's pass criterion
-may not depend on the BLAS kernel's summation order, which changes with the thread count; the
-machine's ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` are left as they are) (a failing
-run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``). Every
-claim's checks are sized so that one run false-alarms with probability at most ``RUN_ALPHA``
-(under ``thorough``, which draws more examples than ``flake``), so the expected number of
-failures on a correct core is at most ``RUN_ALPHA × claims × runs``. Exit status 1 if any run
-failed.
+``python -m tests.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` under the
+``flake`` profile (the ``dev`` example count, a fresh ``--hypothesis-seed`` per run, no example
+database) until RUNS runs (default 50) of the code under test are logged, and prints, per claim,
+the runs in which it failed with their seeds and BLAS thread counts.
+
+- Runs alternate over ``--blas-threads`` (default 1 and 2): a claim's pass criterion may not
+  depend on the BLAS kernel's summation order, which changes with the thread count. The
+  machine's ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` are left as they are.
+- ``--jobs`` runs go at a time (default 2), each on ``--workers`` xdist workers (default 1): on
+  2 cores two one-process runs finish more runs per hour than one run on two workers, which
+  idle while the slowest test of the other finishes.
+- Every run's result is appended to ``--log`` (default ``reports/flake-log.jsonl``) as it ends,
+  with a fingerprint of the code under test (``winit/``, ``properties/``, ``pyproject.toml``
+  and the numpy, hypothesis and Python versions). The count and the summary cover the logged
+  runs of the current fingerprint, so a measurement cut short (``--max-seconds``, a closed
+  session) resumes where it stopped, and a change to the code starts it afresh.
+- A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
+
+Every claim's checks are sized so that one run false-alarms with probability at most
+``RUN_ALPHA`` (under ``thorough``, which draws more examples than ``flake``), so the expected
+number of failures on a correct core is at most ``RUN_ALPHA × claims × runs``. Exit status 1
+if any counted run failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import platform
 import secrets
 import shutil
 import subprocess
@@ -27,7 +39,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import hypothesis
+import numpy as np
 
 from winit.stats import RUN_ALPHA
 
@@ -35,14 +52,54 @@ ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "flake"
 #: Where a failing run's results.json is kept (``flake-SEED.json``) for diagnosis.
 KEPT = ROOT / "reports"
+LOG = KEPT / "flake-log.jsonl"
+#: What the fingerprint reads: the code whose false-alarm rate is measured.
+UNDER_TEST = ("winit", "properties")
 
 
-def run_once(seed: int, results: Path, workers: int, threads: int) -> dict[str, str]:
-    """One run of the property suite with ``seed`` on ``threads`` BLAS threads per process; each
-    claim's observed verdict."""
+@dataclass(frozen=True)
+class Run:
+    """One logged run: its seed, BLAS threads, each claim's observed verdict, and wall time."""
+
+    fingerprint: str
+    seed: int
+    blas_threads: int
+    verdicts: dict[str, str]
+    seconds: float
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted(c for c, v in self.verdicts.items() if v == "fails")
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    """A short hash of the code under test and the versions that decide its draws."""
+    digest = hashlib.sha256()
+    files = sorted(p for d in UNDER_TEST for p in (root / d).rglob("*.py"))
+    for path in [*files, root / "pyproject.toml"]:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = (np.__version__, hypothesis.__version__, platform.python_version())
+    digest.update(" ".join(versions).encode())
+    return digest.hexdigest()[:12]
+
+
+def logged(log: Path, current: str) -> list[Run]:
+    """The runs in ``log`` made on the code of fingerprint ``current``."""
+    if not log.exists():
+        return []
+    runs = [
+        Run(**json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines() if line
+    ]
+    return [r for r in runs if r.fingerprint == current]
+
+
+def run_once(seed: int, results: Path, workers: int, threads: int, current: str) -> Run:
+    """One run of the property suite with ``seed`` on ``threads`` BLAS threads per process."""
+    start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "properties", "-q", "-p", "no:cacheprovider",
-         f"-n{workers}", f"--hypothesis-profile={PROFILE}", f"--hypothesis-seed={seed}",
+         *([f"-n{workers}"] if workers > 1 else ["-p", "no:xdist"]),
+         f"--hypothesis-profile={PROFILE}", f"--hypothesis-seed={seed}",
          f"--winit-results={results}"],
         cwd=ROOT, capture_output=True, text=True, check=False,
         env={**os.environ, "OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)},
@@ -51,7 +108,11 @@ def run_once(seed: int, results: Path, workers: int, threads: int) -> dict[str, 
         tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
         raise RuntimeError(f"seed {seed}: pytest exited {proc.returncode} without results: {tail}")
     data = json.loads(results.read_text(encoding="utf-8"))
-    return {c["id"]: c["observed"] for c in data["claims"]}
+    verdicts = {c["id"]: c["observed"] for c in data["claims"]}
+    run = Run(current, seed, threads, verdicts, round(time.perf_counter() - start, 1))
+    if run.failed:  # keep the evidence: the failing example and its reproduction
+        shutil.copy2(results, KEPT / f"flake-{seed}.json")
+    return run
 
 
 def _counts(text: str) -> list[int]:
@@ -65,61 +126,80 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
+def summary(runs: list[Run], wall: float, new: int) -> str:
+    """Failures per claim and per BLAS thread count, beside the count the alphas allow."""
+    claims = sorted({c for r in runs for c, v in r.verdicts.items() if v != "missing"})
+    lines = [f"\n{'claim':26} failures / {len(runs)} runs  (seeds)"]
+    for c in claims:
+        seeds = [r.seed for r in runs if c in r.failed]
+        lines.append(f"{c:26} {len(seeds):8}" + (f"  ({', '.join(map(str, seeds))})" if seeds else ""))  # fmt: skip
+    per_threads = Counter(r.blas_threads for r in runs)
+    for threads, count in sorted(per_threads.items()):
+        bad = sum(len(r.failed) for r in runs if r.blas_threads == threads)
+        lines.append(f"{threads} BLAS thread(s): {bad} claim failures in {count} runs")
+    expected = RUN_ALPHA * len(claims) * len(runs)
+    failures = sum(len(r.failed) for r in runs)
+    lines.append(
+        f"\nflake: {failures} claim failures in {len(runs)} runs of {len(claims)} claims "
+        f"({PROFILE} profile, fresh seeds; {len(runs) - new} of them logged before this "
+        f"sitting); expected from the stated alphas at most {RUN_ALPHA:g} x {len(claims)} x "
+        f"{len(runs)} = {expected:.2g}; this sitting: {new} runs in {wall:.0f}s wall"
+        + (f" ({wall / new:.1f}s per run)" if new else "")
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="?", type=int, default=50, help="reruns (default 50)")
-    parser.add_argument("--workers", type=int, default=2, help="xdist workers (default 2)")
+    parser.add_argument("runs", nargs="?", type=int, default=50,
+                        help="runs of the current code to have logged (default 50)")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument("--workers", type=int, default=1, help="xdist workers per run (default 1)")
     parser.add_argument("--blas-threads", default="1,2", type=_counts,
                         help="BLAS thread counts the runs alternate over (default 1,2)")  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="start no run after this much wall time (then report the runs done)")  # fmt: skip
+    parser.add_argument("--log", type=Path, default=LOG,
+                        help=f"the runs' log, appended to (default {LOG.relative_to(ROOT)})")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.workers < 1:
-        parser.error("runs and --workers must be positive")
-    runs = 0
-    failures: Counter[str] = Counter()
-    failing_seeds: dict[str, list[int]] = {}
-    claims: set[str] = set()
-    per_threads: Counter[int] = Counter()
-    failing_threads: Counter[int] = Counter()
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="winit-flake-") as tmp:
-        for i in range(args.runs):
-            if args.max_seconds is not None and time.perf_counter() - start > args.max_seconds:
+    if args.runs < 1 or args.workers < 1 or args.jobs < 1:
+        parser.error("runs, --jobs and --workers must be positive")
+    try:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        args.log.touch()
+    except OSError as err:
+        parser.error(f"cannot write the log {args.log}: {err.strerror}")
+    current = fingerprint()
+    runs = logged(args.log, current)
+    if runs:
+        print(f"resuming: {len(runs)} runs of this code ({current}) already in {args.log}")
+    start, new = time.perf_counter(), 0
+    pending: set[Future[Run]] = set()
+    with tempfile.TemporaryDirectory(prefix="winit-flake-") as tmp, \
+            ThreadPoolExecutor(args.jobs) as pool:  # fmt: skip
+        started = len(runs)
+        while True:
+            late = args.max_seconds is not None and time.perf_counter() - start > args.max_seconds
+            while started < args.runs and len(pending) < args.jobs and not late:
+                seed = secrets.randbits(32)
+                threads = args.blas_threads[started % len(args.blas_threads)]
+                results = Path(tmp) / f"run-{started}.json"
+                pending.add(pool.submit(run_once, seed, results, args.workers, threads, current))
+                started += 1
+            if not pending:
                 break
-            runs = i + 1
-            seed = secrets.randbits(32)
-            threads = args.blas_threads[i % len(args.blas_threads)]
-            verdicts = run_once(seed, Path(tmp) / f"run-{i}.json", args.workers, threads)
-            per_threads[threads] += 1
-            claims |= {c for c, v in verdicts.items() if v != "missing"}
-            bad = sorted(c for c, v in verdicts.items() if v == "fails")
-            if bad:  # keep the evidence: the failing example and its reproduction
-                shutil.copy2(Path(tmp) / f"run-{i}.json", KEPT / f"flake-{seed}.json")
-            for c in bad:
-                failures[c] += 1
-                failing_seeds.setdefault(c, []).append(seed)
-                failing_threads[threads] += 1
-            print(f"run {i + 1:4}/{args.runs} seed {seed:10} blas threads {threads}  "
-                  f"{'FAILED ' + ', '.join(bad) if bad else 'ok'}  "
-                  f"({time.perf_counter() - start:.0f}s)", flush=True)  # fmt: skip
-    wall = time.perf_counter() - start
-    print(f"\n{'claim':26} failures / {runs} runs  (seeds)")
-    for c in sorted(claims):
-        seeds = ", ".join(map(str, failing_seeds.get(c, [])))
-        print(f"{c:26} {failures[c]:8}" + (f"  ({seeds})" if seeds else ""))
-    for threads, count in sorted(per_threads.items()):
-        print(
-            f"{threads} BLAS thread(s): {failing_threads[threads]} claim failures in {count} runs"
-        )
-    expected = RUN_ALPHA * len(claims) * runs
-    print(
-        f"\nflake: {sum(failures.values())} claim failures in {runs} runs of "
-        f"{len(claims)} claims ({PROFILE} profile, fresh seeds); expected from the stated "
-        f"alphas at most {RUN_ALPHA:g} x {len(claims)} x {runs} = {expected:.2g}; "
-        f"wall time {wall:.0f}s ({wall / runs:.1f}s per run)"
-    )
-    return 1 if failures else 0
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                run = future.result()
+                with args.log.open("a", encoding="utf-8") as log:
+                    log.write(json.dumps(asdict(run)) + "\n")
+                runs.append(run)
+                new += 1
+                print(f"run {len(runs):4}/{args.runs} seed {run.seed:10} blas threads "
+                      f"{run.blas_threads}  {'FAILED ' + ', '.join(run.failed) if run.failed else 'ok'}"
+                      f"  ({run.seconds:.0f}s, {time.perf_counter() - start:.0f}s in all)", flush=True)  # fmt: skip
+    print(summary(runs, time.perf_counter() - start, new))
+    return 1 if any(r.failed for r in runs) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+"""The flake session's bookkeeping (tests/flake.py), with the property suite's runs stubbed out:
+every run is logged as it ends, and a measurement resumes on the same code only."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from tests import flake
+
+
+def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None) -> list[int]:
+    """Replace the property suite's run by one that records its thread count and passes every
+    claim (except at ``failing_seed``); returns the thread counts the runs were given."""
+    threads_given: list[int] = []
+
+    def run_once(seed: int, results: Path, workers: int, threads: int, current: str) -> flake.Run:
+        threads_given.append(threads)
+        verdict = "fails" if seed == failing_seed else "holds"
+        return flake.Run(current, seed, threads, {"A": verdict, "B": "holds"}, 0.0)
+
+    monkeypatch.setattr(flake, "run_once", run_once)
+    return threads_given
+
+
+def test_every_run_is_logged_with_the_fingerprint_of_the_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    threads = _stub_runs(monkeypatch)
+    log = tmp_path / "log.jsonl"
+    assert flake.main(["4", "--log", str(log), "--jobs", "2"]) == 0
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(lines) == 4
+    assert {line["fingerprint"] for line in lines} == {flake.fingerprint()}
+    assert sorted(threads) == [1, 1, 2, 2]
+
+
+def test_a_second_sitting_only_adds_the_missing_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    threads = _stub_runs(monkeypatch)
+    log = tmp_path / "log.jsonl"
+    flake.main(["3", "--log", str(log)])
+    flake.main(["5", "--log", str(log)])
+    assert len(threads) == 5
+    assert threads == [1, 2, 1, 2, 1]  # the alternation goes on across sittings
+
+
+def test_runs_of_other_code_are_not_counted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    threads = _stub_runs(monkeypatch)
+    log = tmp_path / "log.jsonl"
+    other = flake.Run("0" * 12, 1, 1, {"A": "fails"}, 1.0)
+    log.write_text(json.dumps(asdict(other)) + "\n")
+    assert flake.main(["2", "--log", str(log)]) == 0  # the other code's failure is not counted
+    assert len(threads) == 2
+
+
+def test_a_failing_run_fails_the_session_and_names_its_seed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(secrets, "randbits", lambda bits: 7)
+    _stub_runs(monkeypatch, failing_seed=7)
+    assert flake.main(["1", "--log", str(tmp_path / "log.jsonl")]) == 1
+    out = capsys.readouterr().out
+    assert "A                                 1  (7)" in out
+    assert "flake: 1 claim failures in 1 runs of 2 claims" in out
+
+
+def test_the_fingerprint_changes_with_the_code_under_test(tmp_path: Path) -> None:
+    for folder in flake.UNDER_TEST:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "m.py").write_text("x = 1\n")
+    (tmp_path / "pyproject.toml").write_text("")
+    before = flake.fingerprint(tmp_path)
+    (tmp_path / "properties" / "m.py").write_text("x = 2\n")
+    assert flake.fingerprint(tmp_path) != before
