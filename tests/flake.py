@@ -13,8 +13,8 @@ the runs in which it failed with their seeds and BLAS thread counts.
   2 cores two one-process runs finish more runs per hour than one run on two workers, which
   idle while the slowest test of the other finishes.
 - Every run's result is appended to ``--log`` (default ``reports/flake-log.jsonl``) as it ends,
-  with a fingerprint of the code under test (``winit/``, ``properties/``, ``pyproject.toml``
-  and the numpy, hypothesis and Python versions). The count and the summary cover the logged
+  with a fingerprint of the code under test (``winit/`` but its report, ``properties/``,
+  ``pyproject.toml`` and the numpy, hypothesis and Python versions). The count and the summary cover the logged
   runs of the current fingerprint, so a measurement cut short (``--max-seconds``, a closed
   session) resumes where it stopped, and a change to the code starts it afresh.
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
@@ -53,8 +53,10 @@ PROFILE = "flake"
 #: Where a failing run's results.json is kept (``flake-SEED.json``) for diagnosis.
 KEPT = ROOT / "reports"
 LOG = KEPT / "flake-log.jsonl"
-#: What the fingerprint reads: the code whose false-alarm rate is measured.
+#: What the fingerprint reads: the code whose false-alarm rate is measured (the report, which
+#: only renders results and is not imported by a property run, is left out).
 UNDER_TEST = ("winit", "properties")
+NOT_UNDER_TEST = ("winit/report",)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ class Run:
 def fingerprint(root: Path = ROOT) -> str:
     """A short hash of the code under test and the versions that decide its draws."""
     digest = hashlib.sha256()
-    files = sorted(p for d in UNDER_TEST for p in (root / d).rglob("*.py"))
+    files = sorted(
+        p for d in UNDER_TEST for p in (root / d).rglob("*.py")
+        if not any(p.is_relative_to(root / skip) for skip in NOT_UNDER_TEST)
+    )  # fmt: skip
     for path in [*files, root / "pyproject.toml"]:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     versions = (np.__version__, hypothesis.__version__, platform.python_version())

@@ -72,11 +72,14 @@ def test_a_failing_run_fails_the_session_and_names_its_seed(
     assert "flake: 1 claim failures in 1 runs of 2 claims" in out
 
 
-def test_the_fingerprint_changes_with_the_code_under_test(tmp_path: Path) -> None:
+def test_the_fingerprint_changes_with_the_code_under_test_only(tmp_path: Path) -> None:
     for folder in flake.UNDER_TEST:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "m.py").write_text("x = 1\n")
     (tmp_path / "pyproject.toml").write_text("")
     before = flake.fingerprint(tmp_path)
+    (tmp_path / "winit" / "report").mkdir()
+    (tmp_path / "winit" / "report" / "render.py").write_text("y = 1\n")
+    assert flake.fingerprint(tmp_path) == before  # the report renders; it runs no claim
     (tmp_path / "properties" / "m.py").write_text("x = 2\n")
     assert flake.fingerprint(tmp_path) != before
