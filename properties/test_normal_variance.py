@@ -105,12 +105,12 @@ def sample_z(
 ) -> Array:  # fmt: skip
     """``draws`` independent pre-activations: rows of fresh (n_out, n_in) weight matrices from
     ``init``, each row against its own input vector of i.i.d. draws with E[x²] = scale²."""
-    x = scale * INPUTS[inputs][0](gen, (draws, n_in))  # every row's inputs, drawn at once
-    z = np.empty(draws)
+    w = np.empty((draws, n_in))
     for start in range(0, draws, n_out):  # one fresh matrix per n_out rows
-        rows = x[start : start + n_out]
-        w = init((n_out, n_in), gen, np.float64)[: rows.shape[0]]
-        z[start : start + n_out] = np.einsum("ij,ij->i", w, rows)
+        block = w[start : start + n_out]
+        block[...] = init((n_out, n_in), gen, np.float64)[: block.shape[0]]
+    x = INPUTS[inputs][0](gen, (draws, n_in))  # every row's inputs, drawn at once
+    z: Array = scale * np.einsum("ij,ij->i", w, x)
     return z
 
 

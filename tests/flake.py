@@ -14,9 +14,10 @@ the runs in which it failed with their seeds and BLAS thread counts.
   idle while the slowest test of the other finishes.
 - Every run's result is appended to ``--log`` (default ``reports/flake-log.jsonl``) as it ends,
   with a fingerprint of the code under test (``winit/`` but its report, ``properties/``,
-  ``pyproject.toml`` and the numpy, hypothesis and Python versions). The count and the summary cover the logged
-  runs of the current fingerprint, so a measurement cut short (``--max-seconds``, a closed
-  session) resumes where it stopped, and a change to the code starts it afresh.
+  ``conftest.py``, ``pyproject.toml`` and the numpy, hypothesis and Python versions). The
+  count and the summary cover the logged runs of the current fingerprint, so a measurement
+  cut short (``--max-seconds``, a closed session) resumes where it stopped, and a change to
+  the code starts it afresh.
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
 
 Every claim's checks are sized so that one run false-alarms with probability at most
@@ -81,7 +82,7 @@ def fingerprint(root: Path = ROOT) -> str:
         p for d in UNDER_TEST for p in (root / d).rglob("*.py")
         if not any(p.is_relative_to(root / skip) for skip in NOT_UNDER_TEST)
     )  # fmt: skip
-    for path in [*files, root / "pyproject.toml"]:
+    for path in [*files, root / "conftest.py", root / "pyproject.toml"]:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     versions = (np.__version__, hypothesis.__version__, platform.python_version())
     digest.update(" ".join(versions).encode())

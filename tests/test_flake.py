@@ -76,7 +76,8 @@ def test_the_fingerprint_changes_with_the_code_under_test_only(tmp_path: Path) -
     for folder in flake.UNDER_TEST:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "m.py").write_text("x = 1\n")
-    (tmp_path / "pyproject.toml").write_text("")
+    for name in ("conftest.py", "pyproject.toml"):
+        (tmp_path / name).write_text("")
     before = flake.fingerprint(tmp_path)
     (tmp_path / "winit" / "report").mkdir()
     (tmp_path / "winit" / "report" / "render.py").write_text("y = 1\n")
