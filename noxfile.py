@@ -225,6 +225,7 @@ def flake(session: nox.Session) -> None:
     """Flake rate: the property suite rerun N times with fresh seeds, failures per claim.
 
     ``nox -s flake -- 200`` (default 50); prints the failures per claim beside the count the
-    stated alphas allow (tests/flake.py)."""
+    stated alphas allow and records them in reports/flake.json for the report (tests/flake.py)."""
     session.install("-e", TEST)
-    session.run("python", "-m", "tests.flake", *session.posargs, env=ONE_BLAS_THREAD)
+    session.run("python", "-m", "tests.flake", "--json", "reports/flake.json", *session.posargs,
+                env=ONE_BLAS_THREAD)  # fmt: skip

@@ -18,6 +18,8 @@ the runs in which it failed with their seeds and BLAS thread counts.
   count and the summary cover the logged runs of the current fingerprint, so a measurement
   cut short (``--max-seconds``, a closed session) resumes where it stopped, and a change to
   the code starts it afresh.
+- ``--json FILE`` (the session's ``reports/flake.json``) records the tally after every run, for
+  the report's "False alarms on fresh seeds" section.
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
 
 Every claim's checks are sized so that one run false-alarms with probability at most
@@ -47,6 +49,7 @@ from pathlib import Path
 import hypothesis
 import numpy as np
 
+from winit.atomic import write_atomic
 from winit.stats import RUN_ALPHA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,27 +135,73 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
-def summary(runs: list[Run], wall: float, new: int) -> str:
+@dataclass
+class Tally:
+    """The counted runs' false alarms: per claim (with the failing seeds) and per BLAS threads."""
+
+    runs: list[Run]
+
+    @property
+    def claims(self) -> list[str]:
+        return sorted({c for r in self.runs for c, v in r.verdicts.items() if v != "missing"})
+
+    def seeds(self, claim: str) -> list[int]:
+        return [r.seed for r in self.runs if claim in r.failed]
+
+    @property
+    def failures(self) -> int:
+        return sum(len(r.failed) for r in self.runs)
+
+    @property
+    def allowed(self) -> float:
+        """The expected number of claim failures the stated alphas allow at most."""
+        return RUN_ALPHA * len(self.claims) * len(self.runs)
+
+    def per_threads(self) -> list[str]:
+        """``"1 BLAS thread(s): F claim failures in N runs"`` per thread count."""
+        counts = Counter(r.blas_threads for r in self.runs)
+        return [
+            f"{t} BLAS thread(s): {sum(len(r.failed) for r in self.runs if r.blas_threads == t)} "
+            f"claim failures in {n} runs"
+            for t, n in sorted(counts.items())
+        ]
+
+    def verdict(self) -> str:
+        return (
+            f"{self.failures} claim failures in {len(self.runs)} runs of {len(self.claims)} "
+            f"claims ({PROFILE} profile, fresh seeds); expected from the stated alphas at most "
+            f"{RUN_ALPHA:g} x {len(self.claims)} x {len(self.runs)} = {self.allowed:.2g}"
+        )
+
+
+def summary(tally: Tally, wall: float, new: int) -> str:
     """Failures per claim and per BLAS thread count, beside the count the alphas allow."""
-    claims = sorted({c for r in runs for c, v in r.verdicts.items() if v != "missing"})
-    lines = [f"\n{'claim':26} failures / {len(runs)} runs  (seeds)"]
-    for c in claims:
-        seeds = [r.seed for r in runs if c in r.failed]
+    lines = [f"\n{'claim':26} failures / {len(tally.runs)} runs  (seeds)"]
+    for c in tally.claims:
+        seeds = tally.seeds(c)
         lines.append(f"{c:26} {len(seeds):8}" + (f"  ({', '.join(map(str, seeds))})" if seeds else ""))  # fmt: skip
-    per_threads = Counter(r.blas_threads for r in runs)
-    for threads, count in sorted(per_threads.items()):
-        bad = sum(len(r.failed) for r in runs if r.blas_threads == threads)
-        lines.append(f"{threads} BLAS thread(s): {bad} claim failures in {count} runs")
-    expected = RUN_ALPHA * len(claims) * len(runs)
-    failures = sum(len(r.failed) for r in runs)
+    lines += tally.per_threads()
     lines.append(
-        f"\nflake: {failures} claim failures in {len(runs)} runs of {len(claims)} claims "
-        f"({PROFILE} profile, fresh seeds; {len(runs) - new} of them logged before this "
-        f"sitting); expected from the stated alphas at most {RUN_ALPHA:g} x {len(claims)} x "
-        f"{len(runs)} = {expected:.2g}; this sitting: {new} runs in {wall:.0f}s wall"
+        f"\nflake: {tally.verdict()}; {len(tally.runs) - new} of the runs logged before this "
+        f"sitting; this sitting: {new} runs in {wall:.0f}s wall"
         + (f" ({wall / new:.1f}s per run)" if new else "")
     )
     return "\n".join(lines)
+
+
+def record(path: Path, tally: Tally, target: int) -> None:
+    """The tally as the report's "False alarms on fresh seeds" section, written atomically."""
+    data = {
+        "what": "claim failures of the property suite on fresh seeds (nox -s flake)",
+        "result": tally.verdict(), "runs": f"{len(tally.runs)} of {target}",
+        "BLAS threads": "; ".join(tally.per_threads()),
+        "code fingerprint": tally.runs[0].fingerprint if tally.runs else "",
+        "mean wall time of a run": f"{sum(r.seconds for r in tally.runs) / max(1, len(tally.runs)):.0f}s",
+        "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "claims": [{"claim": c, "runs": len(tally.runs), "failures": len(tally.seeds(c)),
+                    "failing seeds": ", ".join(map(str, tally.seeds(c)))} for c in tally.claims],
+    }  # fmt: skip
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="BLAS thread counts the runs alternate over (default 1,2)")  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="start no run after this much wall time (then report the runs done)")  # fmt: skip
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also record the tally in this file (e.g. reports/flake.json)")  # fmt: skip
     parser.add_argument("--log", type=Path, default=LOG,
                         help=f"the runs' log, appended to (default {LOG.relative_to(ROOT)})")  # fmt: skip
     args = parser.parse_args(argv)
@@ -201,10 +252,14 @@ def main(argv: list[str] | None = None) -> int:
                     log.write(json.dumps(asdict(run)) + "\n")
                 runs.append(run)
                 new += 1
+                if args.json is not None:  # kept current: a cut-short sitting still shows
+                    record(args.json, Tally(runs), args.runs)
                 print(f"run {len(runs):4}/{args.runs} seed {run.seed:10} blas threads "
                       f"{run.blas_threads}  {'FAILED ' + ', '.join(run.failed) if run.failed else 'ok'}"
                       f"  ({run.seconds:.0f}s, {time.perf_counter() - start:.0f}s in all)", flush=True)  # fmt: skip
-    print(summary(runs, time.perf_counter() - start, new))
+    if args.json is not None:
+        record(args.json, Tally(runs), args.runs)
+    print(summary(Tally(runs), time.perf_counter() - start, new))
     return 1 if any(r.failed for r in runs) else 0
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests import flake
+from tests.report_fixture import write_fixture
+from tests.test_report_render import rendered
 
 
 def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None) -> list[int]:
@@ -84,3 +86,18 @@ def test_the_fingerprint_changes_with_the_code_under_test_only(tmp_path: Path) -
     assert flake.fingerprint(tmp_path) == before  # the report renders; it runs no claim
     (tmp_path / "properties" / "m.py").write_text("x = 2\n")
     assert flake.fingerprint(tmp_path) != before
+
+
+def test_the_report_shows_the_tally_of_the_logged_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(secrets, "randbits", lambda bits: 7)
+    _stub_runs(monkeypatch, failing_seed=7)
+    results = write_fixture(tmp_path / "reports")
+    tally = results.parent / "flake.json"
+    flake.main(["2", "--log", str(tmp_path / "log.jsonl"), "--json", str(tally)])
+    page, html = rendered(results)
+    assert page.find("section", id="flake-rate")
+    for text in ("False alarms on fresh seeds", "2 claim failures in 2 runs of 2 claims",
+                 "2 of 2", "7, 7"):  # fmt: skip
+        assert text in html

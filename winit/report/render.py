@@ -533,13 +533,14 @@ def bench_goal_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def extras_beside(results_path: Path) -> list[Extra]:
-    """The bench and mutation-score sections for the JSON files found next to
+    """The bench, mutation-score and flake sections for the JSON files found next to
     ``results.json`` (verify outputs and frameworks.json have their own tables)."""
     folder = results_path.parent
     found: list[Extra] = []
     for name, section_id, title in (
         ("bench.json", "performance", "Performance"),
         ("mutants.json", "mutation-score", "Mutation score (nox -s mutants)"),
+        ("flake.json", "flake-rate", "False alarms on fresh seeds (nox -s flake)"),
     ):
         if (folder / name).exists():
             found.append(extra_section(folder / name, section_id, title))
