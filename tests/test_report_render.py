@@ -28,7 +28,7 @@ from winit.report.plots import (
     panels,
     shared_prefix,
 )
-from winit.report.render import check_view, clean_source, clean_title
+from winit.report.render import check_view, clean_source, clean_title, render_report
 from winit.verify.cli import main as verify_main
 
 #: The fixture's claims in the article's order of groups (FX-MISSING has none: last).
@@ -243,6 +243,33 @@ def test_a_partial_run_renders_beside_the_last_full_page(
         assert page.find("article", id=f"claim-{cid}", **{"class": "card not-run"})
         assert "Not run:" in page.seen(cid)
     assert page.find("a", href="index.html")
+
+
+def test_a_later_full_run_replaces_the_partial_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "reports"
+    partial = write_fixture(folder, partial="zero").rename(folder / "results.partial.json")
+    assert run_main("--results", str(folder / "results.json")) == 0  # only the partial exists
+    assert (folder / "partial.html").exists()
+    full = write_fixture(folder)
+    os.utime(partial, (1, 1))  # the partial run came first
+    assert run_main("--results", str(full)) == 0
+    assert (folder / "index.html").exists()
+    assert not (folder / "partial.html").exists()
+    assert "removed" in capsys.readouterr().err
+
+
+def test_a_newer_partial_page_stays_beside_the_full_page(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    partial = write_fixture(folder, partial="zero").rename(folder / "results.partial.json")
+    full = write_fixture(folder)
+    (folder / "partial.html").write_text("newer partial page", encoding="utf-8")
+    os.utime(full, (1, 1))  # the complete run came first
+    render_report(full)  # rendered as such (`winit report` would pick the newer partial run)
+    assert (folder / "index.html").exists()
+    assert (folder / "partial.html").read_text(encoding="utf-8") == "newer partial page"
+    assert partial.exists()
 
 
 def test_no_claim_selected_says_so_and_fails_the_check(tmp_path: Path) -> None:

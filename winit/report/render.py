@@ -28,7 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from winit.atomic import ReportError, write_atomic
 from winit.claims.record import GROUPS
-from winit.claims.schema import Results, as_float, latest_results, load_results
+from winit.claims.schema import Results, as_float, latest_results, load_results, partial_path
 from winit.report.plots import Panel, panels
 
 STATUS = {
@@ -698,9 +698,23 @@ def previous_of(results_path: Path) -> tuple[Results | None, str | None]:
 
 def page_for(results: Results, results_path: Path) -> Path:
     """Where a run's page goes by default: ``index.html`` beside the results for a full run,
-    ``partial.html`` for a partial one (the last full page stays)."""
+    ``partial.html`` for a partial one (the last full page stays; a later full run's page
+    replaces both, see :func:`drop_superseded_partial`)."""
     name = PARTIAL_PAGE if selection_of(results)["partial"] else FULL_PAGE
     return results_path.parent / name
+
+
+def drop_superseded_partial(results_path: Path) -> Path | None:
+    """Remove the ``partial.html`` beside a complete run's results when no partial run is newer
+    than that complete run (the page shows an older subset); returns the page removed."""
+    page, partial = results_path.parent / PARTIAL_PAGE, partial_path(results_path)
+    if not page.exists() or latest_results(results_path) == partial:
+        return None
+    try:
+        page.unlink()
+    except OSError as e:
+        raise ReportError(f"cannot remove the superseded {page}: {e.strerror or e}") from None
+    return page
 
 
 def render_report(
@@ -718,6 +732,10 @@ def render_report(
         results, previous, extras_beside(results_path), verify, conformance_beside(results_path)
     )
     write_atomic(out, html)
+    if out_path is None and out.name == FULL_PAGE:
+        dropped = drop_superseded_partial(results_path)
+        if dropped:
+            print(f"winit report: removed {dropped} (an older partial run's page)", file=sys.stderr)
     return results, out, gate_failures(results, verify)
 
 
