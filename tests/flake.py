@@ -196,7 +196,8 @@ def record(path: Path, tally: Tally, target: int) -> None:
         "result": tally.verdict(), "runs": f"{len(tally.runs)} of {target}",
         "BLAS threads": "; ".join(tally.per_threads()),
         "code fingerprint": tally.runs[0].fingerprint if tally.runs else "",
-        "mean wall time of a run": f"{sum(r.seconds for r in tally.runs) / max(1, len(tally.runs)):.0f}s",
+        "mean wall time of one run (--jobs runs overlap)":
+            f"{sum(r.seconds for r in tally.runs) / max(1, len(tally.runs)):.0f}s",
         "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "claims": [{"claim": c, "runs": len(tally.runs), "failures": len(tally.seeds(c)),
                     "failing seeds": ", ".join(map(str, tally.seeds(c)))} for c in tally.claims],
