@@ -49,7 +49,7 @@ from pathlib import Path
 import hypothesis
 import numpy as np
 
-from winit.atomic import write_atomic
+from winit.atomic import ReportError, write_atomic
 from winit.stats import RUN_ALPHA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = logged(args.log, current)
     if runs:
         print(f"resuming: {len(runs)} runs of this code ({current}) already in {args.log}")
+    if args.json is not None:  # written now too: an unwritable place fails before any run
+        try:
+            record(args.json, Tally(runs), args.runs)
+        except ReportError as err:
+            parser.error(str(err))
     start, new = time.perf_counter(), 0
     pending: set[Future[Run]] = set()
     with tempfile.TemporaryDirectory(prefix="winit-flake-") as tmp, \
