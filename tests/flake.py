@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -157,14 +156,15 @@ class Tally:
         """The expected number of claim failures the stated alphas allow at most."""
         return RUN_ALPHA * len(self.claims) * len(self.runs)
 
-    def per_threads(self) -> list[str]:
-        """``"1 BLAS thread(s): F claim failures in N runs"`` per thread count."""
-        counts = Counter(r.blas_threads for r in self.runs)
-        return [
-            f"{t} BLAS thread(s): {sum(len(r.failed) for r in self.runs if r.blas_threads == t)} "
-            f"claim failures in {n} runs"
-            for t, n in sorted(counts.items())
-        ]
+    def per_threads(self) -> list[dict[str, int | str]]:
+        """Per BLAS thread count: its runs, their claim failures and which (claim seed)."""
+        rows: list[dict[str, int | str]] = []
+        for t in sorted({r.blas_threads for r in self.runs}):
+            runs = [r for r in self.runs if r.blas_threads == t]
+            failed = [f"{c} {r.seed}" for r in runs for c in r.failed]
+            rows.append({"BLAS threads": t, "runs": len(runs), "claim failures": len(failed),
+                         "failing (claim seed)": ", ".join(failed)})  # fmt: skip
+        return rows
 
     def verdict(self) -> str:
         return (
@@ -180,7 +180,11 @@ def summary(tally: Tally, wall: float, new: int) -> str:
     for c in tally.claims:
         seeds = tally.seeds(c)
         lines.append(f"{c:26} {len(seeds):8}" + (f"  ({', '.join(map(str, seeds))})" if seeds else ""))  # fmt: skip
-    lines += tally.per_threads()
+    lines += [
+        f"{row['BLAS threads']} BLAS thread(s): {row['claim failures']} claim failures in "
+        f"{row['runs']} runs"
+        for row in tally.per_threads()
+    ]
     lines.append(
         f"\nflake: {tally.verdict()}; {len(tally.runs) - new} of the runs logged before this "
         f"sitting; this sitting: {new} runs in {wall:.0f}s wall"
@@ -192,15 +196,17 @@ def summary(tally: Tally, wall: float, new: int) -> str:
 def record(path: Path, tally: Tally, target: int) -> None:
     """The tally as the report's "False alarms on fresh seeds" section, written atomically."""
     data = {
-        "what": "claim failures of the property suite on fresh seeds (nox -s flake)",
-        "result": tally.verdict(), "runs": f"{len(tally.runs)} of {target}",
-        "BLAS threads": "; ".join(tally.per_threads()),
+        "what": "claim failures of the property suite on fresh seeds (nox -s flake, "
+        f"{PROFILE} profile)",
+        "claim failures": f"{tally.failures} in {len(tally.runs)} runs of {len(tally.claims)} claims",
+        "the alphas allow": f"at most {RUN_ALPHA:g} × {len(tally.claims)} × {len(tally.runs)} = "
+        f"{tally.allowed:.2g} expected",
+        "runs": f"{len(tally.runs)} of {target}",
         "code fingerprint": tally.runs[0].fingerprint if tally.runs else "",
         "mean wall time of one run (--jobs runs overlap)":
             f"{sum(r.seconds for r in tally.runs) / max(1, len(tally.runs)):.0f}s",
         "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "claims": [{"claim": c, "runs": len(tally.runs), "failures": len(tally.seeds(c)),
-                    "failing seeds": ", ".join(map(str, tally.seeds(c)))} for c in tally.claims],
+        "per BLAS thread count": tally.per_threads(),
     }  # fmt: skip
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
