@@ -12,6 +12,12 @@ sum over the steps so far, to cover second-order terms while the steps stay smal
 (``runs(stable_lr=True)``). (An earlier version measured the spread in ulp of the largest
 *parameter*: unsound when a gradient sum cancels — fresh seeds found 6995 ulp against 504 on a
 width-9 sigmoid net early in training.)
+
+Below the normal range rounding is absolute, not relative: a product that underflows is off by
+up to half the smallest subnormal, τ/2 = ε·N/2 (N = 2⁻¹⁰²² the smallest normal number), however
+small its factors. So every magnitude the bounds sum counts as at least N (:data:`NORMAL`): each
+term of a Σ|terms| adds N, which leaves the bounds unchanged in the normal range. (Without it a
+network initialised to c = 5e-324 had bound 0 and a one-subnormal gap: found by a fresh seed.)
 """
 
 from __future__ import annotations
@@ -26,13 +32,17 @@ from winit.mlp import MLP, Forward
 
 Array = np.ndarray
 EPS = float(np.finfo(np.float64).eps)
+#: The smallest normal float64: below it a rounding is off by up to ε·NORMAL/2 absolutely.
+NORMAL = float(np.finfo(np.float64).smallest_normal)
 #: The rounding bound in words, for the statements of the claims that use it.
 ROUNDING = (
     "Rounding bound: a length-m BLAS dot product in two orders differs by ≤ m·ε·Σ|terms|; a "
     "step passes each gradient entry through ≤ 2L such products and rounds θ − lr·g once, so "
     "identical units drift apart by at most 4·m·L·ε·S_t after t steps, S_t = Σ over the steps of "
     "lr·(largest Σ|terms| of a gradient entry, from an absolute-value backprop) + largest |θ| "
-    "(m = longest dot product, L = layers). Checked on every step up to a divergence of "
+    "(m = longest dot product, L = layers), every |term| counted as at least the smallest "
+    "normal number (below it an underflowing product is off by half a subnormal step, "
+    "however small its factors). Checked on every step up to a divergence of "
     "gradient descent (|θ| > 1e6 or non-finite), where NaN ≠ NaN makes the claim meaningless."
 )
 #: Largest |f'| of each activation: how much one layer can amplify a rounding error.
@@ -87,25 +97,28 @@ def rounding_scales(
         fw = net.forward(x)
         top = np.abs(net.gradients(x, t).deltas[-1]) * per_row
         largest = 0.0
-        for layer, delta in enumerate(absolute_deltas(net, fw, top)):
+        for layer, delta in enumerate(absolute_deltas(net, fw, top, NORMAL)):
             below = fw.activations[layer - 1] if layer else fw.inputs
             largest = max(
                 largest, float(np.max(delta.T @ np.abs(below))), float(np.max(delta.sum(0)))
             )
-        params = max(float(np.max(np.abs(a))) for a in (*ws, *bs))
+        largest += rows * NORMAL  # a gradient entry sums one term per row
+        params = max(float(np.max(np.abs(a))) for a in (*ws, *bs)) + NORMAL
         total += lr * largest + params
         scales.append(total)
     return scales
 
 
-def absolute_deltas(net: MLP, fw: Forward, top: Array) -> list[Array]:
+def absolute_deltas(net: MLP, fw: Forward, top: Array, floor: float = 0.0) -> list[Array]:
     """The absolute-value backprop: per layer, the Σ|terms| of every delta dL/dz, from the
     output layer's ``top`` back through |W| and |f'(z)| (the scale the rounding errors of the
-    computed deltas are relative to)."""
-    deltas = [top]
+    computed deltas are relative to), each term counted as at least ``floor`` (``NORMAL`` for
+    bounds that hold under underflow)."""
+    deltas = [top + floor]
     for layer in range(net.depth - 1, 0, -1):
         slope = np.abs(net.activation.df(fw.pre_activations[layer - 1]))
-        deltas.insert(0, (deltas[0] @ np.abs(net.weights[layer])) * slope)
+        weights = np.abs(net.weights[layer])
+        deltas.insert(0, (deltas[0] @ weights + weights.shape[0] * floor) * slope + floor)
     return deltas
 
 
@@ -167,7 +180,8 @@ def function_gap(
     The bound follows the two differences through the layers, per input: the units' own
     (hidden rows and biases at most ``unit_gap`` g apart, entrywise) and rounding (each z of
     either network within 3·m·ε of its Σ|terms|: the two forward passes and the collapse's
-    summed weights; each activation within 4 ulp). With D_l the largest |h_l,j − h¹_l| over
+    summed weights; each activation within 4 ulp; every term at least :data:`NORMAL`, for
+    underflow). With D_l the largest |h_l,j − h¹_l| over
     the units of layer l: |Δz_l| ≤ g·(Σ_k|h_{l−1,k}| + 1) + max_j Σ_k|W_l,jk|·D_{l−1} +
     3·m·ε·Σ|terms|, D_l ≤ Lip f·|Δz_l|, and the output layer (Lipschitz ≤ 1 heads) adds no g.
     Doubled for the second-order terms the first-order propagation leaves out."""
@@ -178,10 +192,10 @@ def function_gap(
     below, spread = np.abs(fw.inputs), np.zeros(x.shape[0])
     for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
         hidden = layer < len(weights) - 1
-        terms = np.max(below @ np.abs(w).T + np.abs(b), axis=1)
+        terms = np.max(below @ np.abs(w).T + np.abs(b), axis=1) + (w.shape[1] + 1) * NORMAL
         units = gap * (below.sum(axis=1) + 1.0) if hidden else 0.0
         dz = units + float(np.max(np.abs(w).sum(axis=1))) * spread + 3.0 * m * EPS * terms
         if hidden:
             below = np.abs(fw.activations[layer])
-            spread = lip * dz + 4.0 * EPS * np.max(below, axis=1)
+            spread = lip * dz + 4.0 * EPS * (np.max(below, axis=1) + NORMAL)
     return deviation, 2.0 * float(np.max(dz))

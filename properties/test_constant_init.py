@@ -109,6 +109,10 @@ XAVIER_WINS = CONST_LINEAR_BOUNDARY.plan("Xavier fits XOR on most seeds", runs=1
 # The divergent case the fresh-seed reruns found (gradient descent blows up by step 3-6).
 @example(run=Run((1, 1, 1), np.array([[1.0]]), np.array([[-1.0]]), 1.0, 20, None, 0),
          activation="linear", c=1.0, head=("linear", "mse"))  # fmt: skip
+# A subnormal constant (found by a fresh seed): an underflowing product is off by half a
+# subnormal step, so the bounds count every term as at least the smallest normal number.
+@example(run=Run((1, 2, 1), np.array([[0.27392337]]), np.array([[-0.46042657]]), 0.5, 1, None, 0),
+         activation="sigmoid", c=5e-324, head=("linear", "mse"))  # fmt: skip
 def test_constant_init_units_stay_identical(
     run: Run, activation: str, c: float, head: tuple[str, str], evidence: Evidence
 ) -> None:
