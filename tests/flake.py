@@ -18,6 +18,9 @@ the runs in which it failed with their seeds and BLAS thread counts.
   count and the summary cover the logged runs of the current fingerprint, so a measurement
   cut short (``--max-seconds``, a closed session) resumes where it stopped, and a change to
   the code starts it afresh.
+- ``--only FILE ...`` runs only these property files (a measurement of their claims after a
+  change that can reach no other claim): such runs are logged and counted apart from runs of
+  the whole suite.
 - ``--json FILE`` (the session's ``reports/flake.json``) records the tally after every run, for
   the report's "False alarms on fresh seeds" section.
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
@@ -42,13 +45,14 @@ import sys
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import hypothesis
 import numpy as np
 
 from winit.atomic import ReportError, write_atomic
+from winit.claims.schema import latest_results
 from winit.stats import RUN_ALPHA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,13 +68,15 @@ NOT_UNDER_TEST = ("winit/report",)
 
 @dataclass(frozen=True)
 class Run:
-    """One logged run: its seed, BLAS threads, each claim's observed verdict, and wall time."""
+    """One logged run: its seed, BLAS threads, each claim's observed verdict, wall time, and the
+    property files it ran (none named: the whole suite)."""
 
     fingerprint: str
     seed: int
     blas_threads: int
     verdicts: dict[str, str]
     seconds: float
+    only: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[str]:
@@ -91,36 +97,51 @@ def fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()[:12]
 
 
-def logged(log: Path, current: str) -> list[Run]:
-    """The runs in ``log`` made on the code of fingerprint ``current``."""
+def logged(log: Path, current: str, only: list[str]) -> list[Run]:
+    """The runs in ``log`` made on the code of fingerprint ``current`` with the files ``only``."""
     if not log.exists():
         return []
     runs = [
         Run(**json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines() if line
     ]
-    return [r for r in runs if r.fingerprint == current]
+    return [r for r in runs if r.fingerprint == current and r.only == only]
 
 
-def run_once(seed: int, results: Path, workers: int, threads: int, current: str) -> Run:
-    """One run of the property suite with ``seed`` on ``threads`` BLAS threads per process."""
+def run_once(
+    seed: int, results: Path, workers: int, threads: int, current: str, only: list[str]
+) -> Run:
+    """One run of the property suite (or of the files ``only``) with ``seed`` on ``threads`` BLAS
+    threads per process."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "properties", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", *(only or ["properties"]), "-q", "-p", "no:cacheprovider",
          *([f"-n{workers}"] if workers > 1 else ["-p", "no:xdist"]),
          f"--hypothesis-profile={PROFILE}", f"--hypothesis-seed={seed}",
          f"--winit-results={results}"],
         cwd=ROOT, capture_output=True, text=True, check=False,
         env={**os.environ, "OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)},
     )  # fmt: skip
+    results = latest_results(results)  # a run of some files only writes its partial results
     if not results.exists():
         tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
         raise RuntimeError(f"seed {seed}: pytest exited {proc.returncode} without results: {tail}")
     data = json.loads(results.read_text(encoding="utf-8"))
-    verdicts = {c["id"]: c["observed"] for c in data["claims"]}
-    run = Run(current, seed, threads, verdicts, round(time.perf_counter() - start, 1))
+    verdicts = {c["id"]: c["observed"] for c in data["claims"] if c["observed"] != "not-run"}
+    run = Run(current, seed, threads, verdicts, round(time.perf_counter() - start, 1), only)
     if run.failed:  # keep the evidence: the failing example and its reproduction
         shutil.copy2(results, KEPT / f"flake-{seed}.json")
     return run
+
+
+def _property_file(text: str) -> str:
+    """``properties/test_x.py`` (as given, relative to the repository): an existing test file."""
+    path = Path(text)
+    if path.parent != Path("properties") or not path.name.startswith("test_") \
+            or not (ROOT / path).is_file():  # fmt: skip
+        raise argparse.ArgumentTypeError(
+            f"expected a property test file like properties/test_zero_init.py; got {text!r}"
+        )
+    return path.as_posix()
 
 
 def _counts(text: str) -> list[int]:
@@ -176,7 +197,9 @@ class Tally:
 
 def summary(tally: Tally, wall: float, new: int) -> str:
     """Failures per claim and per BLAS thread count, beside the count the alphas allow."""
-    lines = [f"\n{'claim':26} failures / {len(tally.runs)} runs  (seeds)"]
+    files = ", ".join(tally.runs[0].only) if tally.runs and tally.runs[0].only else ""
+    lines = [f"\nproperty files: {files}"] if files else []
+    lines.append(f"\n{'claim':26} failures / {len(tally.runs)} runs  (seeds)")
     for c in tally.claims:
         seeds = tally.seeds(c)
         lines.append(f"{c:26} {len(seeds):8}" + (f"  ({', '.join(map(str, seeds))})" if seeds else ""))  # fmt: skip
@@ -203,6 +226,8 @@ def record(path: Path, tally: Tally, target: int) -> None:
         f"{tally.allowed:.2g} expected",
         "runs": f"{len(tally.runs)} of {target}",
         "code fingerprint": tally.runs[0].fingerprint if tally.runs else "",
+        "property files": ", ".join(tally.runs[0].only) if tally.runs and tally.runs[0].only
+        else "all",
         "mean wall time of one run (--jobs runs overlap)":
             f"{sum(r.seconds for r in tally.runs) / max(1, len(tally.runs)):.0f}s",
         "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -221,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="BLAS thread counts the runs alternate over (default 1,2)")  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="start no run after this much wall time (then report the runs done)")  # fmt: skip
+    parser.add_argument("--only", nargs="+", type=_property_file, default=[], metavar="FILE",
+                        help="run only these property files (counted apart from whole-suite runs)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None,
                         help="also record the tally in this file (e.g. reports/flake.json)")  # fmt: skip
     parser.add_argument("--log", type=Path, default=LOG,
@@ -234,9 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         parser.error(f"cannot write the log {args.log}: {err.strerror}")
     current = fingerprint()
-    runs = logged(args.log, current)
+    only = sorted(set(args.only))
+    runs = logged(args.log, current, only)
     if runs:
-        print(f"resuming: {len(runs)} runs of this code ({current}) already in {args.log}")
+        print(f"resuming: {len(runs)} runs of this code ({current}"
+              f"{', ' + ' '.join(only) if only else ''}) already in {args.log}")  # fmt: skip
     if args.json is not None:  # written now too: an unwritable place fails before any run
         try:
             record(args.json, Tally(runs), args.runs)
@@ -253,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
                 seed = secrets.randbits(32)
                 threads = args.blas_threads[started % len(args.blas_threads)]
                 results = Path(tmp) / f"run-{started}.json"
-                pending.add(pool.submit(run_once, seed, results, args.workers, threads, current))
+                pending.add(
+                    pool.submit(run_once, seed, results, args.workers, threads, current, only)
+                )
                 started += 1
             if not pending:
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,10 +21,12 @@ def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None)
     claim (except at ``failing_seed``); returns the thread counts the runs were given."""
     threads_given: list[int] = []
 
-    def run_once(seed: int, results: Path, workers: int, threads: int, current: str) -> flake.Run:
+    def run_once(
+        seed: int, results: Path, workers: int, threads: int, current: str, only: list[str]
+    ) -> flake.Run:
         threads_given.append(threads)
         verdict = "fails" if seed == failing_seed else "holds"
-        return flake.Run(current, seed, threads, {"A": verdict, "B": "holds"}, 0.0)
+        return flake.Run(current, seed, threads, {"A": verdict, "B": "holds"}, 0.0, only)
 
     monkeypatch.setattr(flake, "run_once", run_once)
     return threads_given
@@ -61,6 +64,37 @@ def test_runs_of_other_code_are_not_counted(
     log.write_text(json.dumps(asdict(other)) + "\n")
     assert flake.main(["2", "--log", str(log)]) == 0  # the other code's failure is not counted
     assert len(threads) == 2
+
+
+def test_runs_of_some_property_files_are_counted_apart_from_whole_suite_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    threads = _stub_runs(monkeypatch)
+    log = tmp_path / "log.jsonl"
+    flake.main(["2", "--log", str(log)])
+    only = ["--only", "properties/test_zero_init.py", "properties/test_balance.py"]
+    flake.main(["3", "--log", str(log), *only])
+    flake.main(["3", "--log", str(log), "--only", *reversed(only[1:])])
+    assert len(threads) == 2 + 3  # the second selection is the first one: it resumes
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["only"] for line in lines] == [[]] * 2 + [sorted(only[1:])] * 3
+
+
+def test_a_run_of_some_files_runs_them_and_counts_only_their_claims(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    results, commands = tmp_path / "run.json", []
+
+    def pytest_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        commands.append(command)  # and the results the plugin writes for a run of some files
+        claims = [{"id": "A", "observed": "holds"}, {"id": "B", "observed": "not-run"}]
+        results.with_suffix(".partial.json").write_text(json.dumps({"claims": claims}))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", pytest_run)
+    run = flake.run_once(1, results, 1, 1, "f", ["properties/test_zero_init.py"])
+    assert commands[0][3] == "properties/test_zero_init.py" and "properties" not in commands[0]
+    assert run.verdicts == {"A": "holds"} and run.only == ["properties/test_zero_init.py"]
 
 
 def test_a_failing_run_fails_the_session_and_names_its_seed(
