@@ -32,11 +32,20 @@ def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None)
     return threads_given
 
 
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The thread counts the stubbed runs were given."""
+    return _stub_runs(monkeypatch)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    return tmp_path / "log.jsonl"
+
+
 def test_every_run_is_logged_with_the_fingerprint_of_the_code(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    threads: list[int], log: Path
 ) -> None:
-    threads = _stub_runs(monkeypatch)
-    log = tmp_path / "log.jsonl"
     assert flake.main(["4", "--log", str(log), "--jobs", "2"]) == 0
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(lines) == 4
@@ -44,22 +53,14 @@ def test_every_run_is_logged_with_the_fingerprint_of_the_code(
     assert sorted(threads) == [1, 1, 2, 2]
 
 
-def test_a_second_sitting_only_adds_the_missing_runs(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    threads = _stub_runs(monkeypatch)
-    log = tmp_path / "log.jsonl"
+def test_a_second_sitting_only_adds_the_missing_runs(threads: list[int], log: Path) -> None:
     flake.main(["3", "--log", str(log)])
     flake.main(["5", "--log", str(log)])
     assert len(threads) == 5
     assert threads == [1, 2, 1, 2, 1]  # the alternation goes on across sittings
 
 
-def test_runs_of_other_code_are_not_counted(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    threads = _stub_runs(monkeypatch)
-    log = tmp_path / "log.jsonl"
+def test_runs_of_other_code_are_not_counted(threads: list[int], log: Path) -> None:
     other = flake.Run("0" * 12, 1, 1, {"A": "fails"}, 1.0)
     log.write_text(json.dumps(asdict(other)) + "\n")
     assert flake.main(["2", "--log", str(log)]) == 0  # the other code's failure is not counted
@@ -67,10 +68,8 @@ def test_runs_of_other_code_are_not_counted(
 
 
 def test_runs_of_some_property_files_are_counted_apart_from_whole_suite_runs(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    threads: list[int], log: Path
 ) -> None:
-    threads = _stub_runs(monkeypatch)
-    log = tmp_path / "log.jsonl"
     flake.main(["2", "--log", str(log)])
     only = ["--only", "properties/test_zero_init.py", "properties/test_balance.py"]
     flake.main(["3", "--log", str(log), *only])
