@@ -165,6 +165,11 @@ class Tally:
     def claims(self) -> list[str]:
         return sorted({c for r in self.runs for c, v in r.verdicts.items() if v != "missing"})
 
+    @property
+    def files(self) -> str:
+        """The property files the runs ran ("" for the whole suite)."""
+        return ", ".join(self.runs[0].only) if self.runs else ""
+
     def seeds(self, claim: str) -> list[int]:
         return [r.seed for r in self.runs if claim in r.failed]
 
@@ -197,8 +202,7 @@ class Tally:
 
 def summary(tally: Tally, wall: float, new: int) -> str:
     """Failures per claim and per BLAS thread count, beside the count the alphas allow."""
-    files = ", ".join(tally.runs[0].only) if tally.runs and tally.runs[0].only else ""
-    lines = [f"\nproperty files: {files}"] if files else []
+    lines = [f"\nproperty files: {tally.files}"] if tally.files else []
     lines.append(f"\n{'claim':26} failures / {len(tally.runs)} runs  (seeds)")
     for c in tally.claims:
         seeds = tally.seeds(c)
@@ -226,8 +230,7 @@ def record(path: Path, tally: Tally, target: int) -> None:
         f"{tally.allowed:.2g} expected",
         "runs": f"{len(tally.runs)} of {target}",
         "code fingerprint": tally.runs[0].fingerprint if tally.runs else "",
-        "property files": ", ".join(tally.runs[0].only) if tally.runs and tally.runs[0].only
-        else "all",
+        "property files": tally.files or "all",
         "mean wall time of one run (--jobs runs overlap)":
             f"{sum(r.seconds for r in tally.runs) / max(1, len(tally.runs)):.0f}s",
         "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),

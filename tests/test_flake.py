@@ -68,7 +68,7 @@ def test_runs_of_other_code_are_not_counted(threads: list[int], log: Path) -> No
 
 
 def test_runs_of_some_property_files_are_counted_apart_from_whole_suite_runs(
-    threads: list[int], log: Path
+    threads: list[int], log: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flake.main(["2", "--log", str(log)])
     only = ["--only", "properties/test_zero_init.py", "properties/test_balance.py"]
@@ -77,6 +77,9 @@ def test_runs_of_some_property_files_are_counted_apart_from_whole_suite_runs(
     assert len(threads) == 2 + 3  # the second selection is the first one: it resumes
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [line["only"] for line in lines] == [[]] * 2 + [sorted(only[1:])] * 3
+    assert "property files: properties/test_balance.py, properties/test_zero_init.py" in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_run_of_some_files_runs_them_and_counts_only_their_claims(
