@@ -20,6 +20,7 @@ from winit.stats import POWER, binom_cdf, binomial_check, ks_power
 from winit.verify import LAWS, Result, verify
 from winit.verify.adapters import detect
 from winit.verify.distributions import TruncatedNormal, Uniform
+from winit.verify.guard import UserCodeError
 
 Array = NDArray[np.floating]
 Init = Callable[[tuple[int, ...], np.random.Generator], Array]
@@ -286,10 +287,10 @@ def test_bad_usage_is_a_one_line_value_error(kwargs: dict[str, Any], message: st
     assert "\n" not in str(info.value)
 
 
-def test_initializer_that_raises_or_returns_nothing_is_a_usage_error() -> None:
-    with pytest.raises(ValueError, match=r"raised ZeroDivisionError"):
+def test_initializer_that_raises_or_returns_nothing_is_a_user_code_error() -> None:
+    with pytest.raises(UserCodeError, match=r"raised ZeroDivisionError"):
         verify(lambda shape, rng: 1 / 0, "normal")
-    with pytest.raises(ValueError, match=r"returned NoneType, not a numeric array"):
+    with pytest.raises(UserCodeError, match=r"returned NoneType, not a numeric array"):
         verify(lambda shape, rng: None, "normal")
 
 
@@ -529,5 +530,5 @@ def test_support_leak_is_counted() -> None:
 
     result = verify(leaky, "uniform", a=-1.0, b=1.0, shapes=[(64, 32)])
     (row,) = [r for r in result.failures if r.check.name.startswith("support")]
-    calls = result.shapes[0].plan.calls  # one leaked value per call
+    calls = result.shapes[0].sampling.calls  # one leaked value per call
     assert row.diagnosis.startswith(f"{calls} of {calls * 64 * 32} draws outside [-1, 1]")

@@ -63,7 +63,6 @@ def test_list_laws(capsys: pytest.CaptureFixture[str]) -> None:
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64by32"], "bad shape '64by32'"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64x0"], "must be positive"),
         (["winit:he_normal", "--law", "he_normal", "--layout", "jax"], "invalid choice"),
-        (["winit:normal", "--law", "he_normal", *SMALL], "raised ValueError"),
         # issue 15: an empty --shapes is a mistake, not "the defaults"
         (["winit:he_normal", "--law", "he_normal", "--shapes", ""], "--shapes is empty"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", " "], "--shapes is empty"),
@@ -106,12 +105,23 @@ def test_usage_errors_exit_2_with_one_line(
     assert "Traceback" not in err
 
 
-def test_module_raising_on_import_exits_2(
+def test_initializer_called_in_the_wrong_convention_exits_3(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """winit.normal is a factory: called as f(shape, rng) it raises, which is the code's error."""
+    assert (
+        main(["verify", "winit:normal", "--law", "he_normal", "--convention", "numpy", *SMALL]) == 3
+    )
+    err = capsys.readouterr().err
+    assert "raised ValueError" in err and err.count("\n") == 1
+
+
+def test_module_raising_on_import_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "boom_on_import.py").write_text("raise RuntimeError('kaboom')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert main(["verify", "boom_on_import:f", "--law", "normal"]) == 2
+    assert main(["verify", "boom_on_import:f", "--law", "normal"]) == 3
     err = capsys.readouterr().err
     assert "importing 'boom_on_import' raised RuntimeError: kaboom" in err
     assert err.count("\n") == 1

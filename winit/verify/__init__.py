@@ -11,9 +11,10 @@ import types
 from typing import Any
 
 from winit.verify.adapters import CONVENTIONS, Convention
-from winit.verify.api import Result, Row, verify
+from winit.verify.api import verify
 from winit.verify.laws import ALIASES, LAWS, Law
 from winit.verify.layouts import LAYOUTS, Axes
+from winit.verify.result import Result, Row
 
 __all__ = [
     "ALIASES", "CONVENTIONS", "LAWS", "LAYOUTS", "Axes", "Convention", "Law", "Result", "Row",

@@ -25,51 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from winit._validate import Shape
-from winit.verify.laws import did_you_mean
+from winit.verify.guard import UserCodeError, user_code
+from winit.verify.laws import ResolvedLaw, did_you_mean
 
 Draw = Callable[[Shape, int], Any]
 
 
-@dataclass(frozen=True)
-class Convention:
-    """How one framework's initializers are called: ``summary`` (for ``--help``), the pip
-    ``package`` it needs, the top-level ``modules`` it is detected by, its native ``layout``."""
-
-    name: str
-    summary: str
-    package: str = ""
-    modules: tuple[str, ...] = ()
-    layout: str = "torch"
-
-
-CONVENTIONS: Mapping[str, Convention] = {
-    c.name: c
-    for c in (
-        Convention("numpy", "f(shape, rng) -> array, rng a numpy Generator (winit's own)"),
-        Convention("factory", "f(**params) -> f(shape, rng) (winit.normal(mean, std), ...)"),
-        Convention("torch", "f(tensor, **params) in place on a float32 tensor; generator= or "
-                   "torch.manual_seed (state restored)", "torch==2.13.0", ("torch",)),
-        Convention("jax", "init(key, shape, dtype), or a factory returning one (jax.nn."
-                   "initializers, flax); key = jax.random.PRNGKey(seed)", "jax[cpu]",
-                   ("jax", "flax"), "keras"),
-        Convention("keras", "Keras 3 class (built with seed=) or instance (rebuilt from its "
-                   "config with seed=), __call__(shape, dtype); any KERAS_BACKEND; tf.keras",
-                   "keras", ("keras", "tf_keras"), "keras"),
-        Convention("tensorflow", "tf.compat.v1 / tf.* initializer class or instance, "
-                   "__call__(shape, dtype), seeded by tf.random.set_seed", "tensorflow-cpu",
-                   ("tensorflow",), "keras"),
-        Convention("haiku", "hk.initializers class or instance, called inside hk.transform "
-                   "with PRNGKey(seed)", "dm-haiku", ("haiku",), "keras"),
-        Convention("mlx", "mlx.nn.init factory -> init(array) -> array (or init itself), "
-                   "seeded by mx.random.seed", "mlx[cpu]", ("mlx",), "mlx"),
-        Convention("tinygrad", "Tensor.method(*shape, **params), seeded by Tensor.manual_seed",
-                   "tinygrad", ("tinygrad",)),
-        Convention("chainer", "initializer class or instance filling a float32 numpy array in "
-                   "place, seeded by numpy's global state (restored afterwards)", "chainer",
-                   ("chainer",)),
-    )
-}  # fmt: skip
-CONVENTION_NAMES = ("auto", *CONVENTIONS)
 _TENSOR_NAMES = ("tensor", "weight", "w")
 _ARRAY_NAMES = ("a", "arr", "array", "x")
 
@@ -96,7 +57,8 @@ WINIT_ONLY = ("truncation",)
 
 def load(path: str) -> Callable[..., Any]:
     """The callable at ``MODULE:ATTR`` (ATTR may be dotted), or a one-line ``ValueError``. The
-    working directory is on the import path, as with ``python -m``."""
+    working directory is on the import path, as with ``python -m``. Importing the module runs
+    the user's code: see :func:`~winit.verify.guard.user_code`."""
     module_name, sep, attr = path.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(
@@ -104,21 +66,25 @@ def load(path: str) -> Callable[..., Any]:
         )
     if "" not in sys.path:
         sys.path.insert(0, "")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
+    missing: ModuleNotFoundError | None = None
+    with user_code(f"importing {module_name!r}"):
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            missing = e
+    if missing is not None:
         raise ValueError(
-            f"cannot import module {module_name!r}: {e}{_install_hint(e.name)}"
-        ) from None
-    except Exception as e:  # the module itself raised while importing
-        raise ValueError(f"importing {module_name!r} raised {type(e).__name__}: {e}") from None
+            f"cannot import module {module_name!r}: {missing}{_install_hint(missing.name)}"
+        )
     for part in attr.split("."):
-        if not hasattr(obj, part):
+        with user_code(f"reading {module_name}:{attr}"):
+            found = hasattr(obj, part)
+            obj = getattr(obj, part) if found else obj
+        if not found:
             names = [n for n in dir(obj) if not n.startswith("_")]
             raise ValueError(
                 f"module {module_name!r} has no attribute {attr!r}{did_you_mean(part, names)}"
             )
-        obj = getattr(obj, part)
     if not callable(obj):
         raise ValueError(f"{path} is a {type(obj).__name__}, not a callable initializer")
     return obj  # type: ignore[no-any-return]
@@ -133,15 +99,18 @@ def _install_hint(module: str | None) -> str:
 
 
 def framework(module: str, convention: str) -> Any:
-    """``module`` imported, or a one-line ``ValueError`` naming the package to install."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        package = CONVENTIONS[convention].package
-        raise ValueError(
-            f"the {convention} convention needs {module}, which is not installed "
-            f"(pip install '{package}')"
-        ) from None
+    """``module`` imported, or a one-line ``ValueError`` naming the package to install (a
+    framework that fails to import otherwise is a :class:`~winit.verify.guard.UserCodeError`)."""
+    with user_code(f"importing {module}"):
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            pass
+    package = CONVENTIONS[convention].package
+    raise ValueError(
+        f"the {convention} convention needs {module}, which is not installed "
+        f"(pip install '{package}')"
+    )
 
 
 def _parameters(fn: Any) -> list[inspect.Parameter]:
@@ -359,11 +328,54 @@ def _bind_chainer(fn: Any, r: Router) -> Draw:
     return draw
 
 
-_BINDERS: Mapping[str, Callable[[Any, Router], Draw]] = {
-    "numpy": _bind_numpy, "factory": _bind_factory, "torch": _bind_torch, "jax": _bind_jax,
-    "keras": _bind_keras, "tensorflow": _bind_tensorflow, "haiku": _bind_haiku,
-    "mlx": _bind_mlx, "tinygrad": _bind_tinygrad, "chainer": _bind_chainer,
+@dataclass(frozen=True)
+class Convention:
+    """How one framework's initializers are called: ``summary`` (for ``--help``), ``bind`` (the
+    callable and the router → a draw function), the pip ``package`` it needs, the top-level
+    ``modules`` it is detected by, the ``requires`` it imports, its native ``layout``."""
+
+    name: str
+    summary: str
+    bind: Callable[[Any, Router], Draw]
+    package: str = ""
+    modules: tuple[str, ...] = ()
+    layout: str = "torch"
+    requires: tuple[str, ...] = ()
+
+
+CONVENTIONS: Mapping[str, Convention] = {
+    c.name: c
+    for c in (
+        Convention("numpy", "f(shape, rng) -> array, rng a numpy Generator (winit's own)",
+                   _bind_numpy),
+        Convention("factory", "f(**params) -> f(shape, rng) (winit.normal(mean, std), ...)",
+                   _bind_factory),
+        Convention("torch", "f(tensor, **params) in place on a float32 tensor; generator= or "
+                   "torch.manual_seed (state restored)", _bind_torch, "torch==2.13.0",
+                   ("torch",), requires=("torch",)),
+        Convention("jax", "init(key, shape, dtype), or a factory returning one (jax.nn."
+                   "initializers, flax); key = jax.random.PRNGKey(seed)", _bind_jax, "jax[cpu]",
+                   ("jax", "flax"), "keras", ("jax",)),
+        Convention("keras", "Keras 3 class (built with seed=) or instance (rebuilt from its "
+                   "config with seed=), __call__(shape, dtype); any KERAS_BACKEND; tf.keras",
+                   _bind_keras, "keras", ("keras", "tf_keras"), "keras", ("keras",)),
+        Convention("tensorflow", "tf.compat.v1 / tf.* initializer class or instance, "
+                   "__call__(shape, dtype), seeded by tf.random.set_seed", _bind_tensorflow,
+                   "tensorflow-cpu", ("tensorflow",), "keras", ("tensorflow",)),
+        Convention("haiku", "hk.initializers class or instance, called inside hk.transform "
+                   "with PRNGKey(seed)", _bind_haiku, "dm-haiku", ("haiku",), "keras",
+                   ("haiku", "jax")),
+        Convention("mlx", "mlx.nn.init factory -> init(array) -> array (or init itself), "
+                   "seeded by mx.random.seed", _bind_mlx, "mlx[cpu]", ("mlx",), "mlx",
+                   ("mlx.core",)),
+        Convention("tinygrad", "Tensor.method(*shape, **params), seeded by Tensor.manual_seed",
+                   _bind_tinygrad, "tinygrad", ("tinygrad",), requires=("tinygrad",)),
+        Convention("chainer", "initializer class or instance filling a float32 numpy array in "
+                   "place, seeded by numpy's global state (restored afterwards)", _bind_chainer,
+                   "chainer", ("chainer",), requires=("chainer",)),
+    )
 }  # fmt: skip
+CONVENTION_NAMES = ("auto", *CONVENTIONS)
 
 
 def _backend(convention: str) -> str:
@@ -377,7 +389,7 @@ class Caller:
     """Draws weights of a shape from an initializer, reproducibly from an int seed."""
 
     fn: Any
-    convention: str
+    convention: Convention
     reason: str
     passed: Mapping[str, str]
     dropped: tuple[str, ...]
@@ -386,8 +398,8 @@ class Caller:
     def describe(self) -> str:
         passed = ", ".join(self.passed.values()) or "nothing"
         text = (
-            f"{self.convention} convention: {CONVENTIONS[self.convention].summary} "
-            f"({self.reason}{_backend(self.convention)}); passed {passed}"
+            f"{self.convention.name} convention: {self.convention.summary} "
+            f"({self.reason}{_backend(self.convention.name)}); passed {passed}"
         )
         if self.dropped:
             text += (
@@ -397,27 +409,25 @@ class Caller:
         return text
 
     def draw(self, shape: Shape, seed: int) -> NDArray[Any]:
-        try:
+        """One draw as a numeric numpy array; a one-line
+        :class:`~winit.verify.guard.UserCodeError` if the call or its result fails."""
+        name = name_of(self.fn)
+        with user_code(f"calling {name} in the {self.convention.name} convention on shape {shape}"):
             out = self.draw_fn(shape, seed)
-        except Exception as e:
-            raise ValueError(
-                f"calling {name_of(self.fn)} in the {self.convention} convention on shape "
-                f"{shape} raised {type(e).__name__}: {e}"
-            ) from None
         if callable(out) and not hasattr(out, "__array__"):
-            raise ValueError(
-                f"{name_of(self.fn)} returned a function, not a numeric array (a factory? "
+            raise UserCodeError(
+                f"{name} returned a function, not a numeric array (a factory? "
                 f"try --convention factory, jax or mlx)"
             )
-        arr = np.asarray(out)
-        if not np.issubdtype(arr.dtype, np.number):
-            raise ValueError(
-                f"{name_of(self.fn)} returned {type(out).__name__}, not a numeric array"
-            )
+        with user_code(f"converting the {type(out).__name__} {name} returned to a numpy array"):
+            arr = np.asarray(out)
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+            of = f" of {arr.dtype}" if hasattr(out, "dtype") else ""
+            raise UserCodeError(f"{name} returned {type(out).__name__}{of}, not a numeric array")
         return arr
 
 
-def choose(fn: Any, law_params: Mapping[str, object], convention: str) -> tuple[str, str]:
+def choose(fn: Any, law_params: Mapping[str, object], convention: str) -> tuple[Convention, str]:
     """The convention to call ``fn`` in (``auto``: detected) and why."""
     if convention not in CONVENTION_NAMES:
         raise ValueError(
@@ -425,44 +435,38 @@ def choose(fn: Any, law_params: Mapping[str, object], convention: str) -> tuple[
             f"{did_you_mean(convention, CONVENTION_NAMES)}"
         )
     if convention == "auto":
-        return detect(fn, law_params)
-    return convention, "forced"
+        name, reason = detect(fn, law_params)
+        return CONVENTIONS[name], reason
+    return CONVENTIONS[convention], "forced"
 
 
 def make_caller(
     fn: Any,
-    law_params: Mapping[str, object],
-    given: Mapping[str, object],
-    family: str,
+    law: ResolvedLaw,
+    convention: Convention,
+    reason: str,
     *,
     extra: Mapping[str, object] | None = None,
-    convention: str = "auto",
-    reason: str = "",
     renames: Mapping[str, str] | None = None,
 ) -> Caller:
-    """A :class:`Caller` for ``fn``: its convention (detected unless forced), with the
-    user-given law parameters (and ``extra`` ones such as ``layout`` or ``in_axis``, passed only
-    where accepted and never reported as dropped) under the names its signatures take."""
-    conv, why = choose(fn, law_params, convention)
-    reason = reason or why
+    """A :class:`Caller` for ``fn`` in ``convention`` (chosen by :func:`choose` for ``reason``),
+    with the user-given parameters of ``law`` (and ``extra`` ones such as ``layout`` or
+    ``in_axis``, passed only where accepted and never reported as dropped) under the names its
+    signatures take."""
+    settable = law.law.params
     renames = dict(renames or {})
-    unknown = [k for k in renames if k not in law_params]
+    unknown = [k for k in renames if k not in settable]
     if unknown:
         raise ValueError(
             f"--rename {unknown[0]}=...: not a parameter of this law; accepted: "
-            f"{', '.join(law_params) or 'none'}"
+            f"{', '.join(settable) or 'none'}"
         )
+    for module in convention.requires:
+        framework(module, convention.name)
     extras = dict(extra or {})
-    router = Router(conv, family, {**given, **extras}, renames)
-    try:
-        draw = _BINDERS[conv](fn, router)
-    except ValueError:
-        raise
-    except Exception as e:
-        raise ValueError(
-            f"building {name_of(fn)} in the {conv} convention with {router.passed or 'no'} "
-            f"parameters raised {type(e).__name__}: {e}"
-        ) from None
+    router = Router(convention.name, law.law.family, {**law.given, **extras}, renames)
+    with user_code(f"building {name_of(fn)} in the {convention.name} convention"):
+        draw = convention.bind(fn, router)
     missing = [k for k in renames if k in router.given]
     if missing:
         raise ValueError(
@@ -470,4 +474,4 @@ def make_caller(
             f"{renames[missing[0]]!r}"
         )
     dropped = tuple(k for k in router.dropped if k not in extras)
-    return Caller(fn, conv, reason, dict(router.passed), dropped, draw)
+    return Caller(fn, convention, reason, dict(router.passed), dropped, draw)

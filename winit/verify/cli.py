@@ -1,28 +1,57 @@
-"""``winit verify MODULE:ATTR --law NAME [...]``: the command-line face of :func:`winit.verify`.
+"""``winit verify MODULE:ATTR --law NAME [...]`` and ``winit defaults SPEC``: the command-line
+faces of :func:`winit.verify` and :func:`winit.verify.defaults.layer_defaults`.
 
-Exit status 0 when every check passes, 1 when one fails, 2 for a usage error (bad import path, a
-module that raises on import, unknown law or parameter, bad shapes, an unwritable ``--json``
-path), reported as one line on stderr without a traceback.
+Both end in one of :data:`EXIT_STATUSES`; every error is one line on stderr, without a
+traceback. A run that does not complete (any status but 0 and 1) with ``--json PATH`` writes a
+failing record there (``passed: false``, ``completed: false``, the error and the status), so an
+earlier passing file cannot stay in force. Output falls back to ASCII on a terminal that cannot
+encode winit's symbols, and ``--json`` holds no bare NaN (see :func:`json_text`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from winit._validate import Shape
 from winit.atomic import ReportError, write_atomic
 from winit.verify.adapters import CONVENTIONS, load
-from winit.verify.api import Result, verify
+from winit.verify.api import verify
+from winit.verify.guard import (
+    DEFAULT_TIMEOUT,
+    CallTimeoutError,
+    UserCodeError,
+    one_line,
+    time_limit,
+    what_it_did,
+)
 from winit.verify.laws import describe_laws
 from winit.verify.layouts import LAYOUTS
-from winit.verify.table import render
+from winit.verify.result import render
 
 PROG = "winit verify"
+#: the exit statuses of ``winit verify`` and ``winit defaults``
+EXIT_STATUSES: dict[int, str] = {
+    0: "every check passed (with --expect fail: one failed, as expected)",
+    1: "a check failed (with --expect fail: every check passed)",
+    2: "usage error: bad command line, module path, law, parameter, shape or size, or an "
+    "unwritable --json",
+    3: "the code under check raised, exited (sys.exit, any status) or returned no numeric array",
+    4: "a call of the code under check ran past --timeout",
+    5: "an unexpected error inside winit (a bug: please report it)",
+    130: "interrupted (Ctrl-C)",
+}
+#: what stands for winit's non-ASCII symbols on an ASCII-only terminal
+ASCII = str.maketrans({
+    "²": "^2", "ᵀ": "^T", "σ": "sigma", "√": "sqrt", "±": "+-", "→": "->", "—": "-", "−": "-",
+    "×": "x", "·": "*", "≤": "<=", "≥": ">=", "∏": "prod", "≈": "~", "α": "alpha", "Φ": "Phi",
+})  # fmt: skip
 
 
 class UsageError(Exception):
@@ -49,17 +78,44 @@ def _axes(text: str) -> list[int]:
         ) from None
 
 
+def _exit_help() -> str:
+    return "exit status:\n" + "\n".join(f"  {k:<3} {v}" for k, v in EXIT_STATUSES.items())
+
+
+def _timeout(text: str) -> float | None:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise argparse.ArgumentTypeError(
+            f"--timeout must be a number of seconds >= 0 (0: no limit), got {text!r}"
+        )
+    return seconds or None
+
+
+def _common(p: _Parser) -> None:
+    """The options both commands take."""
+    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    p.add_argument(
+        "--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        help=f"seconds each call of the code under check may take (default {DEFAULT_TIMEOUT:g}; "
+        "0: no limit); past it, exit 4",
+    )  # fmt: skip
+
+
 def _parser() -> _Parser:
     p = _Parser(
         prog=PROG, description="Check an initializer against the law it documents.",
-        epilog=_conventions_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"{_conventions_help()}\n\n{_exit_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     p.add_argument("initializer", nargs="?", help="MODULE:ATTR, e.g. winit:he_normal")
     p.add_argument("--law", help="the documented law (see --list-laws)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a law parameter, also passed to the initializer if it accepts it")  # fmt: skip
     p.add_argument("--shapes", help="comma-separated shapes like 256x128,64x32x3x3")
-    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    _common(p)
     p.add_argument(
         "--layout",
         choices=tuple(LAYOUTS),
@@ -123,81 +179,186 @@ def parse_params(items: Sequence[str], option: str = "--param") -> dict[str, str
     return out
 
 
-def write_json(result: Result, path: str, expected: str = "pass") -> None:
-    """Write the result and the expected outcome atomically (temporary file, then
-    ``os.replace``: see ``write_atomic``); the report gates on the outcome differing from it."""
+def json_text(data: dict[str, object]) -> str:
+    """``data`` as JSON without bare NaN or infinity: each non-finite number becomes ``null``
+    and ``non_finite`` maps its place (``rows/3/measured``) to what it was (``nan``, ``inf``)."""
+    found: dict[str, str] = {}
+
+    def clean(value: object, where: str) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            found[where.lstrip("/")] = str(value)
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{where}/{k}") for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v, f"{where}/{i}") for i, v in enumerate(value)]
+        return value
+
+    cleaned = clean(data, "")
+    assert isinstance(cleaned, dict)
+    if found:
+        cleaned["non_finite"] = found
+    return json.dumps(cleaned, indent=2, default=str, allow_nan=False)
+
+
+def _write(path: str, data: dict[str, object]) -> None:
     try:
-        data = {**result.as_dict(), "expected": expected}
-        write_atomic(Path(path), json.dumps(data, indent=2, default=str))
+        write_atomic(Path(path), json_text(data))
     except ReportError as e:
         raise ValueError(f"--json: {e}") from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``winit verify``; returns the exit status."""
+def emit(text: str, stream: TextIO) -> None:
+    """Print ``text``; on a stream that cannot encode it, its ASCII stand-in (:data:`ASCII`,
+    then backslash escapes)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        args = _parser().parse_args(argv)
-        if args.list_laws:
-            print(describe_laws())
-            return 0
-        if not args.initializer or not args.law:
-            raise UsageError("give an initializer MODULE:ATTR and --law NAME (or --list-laws)")
-        fn = load(args.initializer)
-        params: dict[str, Any] = parse_params(args.param)
-        result = verify(
-            fn,
-            args.law,
-            shapes=parse_shapes(args.shapes) if args.shapes is not None else None,
-            seed=args.seed,
-            layout=args.layout,
-            in_axis=args.in_axis,
-            out_axis=args.out_axis,
-            batch_axis=args.batch_axis,
-            convention=args.convention,
-            renames=parse_params(args.rename, "--rename"),
-            name=args.initializer,
-            **params,
-        )
-        print(render(result))
-        if args.json:
-            write_json(result, args.json, args.expect)
-    except (UsageError, ValueError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        text = text.translate(ASCII).encode("ascii", "backslashreplace").decode("ascii")
+    print(text, file=stream, flush=True)
+
+
+def _status(error: BaseException) -> tuple[int, str]:
+    """The exit status and one-line message for an error that ended a command."""
+    if isinstance(error, KeyboardInterrupt):
+        return 130, "interrupted"
+    if isinstance(error, CallTimeoutError):
+        return 4, str(error)
+    if isinstance(error, UserCodeError):
+        return 3, str(error)
+    if isinstance(error, SystemExit):  # only the code under check calls sys.exit after parsing
+        return 3, f"the code under check {what_it_did(error)}"
+    if isinstance(error, UsageError | ValueError):
+        return 2, str(error)
+    return 5, f"unexpected {what_it_did(error)} (a bug in winit: please report it)"
+
+
+def _json_option(argv: Sequence[str] | None) -> str | None:
+    """The ``--json`` path of a command line that failed to parse, if it names one."""
+    p = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    p.add_argument("--json")
+    try:
+        return p.parse_known_args(argv)[0].json  # type: ignore[no-any-return]
+    except (argparse.ArgumentError, SystemExit):
+        return None
+
+
+def run(
+    prog: str,
+    parser: _Parser,
+    argv: Sequence[str] | None,
+    body: Callable[[argparse.Namespace], int],
+    record: Callable[[argparse.Namespace | None], dict[str, object]],
+) -> int:
+    """Parse ``argv`` and run ``body``; map whatever ends it early to an exit status and one
+    line on stderr, and then leave a failing ``record`` (with the error) at ``--json``."""
+    args: argparse.Namespace | None = None
+    try:
+        args = parser.parse_args(argv)
+        with time_limit(args.timeout):
+            return body(args)
+    except SystemExit as e:
+        if args is None:  # --help: argparse's own exit
+            raise
+        status, message = _status(e)
+    except BaseException as e:
+        status, message = _status(e)
+    message = one_line(message)
+    emit(f"{prog}: {message if status == 130 else 'error: ' + message}", sys.stderr)
+    path = args.json if args is not None else _json_option(argv)
+    if path:
+        _leave_failing(path, {**record(args), "error": message, "exit_status": status})
+    return status
+
+
+def _leave_failing(path: str, data: dict[str, object]) -> None:
+    """Write the failing record, or if that fails remove what is there (quietly: the error is
+    already on stderr)."""
+    try:
+        _write(path, {**data, "passed": False, "completed": False, "rows": []})
+    except ValueError:
+        with contextlib.suppress(OSError):
+            Path(path).unlink(missing_ok=True)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if args.list_laws:
+        emit(describe_laws(), sys.stdout)
+        return 0
+    if not args.initializer or not args.law:
+        raise UsageError("give an initializer MODULE:ATTR and --law NAME (or --list-laws)")
+    fn = load(args.initializer)
+    params: dict[str, Any] = parse_params(args.param)
+    result = verify(
+        fn,
+        args.law,
+        shapes=parse_shapes(args.shapes) if args.shapes is not None else None,
+        seed=args.seed,
+        layout=args.layout,
+        in_axis=args.in_axis,
+        out_axis=args.out_axis,
+        batch_axis=args.batch_axis,
+        convention=args.convention,
+        renames=parse_params(args.rename, "--rename"),
+        name=args.initializer,
+        **params,
+    )
+    emit(render(result), sys.stdout)
+    if args.json:
+        _write(args.json, {**result.as_dict(), "expected": args.expect})
     return 0 if result.passed == (args.expect == "pass") else 1
 
 
-def defaults_main(argv: Sequence[str] | None = None) -> int:
-    """Run ``winit defaults SPEC``; returns the exit status (0 pass, 1 a parameter fails its
-    documented law, 2 usage)."""
-    from winit.verify.defaults import layer_defaults
-    from winit.verify.defaults import render as render_defaults
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``winit verify``; returns the exit status (:data:`EXIT_STATUSES`)."""
 
+    def record(args: argparse.Namespace | None) -> dict[str, object]:
+        # no "expected": a run that did not complete fails the gate whatever was expected
+        return {
+            "initializer": getattr(args, "initializer", None),
+            "law": getattr(args, "law", None),
+        }
+
+    return run(PROG, _parser(), argv, _verify, record)
+
+
+def _defaults_parser() -> _Parser:
     p = _Parser(
-        prog="winit defaults", description="What a layer's parameters really initialise to."
-    )
+        prog="winit defaults", description="What a layer's parameters really initialise to.",
+        epilog=_exit_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument("layer", help="MODULE:Layer(args), e.g. 'torch.nn:Conv2d(32, 64, 3, groups=4)'")
     p.add_argument("--in-features", type=int, default=128,
                    help="input width for layers built on an input (keras, flax; default 128)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    _common(p)
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
-    try:
-        args = p.parse_args(argv)
-        if args.in_features <= 0:
-            raise UsageError(f"--in-features must be positive, got {args.in_features}")
-        reports = layer_defaults(args.layer, seed=args.seed, in_features=args.in_features)
-        print(render_defaults(args.layer, reports))
-        if args.json:
-            payload = {
-                "layer": args.layer,
-                "seed": args.seed,
-                "parameters": [r.as_dict() for r in reports],
-            }
-            try:
-                write_atomic(Path(args.json), json.dumps(payload, indent=2, default=str))
-            except ReportError as e:
-                raise ValueError(f"--json: {e}") from None
-    except (UsageError, ValueError) as e:
-        print(f"winit defaults: error: {e}", file=sys.stderr)
-        return 2
+    return p
+
+
+def _defaults(args: argparse.Namespace) -> int:
+    from winit.verify.defaults import layer_defaults
+    from winit.verify.defaults import render as render_defaults
+
+    if args.in_features <= 0:
+        raise UsageError(f"--in-features must be positive, got {args.in_features}")
+    reports = layer_defaults(args.layer, seed=args.seed, in_features=args.in_features)
+    emit(render_defaults(args.layer, reports), sys.stdout)
+    if args.json:
+        payload = {
+            "layer": args.layer,
+            "seed": args.seed,
+            "parameters": [r.as_dict() for r in reports],
+        }
+        _write(args.json, payload)
     return 0 if all(r.passed for r in reports) else 1
+
+
+def defaults_main(argv: Sequence[str] | None = None) -> int:
+    """Run ``winit defaults SPEC``; returns the exit status (:data:`EXIT_STATUSES`; 1: a
+    parameter fails its documented law)."""
+
+    def record(args: argparse.Namespace | None) -> dict[str, object]:
+        return {"layer": getattr(args, "layer", None), "parameters": []}
+
+    return run("winit defaults", _defaults_parser(), argv, _defaults, record)

@@ -184,7 +184,7 @@ def rows_for(name: str) -> list[dict[str, object]]:
         try:
             fn = load(entry.spec)
             result = verify(fn, entry.law, name=entry.spec, **entry.options, **entry.params)
-            verdict, reason = ("pass", "") if result else ("FAIL", _reason(result))
+            verdict, reason = ("pass", "") if result else ("FAIL", result.reason)
             if not result:
                 reason += f" [fails on seeds {_seeds_failing(entry, fn)} of {list(SEEDS)}]"
         except ValueError as e:
@@ -206,15 +206,6 @@ def rows_for(name: str) -> list[dict[str, object]]:
                          "verdict": "pass" if r.passed else "FAIL", "reason": r.reason,
                          "seconds": round(time.perf_counter() - start, 2)})  # fmt: skip
     return rows
-
-
-def _reason(result: Any) -> str:
-    row = result.failures[0]
-    more = f" (+{len(result.failures) - 1} more)" if len(result.failures) > 1 else ""
-    text = row.diagnosis or (
-        f"{row.check.name} {row.check.measured:.4g} outside [{row.check.low:.4g}, {row.check.high:.4g}]"
-    )
-    return f"{'x'.join(map(str, row.shape))}: {text}{more}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

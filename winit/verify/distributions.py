@@ -1,7 +1,6 @@
-"""The element laws an initializer can claim: a constant, a uniform, and a (possibly truncated)
-normal, each with its moments, CDF and support, in numpy and ``math`` alone.
-
-Orthogonal matrices are not an element law; :class:`Orthogonal` only carries their parameters.
+"""The distribution a law prescribes for the weights of one shape (its *target*): a constant, a
+uniform, a (possibly truncated) normal, each with its moments, CDF and support, in numpy and
+``math`` alone, or a Haar orthogonal matrix (:class:`Orthogonal` only carries its parameters).
 """
 
 from __future__ import annotations
@@ -126,11 +125,11 @@ class TruncatedNormal:
         )
 
     def describe(self) -> str:
-        law = f"N({_fmt(self.loc)}, {_fmt(self.scale)}²)"
+        text = f"N({_fmt(self.loc)}, {_fmt(self.scale)}²)"
         if not self.truncated:
-            return law
+            return text
         return (
-            f"{law} truncated to [{_fmt(self.low)}, {_fmt(self.high)}] (std {_fmt(self.var**0.5)})"
+            f"{text} truncated to [{_fmt(self.low)}, {_fmt(self.high)}] (std {_fmt(self.var**0.5)})"
         )
 
 
@@ -158,5 +157,5 @@ class Orthogonal:
         return f"Haar orthogonal {self.rows}x{self.cols}, {gram} = {_fmt(self.gain)}²·I"
 
 
-ElementLaw = Uniform | TruncatedNormal
-Target = Constant | ElementLaw | Orthogonal
+ElementDistribution = Uniform | TruncatedNormal
+Target = Constant | ElementDistribution | Orthogonal

@@ -19,8 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
 from winit._validate import Shape, finite, shape_of
 from winit.fans import MODES, NONLINEARITIES, fan_by_mode, gain
 from winit.initializers import TRUNCATED_STD
@@ -153,14 +151,9 @@ def canonical(name: str) -> str:
     return name
 
 
-def get_law(name: str) -> Law:
-    """The law called ``name`` (or an alias), or a ``ValueError`` listing the known ones."""
-    return LAWS[canonical(name)]
-
-
 def parse_value(law_name: str, key: str, value: object) -> Param:
-    """``value`` for parameter ``key`` of ``law_name``, converted (from a string too) and checked."""
-    law = get_law(law_name)
+    """``value`` for parameter ``key`` of the law ``law_name`` (a canonical name), converted (from a string too) and checked."""
+    law = LAWS[law_name]
     if key not in law.params:
         accepted = ", ".join(law.params) or "none"
         hint = did_you_mean(key, list(law.params))
@@ -181,21 +174,121 @@ def parse_value(law_name: str, key: str, value: object) -> Param:
     return finite(key, value, positive=key in POSITIVE)  # type: ignore[arg-type]
 
 
-def resolve(law_name: str, given: Mapping[str, object]) -> dict[str, Param]:
-    """The law's full parameter set: defaults, then ``given`` (checked), then the fixed ones.
-    ``None`` marks an optional parameter left unset (truncated_normal's absolute ``a``, ``b``)."""
-    law = get_law(law_name)
-    out: dict[str, Param] = dict(law.params)
-    out.update({k: parse_value(law_name, k, v) for k, v in given.items()})
+#: the range of a target's std (and of its mean's and bounds' magnitude): float32 draws at these
+#: scales stay normal numbers, and the checks' fourth powers of them finite, in float64
+SCALE_RANGE = (2.0**-100, 2.0**100)
+
+
+@dataclass(frozen=True)
+class ResolvedLaw:
+    """A documented law with every parameter resolved: the object ``winit verify`` makes once
+    from a name and the user's parameters, and passes along. ``given`` are the parameters the
+    user set (checked and converted), ``params`` all of them (defaults, given, fixed); ``None``
+    marks an optional parameter left unset (truncated_normal's absolute ``a``, ``b``)."""
+
+    name: str
+    law: Law
+    params: Mapping[str, Param]
+    given: Mapping[str, Param]
+
+    @property
+    def family(self) -> Family:
+        return self.law.family
+
+    @property
+    def truncation(self) -> str | None:
+        """``corrected`` or ``uncorrected`` if the law cuts at ±2 parent σ, ``None`` if it does
+        not truncate or cuts at absolute bounds (torch's ``a``, ``b``)."""
+        cuts = self.family == "truncated_normal" and self.params["a"] is None
+        if cuts or (self.family == "fan" and self.params["distribution"] == "truncated_normal"):
+            return str(self.params["truncation"])
+        return None
+
+    @property
+    def gain(self) -> float:
+        """The gain a fan-scaled law multiplies the std by: ``gain`` if set, else the
+        nonlinearity's, else 1; times √scale for ``variance_scaling``."""
+        p = self.params
+        root = math.sqrt(_num(p, "scale")) if "scale" in p else 1.0
+        if p.get("gain") is not None:
+            return root * _num(p, "gain")
+        if "nonlinearity" in p:
+            return root * gain(str(p["nonlinearity"]), _num(p, "a"))
+        return root
+
+    def target(self, shape: Shape, axes: Axes) -> Target:
+        """The distribution this law prescribes for weights of ``shape`` whose fans are read
+        with ``axes``, or a one-line ``ValueError`` if its scale is out of :data:`SCALE_RANGE`."""
+        dims = shape_of(shape, min_ndim=2 if self.law.needs_fans else 1)
+        try:
+            t: Target | None = self._target(dims, axes)
+            std, *magnitudes = _scales(t) if t is not None else (math.nan,)
+        except (OverflowError, ZeroDivisionError):
+            t, std, magnitudes = None, math.inf, []
+        low, high = SCALE_RANGE
+        if t is None or not (low <= std <= high and all(m <= high for m in magnitudes)):
+            params = ", ".join(f"{k}={v}" for k, v in self.given.items())
+            what = t.describe() if t is not None else "a std that over- or underflows float64"
+            raise ValueError(
+                f"law {self.name}({params}) on shape {'x'.join(map(str, dims))} gives {what}; "
+                "accepted: a std between 2^-100 and 2^100 and a mean and bounds within ±2^100 "
+                "(float32 draws and their fourth powers stay finite)"
+            )
+        return t
+
+    def _target(self, dims: Shape, axes: Axes) -> Target:
+        p, family = self.params, self.family
+        if family == "constant":
+            return Constant(_num(p, "value"))
+        if family == "uniform":
+            return Uniform(_num(p, "a"), _num(p, "b"))
+        if family == "orthogonal":
+            rows, cols = axes.matrix_shape(dims)
+            return Orthogonal(_num(p, "gain"), rows, cols, axes)
+        cut = self.truncation
+        if family in ("normal", "truncated_normal"):
+            mean, std = _num(p, "mean"), _num(p, "std")
+            if family == "normal":
+                return TruncatedNormal(mean, std)
+            if cut is None:
+                return TruncatedNormal(mean, std, _num(p, "a"), _num(p, "b"))
+            return keras_truncated(mean, std, cut == "corrected")
+        var = self.gain**2 / fan_by_mode(*axes.fans(dims), str(p["mode"]))
+        if p["distribution"] == "uniform":
+            bound = math.sqrt(3.0 * var)
+            return Uniform(-bound, bound)
+        if p["distribution"] == "normal":
+            return TruncatedNormal(0.0, math.sqrt(var))
+        return keras_truncated(0.0, math.sqrt(var), cut == "corrected")
+
+
+def _scales(t: Target) -> tuple[float, ...]:
+    """The std, then the magnitudes of the mean and bounds, of a target (a constant has none)."""
+    if isinstance(t, Constant):
+        return (1.0,)
+    if isinstance(t, Orthogonal):
+        return (t.gain,)
+    bounds = [abs(b) for b in t.support if math.isfinite(b)]
+    return (t.var**0.5, abs(t.mean), *bounds)
+
+
+def resolve(law_name: str, given: Mapping[str, object]) -> ResolvedLaw:
+    """The law ``law_name`` (or an alias) with its full parameter set: defaults, then ``given``
+    (checked), then the fixed ones; a one-line ``ValueError`` for an unknown law or a bad
+    parameter."""
+    name = canonical(law_name)
+    law = LAWS[name]
+    parsed = {k: parse_value(name, k, v) for k, v in given.items()}
+    out: dict[str, Param] = {**law.params, **parsed}
     if law.family == "truncated_normal" and (out["a"] is None) != (out["b"] is None):
         raise ValueError("law truncated_normal needs both a and b (absolute bounds) or neither")
     bounded = law.family == "uniform" or (law.family == "truncated_normal" and out["a"] is not None)
     if bounded and not _num(out, "a") < _num(out, "b"):
-        raise ValueError(f"law {law_name} needs a < b, got a={out['a']}, b={out['b']}")
+        raise ValueError(f"law {name} needs a < b, got a={out['a']}, b={out['b']}")
     if law.family == "fan" and "nonlinearity" in out and out.get("gain") is None:
         gain(str(out["nonlinearity"]), _num(out, "a"))
     out.update(law.fixed)
-    return out
+    return ResolvedLaw(name, law, out, parsed)
 
 
 def _num(params: Mapping[str, Param], key: str) -> float:
@@ -204,62 +297,11 @@ def _num(params: Mapping[str, Param], key: str) -> float:
     return value
 
 
-def law_gain(params: Mapping[str, Param]) -> float:
-    """The gain a fan-scaled law multiplies the std by: ``gain`` if set, else the
-    nonlinearity's, else 1; times √scale for ``variance_scaling``."""
-    root = math.sqrt(_num(params, "scale")) if "scale" in params else 1.0
-    if params.get("gain") is not None:
-        return root * _num(params, "gain")
-    if "nonlinearity" in params:
-        return root * gain(str(params["nonlinearity"]), _num(params, "a"))
-    return root
-
-
-def truncation(law_name: str, params: Mapping[str, Param]) -> str | None:
-    """``corrected`` or ``uncorrected`` if the law cuts at ±2 parent σ, ``None`` if it does not
-    truncate or cuts at absolute bounds (torch's ``a``, ``b``)."""
-    family = get_law(law_name).family
-    if family == "truncated_normal" and params["a"] is None:
-        return str(params["truncation"])
-    if family == "fan" and params["distribution"] == "truncated_normal":
-        return str(params["truncation"])
-    return None
-
-
 def keras_truncated(mean: float, std: float, corrected: bool = True) -> TruncatedNormal:
     """The normal cut at ±2 parent σ: parent σ = std/TRUNCATED_STD when ``corrected`` (so the
     result has std ``std``), else σ = std."""
     sigma = std / TRUNCATED_STD if corrected else std
     return TruncatedNormal(mean, sigma, mean - 2.0 * sigma, mean + 2.0 * sigma)
-
-
-def target(law_name: str, params: Mapping[str, Param], shape: Shape, axes: Axes) -> Target:
-    """The distribution ``law_name`` with resolved ``params`` prescribes for weights of ``shape``
-    whose fans are read with ``axes``."""
-    law = get_law(law_name)
-    dims = shape_of(shape, min_ndim=2 if law.needs_fans else 1)
-    cut = truncation(law_name, params)
-    if law.family == "constant":
-        return Constant(_num(params, "value"))
-    if law.family == "uniform":
-        return Uniform(_num(params, "a"), _num(params, "b"))
-    if law.family == "orthogonal":
-        rows = axes.matrix(np.zeros(dims), dims).shape[0]
-        return Orthogonal(_num(params, "gain"), rows, math.prod(dims) // rows, axes)
-    if law.family in ("normal", "truncated_normal"):
-        mean, std = _num(params, "mean"), _num(params, "std")
-        if law.family == "normal":
-            return TruncatedNormal(mean, std)
-        if cut is None:
-            return TruncatedNormal(mean, std, _num(params, "a"), _num(params, "b"))
-        return keras_truncated(mean, std, cut == "corrected")
-    var = law_gain(params) ** 2 / fan_by_mode(*axes.fans(dims), str(params["mode"]))
-    if params["distribution"] == "uniform":
-        bound = math.sqrt(3.0 * var)
-        return Uniform(-bound, bound)
-    if params["distribution"] == "normal":
-        return TruncatedNormal(0.0, math.sqrt(var))
-    return keras_truncated(0.0, math.sqrt(var), cut == "corrected")
 
 
 def describe_laws() -> str:

@@ -62,12 +62,18 @@ class Axes:
         """``(fan_in, fan_out)`` of ``shape`` read with these axes."""
         return fans(self.torch_shape(shape), "torch")
 
+    def matrix_shape(self, shape: Shape) -> tuple[int, int]:
+        """``(rows, cols)`` of :meth:`matrix` for ``shape``, without a draw."""
+        _, outs, _ = self._resolve(shape)
+        rows = math.prod(shape[i] for i in outs)
+        return rows, math.prod(shape) // rows
+
     def matrix(self, draw: NDArray[np.floating], shape: Shape) -> NDArray[np.float64]:
         """``draw`` as the matrix an orthogonal initializer makes: the output axes as rows, all
         other axes flattened (in order) as columns."""
         _, outs, _ = self._resolve(shape)
         moved = np.moveaxis(draw.astype(np.float64), outs, list(range(len(outs))))
-        return moved.reshape(math.prod(shape[i] for i in outs), -1)
+        return moved.reshape(self.matrix_shape(shape))
 
     def place(self, out: int, inp: int, kernel: Sequence[int]) -> Shape:
         """A shape with ``out`` and ``inp`` at this layout's axes and ``kernel`` elsewhere (named

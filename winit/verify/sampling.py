@@ -24,7 +24,7 @@ shapes, the sign of the determinant across calls (power vs det always +1).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,14 +35,14 @@ from winit.fans import fan_by_mode
 from winit.initializers import TRUNCATED_STD
 from winit.verify.distributions import (
     Constant,
-    ElementLaw,
+    ElementDistribution,
     Orthogonal,
     Target,
     TruncatedNormal,
     Uniform,
     normal_like,
 )
-from winit.verify.laws import Param, get_law, keras_truncated, law_gain, truncation
+from winit.verify.laws import ResolvedLaw, keras_truncated
 
 #: most draws pooled per shape; an error that needs more is reported with the power reached
 MAX_DRAWS = 2**18
@@ -61,8 +61,10 @@ MEAN_SHIFT = 0.1
 
 @dataclass(frozen=True)
 class Alternative:
-    """A named wrong law a statistical check must reject: ``effect`` is a variance ratio
-    (variance), a mean shift (mean), a sup-distance of CDFs (shape) or P(diag > 0) (haar)."""
+    """A named wrong distribution a statistical check must reject: ``check`` is the check that
+    must reject it (``variance``, ``mean``, ``ks``, ``haar``, ``haar-entry``, ``haar-det``);
+    ``effect`` a variance ratio (variance), a mean shift (mean), a sup-distance of CDFs (ks) or
+    a P(success) (haar)."""
 
     check: str
     name: str
@@ -70,31 +72,30 @@ class Alternative:
     hint: str = ""
 
 
-def alternatives(
-    law_name: str, params: Mapping[str, Param], law: Target, fan_in: int, fan_out: int
-) -> list[Alternative]:
-    """The named errors that apply to ``law`` (for a shape with these fans)."""
-    if isinstance(law, Constant):
+def alternatives(law: ResolvedLaw, target: Target, fan_in: int, fan_out: int) -> list[Alternative]:
+    """The named errors of ``law`` that apply to ``target`` (for a shape with these fans)."""
+    if isinstance(target, Constant):
         return []
-    if isinstance(law, Orthogonal):
+    if isinstance(target, Orthogonal):
         return [
             Alternative(check, name, p)
             for check, name, p in HAAR_ERRORS
-            if check != "haar-det" or law.square
+            if check != "haar-det" or target.square
         ]
     out = [
         Alternative("variance", "variance 2x too large", 2.0),
         Alternative("variance", "variance 2x too small", 0.5),
-        Alternative("mean", f"mean shifted by {MEAN_SHIFT:g} std", MEAN_SHIFT * law.var**0.5),
-        Alternative("shape", *_confusion(law)),
+        Alternative("mean", f"mean shifted by {MEAN_SHIFT:g} std", MEAN_SHIFT * target.var**0.5),
+        Alternative("ks", *_confusion(target)),
     ]
-    if get_law(law_name).family == "fan":
+    params = law.params
+    if law.family == "fan":
         mode = str(params["mode"])
         if mode != "fan_avg" and fan_in != fan_out:
             other = "fan_out" if mode == "fan_in" else "fan_in"
             ratio = fan_by_mode(fan_in, fan_out, mode) / fan_by_mode(fan_in, fan_out, other)
             out.append(Alternative("variance", "fans swapped", ratio, "check --layout"))
-        g = law_gain(params)
+        g = law.gain
         if g != 1.0:
             out.append(Alternative("variance", "gain missing", 1.0 / g**2, "is the gain passed?"))
         scale = params.get("scale")
@@ -102,7 +103,7 @@ def alternatives(
             out.append(Alternative("variance", "scale taken for a gain (squared)", scale))
         if params["distribution"] == "uniform":
             out.append(Alternative("variance", "uniform bound without √3 (mlx#2001)", 1.0 / 3.0))
-    cut = truncation(law_name, params)
+    cut = law.truncation
     if cut == "corrected":
         out.append(
             Alternative(
@@ -120,52 +121,53 @@ def alternatives(
     return out
 
 
-def _confusion(law: ElementLaw) -> tuple[str, float]:
-    """The other family at the same mean and variance, and its KS distance from ``law``."""
-    alt: ElementLaw
-    if isinstance(law, Uniform):
-        name, alt = "a normal", normal_like(law.mean, law.var)
-    elif law.truncated:
-        name, alt = "an untruncated normal", normal_like(law.mean, law.var)
+def _confusion(target: ElementDistribution) -> tuple[str, float]:
+    """The other family at the same mean and variance, and its KS distance from ``target``."""
+    alt: ElementDistribution
+    if isinstance(target, Uniform):
+        name, alt = "a normal", normal_like(target.mean, target.var)
+    elif target.truncated:
+        name, alt = "an untruncated normal", normal_like(target.mean, target.var)
     else:
-        name, alt = "a ±2σ-truncated normal", keras_truncated(law.mean, law.var**0.5)
-    sd = law.var**0.5
-    grid = np.linspace(law.mean - 8 * sd, law.mean + 8 * sd, 16_001)
-    return f"{name} of the same variance", float(np.max(np.abs(law.cdf(grid) - alt.cdf(grid))))
+        name, alt = "a ±2σ-truncated normal", keras_truncated(target.mean, target.var**0.5)
+    sd = target.var**0.5
+    grid = np.linspace(target.mean - 8 * sd, target.mean + 8 * sd, 16_001)
+    gap = np.max(np.abs(target.cdf(grid) - alt.cdf(grid)))
+    return f"{name} of the same variance", float(gap)
 
 
-def units_per_call(check: str, law: Target, shape: Shape) -> int:
+def units_per_call(check: str, target: Target, shape: Shape) -> int:
     """What one call adds to a check's sample: its elements, its diagonal signs (pooled Haar
     test), or one coin (a diagonal position's sign, the determinant's sign)."""
-    if isinstance(law, Orthogonal):
-        return min(law.rows, law.cols) if check == "haar" else 1
+    if isinstance(target, Orthogonal):
+        return min(target.rows, target.cols) if check == "haar" else 1
     return math.prod(shape)
 
 
-def entry_alpha(law: Orthogonal, alpha: float) -> float:
+def entry_alpha(target: Orthogonal, alpha: float) -> float:
     """Each diagonal position's share of the per-entry sign test's alpha (Bonferroni)."""
-    return stats.bonferroni(alpha, min(law.rows, law.cols))
+    return stats.bonferroni(alpha, min(target.rows, target.cols))
 
 
-def power(alt: Alternative, law: Target, n: int, alpha: float) -> float:
+def power(alt: Alternative, target: Target, n: int, alpha: float) -> float:
     """Power of the check of ``alt.check`` at ``n`` units (draws, coins or calls; see
     :func:`units_per_call`) and level ``alpha``."""
     if alt.check.startswith("haar"):
-        assert isinstance(law, Orthogonal)
-        level = entry_alpha(law, alpha) if alt.check == "haar-entry" else alpha
+        assert isinstance(target, Orthogonal)
+        level = entry_alpha(target, alpha) if alt.check == "haar-entry" else alpha
         return stats.binomial_check("", 0, n, 0.5, level, against=alt.effect).power or 0.0
-    assert isinstance(law, Uniform | TruncatedNormal)
+    assert isinstance(target, Uniform | TruncatedNormal)
     if alt.check == "variance":
-        if law.kurtosis == 3.0:
+        if target.kurtosis == 3.0:
             return stats.chi2_ratio_power(n, alpha, alt.effect)
-        return stats.normal_ratio_power(n, alpha, law.kurtosis, alt.effect)
+        return stats.normal_ratio_power(n, alpha, target.kurtosis, alt.effect)
     if alt.check == "mean":
-        return stats.z_power(alt.effect / (law.var**0.5 / math.sqrt(n)), alpha)
+        return stats.z_power(alt.effect / (target.var**0.5 / math.sqrt(n)), alpha)
     return stats.ks_power(alt.effect, n, alpha)
 
 
 @dataclass(frozen=True)
-class Plan:
+class Sampling:
     """The draws for one shape: ``calls`` calls of ``per_call`` units each (elements, or diagonal
     signs for orthogonal laws); ``needed`` calls and the error that drove it."""
 
@@ -180,30 +182,32 @@ class Plan:
         return self.calls * self.per_call
 
 
-def _power_of(alt: Alternative, law: Target, alpha: float) -> Callable[[int], float]:
-    return lambda n: power(alt, law, n, alpha)
+def _power_of(alt: Alternative, target: Target, alpha: float) -> Callable[[int], float]:
+    return lambda n: power(alt, target, n, alpha)
 
 
-def plan(law: Target, alts: list[Alternative], shape: Shape, alpha: float, target: float) -> Plan:
-    """Enough calls that every reachable alternative is rejected with power ≥ ``target``."""
-    per_call = units_per_call("haar", law, shape)
+def sampling(
+    target: Target, alts: list[Alternative], shape: Shape, alpha: float, goal: float
+) -> Sampling:
+    """Enough calls that every reachable alternative is rejected with power ≥ ``goal``."""
+    per_call = units_per_call("haar", target, shape)
     if not alts:
-        return Plan(1, per_call, 0, "", ())
+        return Sampling(1, per_call, 0, "", ())
     needed, driver, unreachable = 0, "", []
     for alt in alts:
-        n = stats.sample_size(_power_of(alt, law, alpha), target, MAX_DRAWS)
+        n = stats.sample_size(_power_of(alt, target, alpha), goal, MAX_DRAWS)
         if n is None:
             unreachable.append(alt.name)
             continue
-        calls = -(-n // units_per_call(alt.check, law, shape))
+        calls = -(-n // units_per_call(alt.check, target, shape))
         if calls > needed:
             needed, driver = calls, alt.name
     # an exact binomial test's power saws up and down with n: round the calls up until every
     # reachable error's power holds at the sample they give
     reachable = [a for a in alts if a.name not in unreachable]
     while needed < MAX_DRAWS and any(
-        power(a, law, needed * units_per_call(a.check, law, shape), alpha) < target
+        power(a, target, needed * units_per_call(a.check, target, shape), alpha) < goal
         for a in reachable
     ):
         needed += 1
-    return Plan(max(2, needed), per_call, needed, driver, tuple(unreachable))
+    return Sampling(max(2, needed), per_call, needed, driver, tuple(unreachable))
