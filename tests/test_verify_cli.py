@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -286,3 +288,208 @@ def test_expect_fail_records_a_known_finding_and_inverts_the_exit(tmp_path: Path
     assert json.loads(out.read_text(encoding="utf-8"))["expected"] == "fail"
     right = ["verify", "winit:glorot_uniform", "--law", "glorot_uniform", "--shapes", "64x32"]
     assert main([*right, "--expect", "fail"]) == 1
+
+
+# --- the code under check, run as a CI job runs it: a subprocess on a module in tmp_path ------
+
+#: initializers that misbehave, each as the body of ``def f(shape, rng)``
+MISBEHAVING = {
+    "exit_0": "sys.exit(0)",
+    "exit_3": "sys.exit(3)",
+    "raise_multiline": "raise ValueError('first line\\nsecond line')",
+    "hang": "while True:\n        time.sleep(0.05)",
+    "hang_swallowing": "while True:\n        try:\n            time.sleep(0.05)\n"
+    "        except BaseException:\n            pass",
+    "interrupt": "raise KeyboardInterrupt",
+    "nan": "return np.full(shape, np.nan)",
+    "good": "return rng.normal(0.0, 1.0, size=shape)",
+}
+
+
+def _module(tmp_path: Path, text: str = "") -> None:
+    """``tmp_path/m.py`` with one function per :data:`MISBEHAVING` entry, and ``text``."""
+    funcs = "".join(
+        f"\n\ndef {name}(shape, rng):\n    {body}\n" for name, body in MISBEHAVING.items()
+    )
+    (tmp_path / "m.py").write_text(f"import sys\nimport time\n\nimport numpy as np\n{text}{funcs}")
+
+
+def _cli(
+    tmp_path: Path, *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m winit ARGV`` in ``tmp_path`` (where ``m.py`` is importable)."""
+    return subprocess.run(
+        [sys.executable, "-m", "winit", *argv], cwd=tmp_path, capture_output=True, text=True,
+        check=False, env={**os.environ, **(env or {})}, timeout=120,
+    )  # fmt: skip
+
+
+def _passing_json(tmp_path: Path) -> Path:
+    """A passing ``--json`` from an earlier run, which a run that does not complete must not
+    leave in force."""
+    path = tmp_path / "verify-m.json"
+    path.write_text(json.dumps({"passed": True, "rows": [], "expected": "pass"}))
+    return path
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], text: str) -> None:
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert text in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def _failing_record(path: Path, status: int) -> None:
+    data = json.loads(path.read_text())
+    assert (data["passed"], data["completed"], data["exit_status"]) == (False, False, status)
+    assert "expected" not in data  # a run that did not complete fails whatever was expected
+
+
+@pytest.mark.parametrize(("name", "code"), [("exit_0", 0), ("exit_3", 3)])
+def test_an_initializer_calling_sys_exit_exits_3_and_fails_its_json(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    _module(tmp_path)
+    out = _passing_json(tmp_path)
+    done = _cli(tmp_path, "verify", f"m:{name}", "--law", "normal", *SMALL, "--json", str(out))
+    assert done.returncode == 3
+    _one_line_error(done, f"calling m.{name} in the numpy convention on shape (64, 32) "
+                    f"exited with sys.exit({code})")  # fmt: skip
+    _failing_record(out, 3)
+
+
+def test_a_module_calling_sys_exit_on_import_exits_3(tmp_path: Path) -> None:
+    _module(tmp_path, "sys.exit(0)\n")
+    out = _passing_json(tmp_path)
+    done = _cli(tmp_path, "verify", "m:good", "--law", "normal", "--json", str(out), "--expect",
+                "fail")  # fmt: skip
+    assert done.returncode == 3
+    _one_line_error(done, "importing 'm' exited with sys.exit(0)")
+    _failing_record(out, 3)
+
+
+def test_a_keyboard_interrupt_in_the_initializer_is_an_interruption(tmp_path: Path) -> None:
+    _module(tmp_path)
+    out = _passing_json(tmp_path)
+    done = _cli(tmp_path, "verify", "m:interrupt", "--law", "normal", *SMALL, "--json", str(out))
+    assert (done.returncode, done.stderr) == (130, "winit verify: interrupted\n")
+    _failing_record(out, 130)
+
+
+def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path) -> None:
+    _module(tmp_path)
+    out = _passing_json(tmp_path)
+    argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "winit", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        time.sleep(3)  # imported and hanging in the first call
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (130, "winit verify: interrupted\n")
+    _failing_record(out, 130)
+
+
+@pytest.mark.parametrize("name", ["hang", "hang_swallowing"])
+def test_a_hanging_initializer_times_out_with_exit_4(tmp_path: Path, name: str) -> None:
+    _module(tmp_path)
+    out = _passing_json(tmp_path)
+    start = time.monotonic()
+    done = _cli(tmp_path, "verify", f"m:{name}", "--law", "normal", *SMALL, "--timeout", "1",
+                "--json", str(out))  # fmt: skip
+    assert done.returncode == 4 and time.monotonic() - start < 30
+    _one_line_error(done, "did not return within 1 s (--timeout)")
+    _failing_record(out, 4)
+
+
+def test_the_default_timeout_is_stated_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from winit.verify.guard import DEFAULT_TIMEOUT
+
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    assert f"(default {DEFAULT_TIMEOUT:g};" in " ".join(capsys.readouterr().out.split())
+
+
+def test_help_documents_every_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
+    from winit.verify.cli import EXIT_STATUSES
+
+    for command in ("verify", "defaults"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert all(f"  {code:<3} {text}" in out for code, text in EXIT_STATUSES.items())
+
+
+def test_a_message_with_newlines_is_one_line(tmp_path: Path) -> None:
+    _module(tmp_path)
+    done = _cli(tmp_path, "verify", "m:raise_multiline", "--law", "normal", *SMALL)
+    assert done.returncode == 3
+    _one_line_error(done, "raised ValueError: first line | second line")
+
+
+@pytest.mark.parametrize(
+    "env", [{"PYTHONIOENCODING": "ascii"}, {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0"}]
+)
+def test_an_ascii_only_stdout_still_passes_and_writes_json(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    out = tmp_path / "v.json"
+    done = _cli(tmp_path, "verify", "winit:he_normal", "--law", "he_normal", *SMALL, "--json",
+                str(out), env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("PASSED") and json.loads(out.read_text())["passed"]
+
+
+def test_json_has_no_bare_nan(tmp_path: Path) -> None:
+    _module(tmp_path)
+    out = tmp_path / "v.json"
+    done = _cli(tmp_path, "verify", "m:nan", "--law", "normal", *SMALL, "--json", str(out))
+    assert done.returncode == 1
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"bare {constant} in --json")
+
+    data = json.loads(out.read_text(), parse_constant=refuse)
+    assert data["rows"][3]["measured"] is None and data["non_finite"]["rows/3/measured"] == "nan"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["winit:he_normal", "--law", "he_normal", "--param", "gain=1e308"],
+         "gives a std that over- or underflows float64; accepted: a std between 2^-100"),
+        (["winit:he_normal", "--law", "he_normal", "--param", "gain=1e-320"],
+         "gives a std that over- or underflows float64"),
+        (["winit:normal", "--law", "normal", "--param", "std=1e-35"],
+         "gives N(0, 1e-35²); accepted: a std between 2^-100 and 2^100"),
+        (["winit:he_normal", "--law", "he_normal", "--shapes", "100000000000000000000x2"],
+         "has 200000000000000000000 elements; accepted: at most 16777216"),
+        (["winit:he_normal", "--law", "he_normal", "--shapes", "8192x8192"],
+         "has 67108864 elements; accepted: at most 16777216"),
+        (["winit:orthogonal", "--law", "orthogonal", "--shapes", "4096x4096"],
+         "calls = "),
+    ],
+)  # fmt: skip
+def test_out_of_range_laws_and_sizes_are_refused_before_drawing(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    start = time.monotonic()
+    done = _cli(tmp_path, "verify", *argv)
+    assert done.returncode == 2 and time.monotonic() - start < 30
+    _one_line_error(done, message)
+
+
+def test_a_torch_tensor_requiring_grad_in_the_numpy_convention_exits_3(tmp_path: Path) -> None:
+    pytest.importorskip("torch")  # reason: the tensor is torch's
+    _module(tmp_path, "import torch\n\n\ndef grad(shape, rng):\n"
+            "    return torch.randn(*shape, requires_grad=True)\n")  # fmt: skip
+    done = _cli(tmp_path, "verify", "m:grad", "--law", "normal", *SMALL)
+    assert done.returncode == 3
+    _one_line_error(done, "converting the Tensor m.grad returned to a numpy array raised "
+                    "RuntimeError: Can't call numpy() on Tensor that requires grad")  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_winit_orthogonal_passes_on_1x1_nx1_and_1xn_shapes(tmp_path: Path, seed: int) -> None:
+    """For n = 1 the Haar law is a random sign times the gain."""
+    done = _cli(tmp_path, "verify", "winit:orthogonal", "--law", "orthogonal", "--shapes",
+                "1x1,5x1,1x5,1x1x1", "--param", "gain=1.5", "--seed", str(seed))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -125,7 +125,12 @@ def _named(params: list[inspect.Parameter]) -> list[str]:
 
 
 def name_of(fn: Any) -> str:
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    """``module.qualname`` of a function or class; for an instance, its class's."""
+    try:
+        owner = fn if isinstance(getattr(fn, "__qualname__", None), str) else type(fn)
+    except Exception:  # an attribute lookup of the code under check's object that raised
+        owner = type(fn)
+    return f"{getattr(owner, '__module__', '?')}.{owner.__qualname__}"
 
 
 def _module(fn: Any) -> str:

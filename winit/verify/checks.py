@@ -136,7 +136,7 @@ def _orthogonal(
     alpha: float,
 ) -> list[Outcome]:
     """WᵀW (or WWᵀ) = gain²·I to rounding (``2·(rows + cols)`` ulps: Householder QR's loss of
-    orthogonality grows with the dimension), then the Haar sign tests (see :mod:`plan`): the pooled
+    orthogonality grows with the dimension), then the Haar sign tests (see :mod:`~winit.verify.sampling`): the pooled
     fraction of positive diagonal entries, the worst diagonal position's own fraction across calls
     (each position at alpha/positions), and for square shapes the fraction of calls with det > 0."""
     mats = [target.axes.matrix(d, shape) / target.gain for d in draws]

@@ -4,7 +4,8 @@ faces of :func:`winit.verify` and :func:`winit.verify.defaults.layer_defaults`.
 Both end in one of :data:`EXIT_STATUSES`; every error is one line on stderr, without a
 traceback. A run that does not complete (any status but 0 and 1) with ``--json PATH`` writes a
 failing record there (``passed: false``, ``completed: false``, the error and the status), so an
-earlier passing file cannot stay in force. Output falls back to ASCII on a terminal that cannot
+earlier passing file cannot stay in force; the same record stands there while the run is under
+way, so a run killed (or ended by ``os._exit`` in the code under check) leaves it too. Output falls back to ASCII on a terminal that cannot
 encode winit's symbols, and ``--json`` holds no bare NaN (see :func:`json_text`).
 """
 
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -52,6 +54,10 @@ ASCII = str.maketrans({
     "²": "^2", "ᵀ": "^T", "σ": "sigma", "√": "sqrt", "±": "+-", "→": "->", "—": "-", "−": "-",
     "×": "x", "·": "*", "≤": "<=", "≥": ">=", "∏": "prod", "≈": "~", "α": "alpha", "Φ": "Phi",
 })  # fmt: skip
+
+
+#: the error of the record ``--json`` holds while a run is under way
+UNFINISHED = "the run did not complete (killed, or the code under check ended the process)"
 
 
 class UsageError(Exception):
@@ -202,6 +208,8 @@ def json_text(data: dict[str, object]) -> str:
 
 
 def _write(path: str, data: dict[str, object]) -> None:
+    if not path.strip():
+        raise ValueError("--json: the path is empty; give a file name, e.g. reports/verify-x.json")
     try:
         write_atomic(Path(path), json_text(data))
     except ReportError as e:
@@ -254,29 +262,42 @@ def run(
     """Parse ``argv`` and run ``body``; map whatever ends it early to an exit status and one
     line on stderr, and then leave a failing ``record`` (with the error) at ``--json``."""
     args: argparse.Namespace | None = None
+
+    def fail(status: int, message: str) -> int:
+        message = one_line(message)
+        emit(f"{prog}: {message if status == 130 else 'error: ' + message}", sys.stderr)
+        path = args.json if args is not None else _json_option(argv)
+        if path:
+            _leave_failing(path, {**record(args), "error": message, "exit_status": status})
+        return status
+
+    def stuck(message: str) -> None:
+        # the code under check ignored the timeout: report, and end the process from here
+        os._exit(fail(4, message))
+
     try:
         args = parser.parse_args(argv)
-        with time_limit(args.timeout):
+        if args.json is not None:  # stands until the run completes; an unwritable place fails now
+            _write(args.json, _failing({**record(args), "error": UNFINISHED, "exit_status": None}))
+        with time_limit(args.timeout, stuck):
             return body(args)
     except SystemExit as e:
         if args is None:  # --help: argparse's own exit
             raise
-        status, message = _status(e)
+        return fail(*_status(e))
     except BaseException as e:
-        status, message = _status(e)
-    message = one_line(message)
-    emit(f"{prog}: {message if status == 130 else 'error: ' + message}", sys.stderr)
-    path = args.json if args is not None else _json_option(argv)
-    if path:
-        _leave_failing(path, {**record(args), "error": message, "exit_status": status})
-    return status
+        return fail(*_status(e))
+
+
+def _failing(data: dict[str, object]) -> dict[str, object]:
+    return {**data, "passed": False, "completed": False, "rows": []}
 
 
 def _leave_failing(path: str, data: dict[str, object]) -> None:
     """Write the failing record, or if that fails remove what is there (quietly: the error is
     already on stderr)."""
     try:
-        _write(path, {**data, "passed": False, "completed": False, "rows": []})
+        _write(path, _failing(data))
     except ValueError:
         with contextlib.suppress(OSError):
             Path(path).unlink(missing_ok=True)
@@ -305,7 +326,7 @@ def _verify(args: argparse.Namespace) -> int:
         **params,
     )
     emit(render(result), sys.stdout)
-    if args.json:
+    if args.json is not None:
         _write(args.json, {**result.as_dict(), "expected": args.expect})
     return 0 if result.passed == (args.expect == "pass") else 1
 
@@ -344,7 +365,7 @@ def _defaults(args: argparse.Namespace) -> int:
         raise UsageError(f"--in-features must be positive, got {args.in_features}")
     reports = layer_defaults(args.layer, seed=args.seed, in_features=args.in_features)
     emit(render_defaults(args.layer, reports), sys.stdout)
-    if args.json:
+    if args.json is not None:
         payload = {
             "layer": args.layer,
             "seed": args.seed,

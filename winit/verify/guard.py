@@ -3,9 +3,11 @@ initializer or layer. Everything that runs code winit did not write goes through
 :func:`user_code`, so whatever that code does (raises, calls ``sys.exit``, hangs) becomes one
 typed, one-line error naming what it was doing.
 
-A time limit per call (:func:`time_limit`) holds for every :func:`user_code` block inside it; it
-is enforced with ``SIGALRM``, so only in the main thread of a POSIX process (elsewhere calls are
-not limited), and code stuck in C without returning to Python is stopped when it returns.
+A time limit per call (:func:`time_limit`) holds for every :func:`user_code` block inside it. At
+the limit ``SIGALRM`` raises into the code (main thread of a POSIX process only), again every
+second in case the code swallows it; :data:`GRACE` seconds later a watchdog thread hands the
+block to the limit's ``on_stuck`` (the command line reports and ends the process there), which
+also covers code that ignores signals or is stuck in C with the GIL released.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import FrameType
 
 #: the ``--timeout`` default: seconds one call of the code under check may take
 DEFAULT_TIMEOUT = 60.0
+#: seconds past the limit after which a call that did not stop is handed to ``on_stuck``
+GRACE = 5.0
 
-_LIMIT: ContextVar[float | None] = ContextVar("winit_verify_time_limit", default=None)
+Stuck = Callable[[str], None]
+_LIMIT: ContextVar[tuple[float, Stuck | None] | None] = ContextVar(
+    "winit_verify_time_limit", default=None
+)
 
 
 class UserCodeError(ValueError):
@@ -37,30 +44,41 @@ class _Alarm(BaseException):
     ``except Exception`` in that code does not swallow it)."""
 
 
+#: the most characters of the code under check's own message an error line quotes
+MESSAGE_LIMIT = 500
+
+
 def one_line(text: str) -> str:
     """``text`` with its lines joined by ``" | "`` (error messages are one line)."""
     return " | ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
 def what_it_did(error: BaseException) -> str:
-    """``raised TypeError: msg`` or ``exited with sys.exit(3)``, on one line."""
+    """``raised TypeError: msg`` or ``exited with sys.exit(3)``, on one line; the message cut
+    at :data:`MESSAGE_LIMIT` characters (and left out if printing it fails)."""
+    try:
+        said = repr(error.code) if isinstance(error, SystemExit) else one_line(str(error))
+    except Exception:
+        said = "(its message could not be printed)"
+    if len(said) > MESSAGE_LIMIT:
+        said = said[:MESSAGE_LIMIT] + "..."
     if isinstance(error, SystemExit):
-        return f"exited with sys.exit({error.code!r})"
-    message = one_line(str(error))
-    return f"raised {type(error).__name__}" + (f": {message}" if message else "")
+        return f"exited with sys.exit({said})"
+    return f"raised {type(error).__name__}" + (f": {said}" if said else "")
 
 
 @contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
+def time_limit(seconds: float | None, on_stuck: Stuck | None = None) -> Iterator[None]:
     """Limit every :func:`user_code` block inside to ``seconds`` (``None``: the limit in force
-    stays, none unless an enclosing block set one).
+    stays, none unless an enclosing block set one). ``on_stuck(message)`` is called from a
+    watchdog thread if a block is still running :data:`GRACE` seconds past the limit.
 
     Raises:
       ValueError: ``seconds`` is not a positive finite number.
     """
     if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"timeout must be a positive number of seconds, got {seconds!r}")
-    token = _LIMIT.set(_LIMIT.get() if seconds is None else seconds)
+    token = _LIMIT.set(_LIMIT.get() if seconds is None else (seconds, on_stuck))
     try:
         yield
     finally:
@@ -80,14 +98,25 @@ def user_code(what: str) -> Iterator[None]:
       CallTimeoutError: the body ran longer than the :func:`time_limit` in force.
       UserCodeError: the body raised anything else, ``SystemExit`` included.
     """
-    seconds = _LIMIT.get()
+    limit = _LIMIT.get()
+    seconds, on_stuck = limit if limit is not None else (None, None)
+    late = f"{what} did not return within {seconds:g} s (--timeout)" if seconds else ""
     armed = seconds is not None and _alarm_possible()
-    active = [armed]
+    active = [True]
 
     def ring(signum: int, frame: FrameType | None) -> None:
         if active[0]:
             raise _Alarm
 
+    def stuck() -> None:
+        if active[0] and on_stuck is not None:
+            on_stuck(late)
+
+    watchdog = None
+    if seconds is not None and on_stuck is not None:
+        watchdog = threading.Timer(seconds + GRACE, stuck)
+        watchdog.daemon = True
+        watchdog.start()
     if armed:
         assert seconds is not None
         previous = signal.signal(signal.SIGALRM, ring)
@@ -98,13 +127,15 @@ def user_code(what: str) -> Iterator[None]:
     except KeyboardInterrupt:
         raise
     except _Alarm:
-        raise CallTimeoutError(f"{what} did not return within {seconds:g} s (--timeout)") from None
+        raise CallTimeoutError(late) from None
     except UserCodeError:
         raise
     except BaseException as e:
         raise UserCodeError(f"{what} {what_it_did(e)}") from None
     finally:
         active[0] = False
+        if watchdog is not None:
+            watchdog.cancel()
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0.0)
             signal.signal(signal.SIGALRM, previous)

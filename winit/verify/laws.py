@@ -1,6 +1,7 @@
-"""The laws ``winit verify`` knows: one table (name → family, parameters, formula) and one function
-that turns a law, its parameters and a weight shape into the expected distribution, using
-winit's own fans, gains and ``TRUNCATED_STD``.
+"""The laws ``winit verify`` knows: one table (name → family, parameters, formula), and
+:func:`resolve`, which makes a :class:`ResolvedLaw` from a name and the user's parameters: the
+one object that travels, and turns a weight shape into its target distribution using winit's own
+fans, gains and ``TRUNCATED_STD``.
 
 Fan-scaled laws (Glorot, He, LeCun, the general ``variance_scaling``) share one rule, as
 :func:`winit.variance_scaling` does: Var(w) = gain²·scale / fan, with ``gain`` the ``gain``
@@ -151,13 +152,14 @@ def canonical(name: str) -> str:
     return name
 
 
-def parse_value(law_name: str, key: str, value: object) -> Param:
-    """``value`` for parameter ``key`` of the law ``law_name`` (a canonical name), converted (from a string too) and checked."""
-    law = LAWS[law_name]
+def parse_value(name: str, key: str, value: object) -> Param:
+    """``value`` for parameter ``key`` of the law called ``name`` (canonical), converted (from a
+    string too) and checked."""
+    law = LAWS[name]
     if key not in law.params:
         accepted = ", ".join(law.params) or "none"
         hint = did_you_mean(key, list(law.params))
-        raise ValueError(f"law {law_name} has no parameter {key!r}; accepted: {accepted}{hint}")
+        raise ValueError(f"law {name} has no parameter {key!r}; accepted: {accepted}{hint}")
     if key in CHOICES:
         accepted_values = law.accepted(key)
         if str(value) not in accepted_values:
@@ -272,11 +274,11 @@ def _scales(t: Target) -> tuple[float, ...]:
     return (t.var**0.5, abs(t.mean), *bounds)
 
 
-def resolve(law_name: str, given: Mapping[str, object]) -> ResolvedLaw:
-    """The law ``law_name`` (or an alias) with its full parameter set: defaults, then ``given``
+def resolve(name: str, given: Mapping[str, object]) -> ResolvedLaw:
+    """The law called ``name`` (or an alias) with its full parameter set: defaults, then ``given``
     (checked), then the fixed ones; a one-line ``ValueError`` for an unknown law or a bad
     parameter."""
-    name = canonical(law_name)
+    name = canonical(name)
     law = LAWS[name]
     parsed = {k: parse_value(name, k, v) for k, v in given.items()}
     out: dict[str, Param] = {**law.params, **parsed}
