@@ -301,6 +301,7 @@ MISBEHAVING = {
     "hang_swallowing": "while True:\n        try:\n            time.sleep(0.05)\n"
     "        except BaseException:\n            pass",
     "interrupt": "raise KeyboardInterrupt",
+    "os_exit": "os._exit(0)",
     "nan": "return np.full(shape, np.nan)",
     "good": "return rng.normal(0.0, 1.0, size=shape)",
 }
@@ -311,7 +312,8 @@ def _module(tmp_path: Path, text: str = "") -> None:
     funcs = "".join(
         f"\n\ndef {name}(shape, rng):\n    {body}\n" for name, body in MISBEHAVING.items()
     )
-    (tmp_path / "m.py").write_text(f"import sys\nimport time\n\nimport numpy as np\n{text}{funcs}")
+    head = "import os\nimport sys\nimport time\n\nimport numpy as np\n"
+    (tmp_path / "m.py").write_text(f"{head}{text}{funcs}")
 
 
 def _cli(
@@ -337,7 +339,7 @@ def _one_line_error(done: subprocess.CompletedProcess[str], text: str) -> None:
     assert text in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
-def _failing_record(path: Path, status: int) -> None:
+def _failing_record(path: Path, status: int | None) -> None:
     data = json.loads(path.read_text())
     assert (data["passed"], data["completed"], data["exit_status"]) == (False, False, status)
     assert "expected" not in data  # a run that did not complete fails whatever was expected
@@ -386,6 +388,31 @@ def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err) == (130, "winit verify: interrupted\n")
     _failing_record(out, 130)
+
+
+def test_a_run_killed_midway_leaves_a_failing_json(tmp_path: Path) -> None:
+    _module(tmp_path)
+    out = _passing_json(tmp_path)
+    argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
+    with subprocess.Popen([sys.executable, "-m", "winit", *argv], cwd=tmp_path) as proc:
+        time.sleep(3)
+        proc.kill()
+    _failing_record(out, status=None)
+
+
+def test_an_initializer_ending_the_process_leaves_a_failing_json(tmp_path: Path) -> None:
+    """os._exit cannot be intercepted: its status stands, but the gate reads the record."""
+    _module(tmp_path)
+    out = _passing_json(tmp_path)
+    done = _cli(tmp_path, "verify", "m:os_exit", "--law", "normal", *SMALL, "--json", str(out))
+    assert done.returncode == 0
+    _failing_record(out, status=None)
+
+
+def test_an_empty_json_path_is_a_usage_error(tmp_path: Path) -> None:
+    done = _cli(tmp_path, "verify", "winit:zeros", "--law", "zeros", *SMALL, "--json", "")
+    assert done.returncode == 2
+    _one_line_error(done, "--json: the path is empty")
 
 
 @pytest.mark.parametrize("name", ["hang", "hang_swallowing"])
@@ -493,3 +520,25 @@ def test_winit_orthogonal_passes_on_1x1_nx1_and_1xn_shapes(tmp_path: Path, seed:
     done = _cli(tmp_path, "verify", "winit:orthogonal", "--law", "orthogonal", "--shapes",
                 "1x1,5x1,1x5,1x1x1", "--param", "gain=1.5", "--seed", str(seed))  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_layer_calling_sys_exit_fails_winit_defaults_with_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The layer's framework is the code under check of ``winit defaults``."""
+    import contextlib
+    import types
+
+    def exiting_layer(*args: object) -> None:
+        sys.exit(0)
+
+    fake = types.SimpleNamespace(
+        nn=types.SimpleNamespace(Linear=exiting_layer),
+        random=types.SimpleNamespace(fork_rng=lambda devices: contextlib.nullcontext()),
+    )
+    monkeypatch.setitem(sys.modules, "torch", fake)
+    out = _passing_json(tmp_path)
+    assert main(["defaults", "torch.nn:Linear(4, 2)", "--json", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err == "winit defaults: error: the code under check exited with sys.exit(0)\n"
+    _failing_record(out, 3)
