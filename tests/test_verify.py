@@ -532,3 +532,42 @@ def test_support_leak_is_counted() -> None:
     (row,) = [r for r in result.failures if r.check.name.startswith("support")]
     calls = result.shapes[0].sampling.calls  # one leaked value per call
     assert row.diagnosis.startswith(f"{calls} of {calls * 64 * 32} draws outside [-1, 1]")
+
+
+def test_a_call_past_the_timeout_raises_call_timeout_error() -> None:
+    import time
+
+    from winit.verify.guard import CallTimeoutError
+
+    def hang(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        time.sleep(60)
+        return rng.normal(size=shape)
+
+    start = time.monotonic()
+    with pytest.raises(CallTimeoutError, match=r"did not return within 0.5 s"):
+        verify(hang, "normal", shapes=[(4, 4)], timeout=0.5)
+    assert time.monotonic() - start < 10
+
+
+def test_sys_exit_in_an_initializer_raises_user_code_error() -> None:
+    def leave(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        sys.exit(0)
+
+    with pytest.raises(UserCodeError, match=r"exited with sys.exit\(0\)"):
+        verify(leave, "normal", shapes=[(4, 4)])
+
+
+def test_a_constant_the_draws_dtype_cannot_hold_is_not_matched() -> None:
+    """1e308 overflows float32 to inf, and an int array cannot hold 0.4: neither is the constant."""
+
+    def float32_of_1e308(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        return np.full(shape, np.inf, dtype=np.float32)  # what float32(1e308) rounds to
+
+    overflow = verify(float32_of_1e308, "constant", value=1e308, shapes=[(4, 4)])
+    assert [r.check.name for r in overflow.failures] == ["every element = 1e+308 (fraction)"]
+
+    def int_zeros(shape: tuple[int, ...], rng: np.random.Generator) -> NDArray[np.int64]:
+        return np.zeros(shape, dtype=np.int64)
+
+    assert not verify(int_zeros, "constant", value=0.4, shapes=[(4, 4)])
+    assert verify(int_zeros, "zeros", shapes=[(4, 4)])

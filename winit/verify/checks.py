@@ -59,6 +59,17 @@ def _rounding(draw: Draw) -> float:
     return float(np.finfo(draw.dtype).eps) if np.issubdtype(draw.dtype, np.floating) else 0.0
 
 
+def _fraction_at(value: float, draws: list[Draw]) -> float:
+    """The fraction of elements equal to ``value`` rounded to the draws' dtype; 0 when that dtype
+    cannot hold it (overflow to inf, or a fraction in an integer dtype)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = np.asarray(value).astype(draws[0].dtype)
+    held = float(cast) if np.isfinite(cast) else math.inf
+    if abs(held - value) > _rounding(draws[0]) * abs(value):
+        return 0.0
+    return float(np.mean(np.concatenate([d.ravel() == cast for d in draws])))
+
+
 def _seeds_differ(target: Target, draws: list[Draw]) -> Check:
     """The first two calls share at most :data:`DIFFER_LIMIT` of their elements. A 1x1 Haar
     matrix is a random sign times the gain, so two calls agree half the time: there the check is
@@ -94,8 +105,7 @@ def shape_checks(
         _exact(stats.exact_check("same seed reproduces (fraction equal)", _fraction_equal(again, draws[0]), 1.0)),
     ]  # fmt: skip
     if isinstance(target, Constant):
-        value = np.asarray(target.value, dtype=draws[0].dtype)
-        frac = float(np.mean(np.concatenate([d.ravel() == value for d in draws])))
+        frac = _fraction_at(target.value, draws)
         return [*rows, _exact(stats.exact_check(f"every element = {target.value:g} (fraction)", frac, 1.0))]  # fmt: skip
     rows.append(_exact(_seeds_differ(target, draws)))
     if isinstance(target, Orthogonal):

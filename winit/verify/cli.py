@@ -17,6 +17,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -218,13 +219,15 @@ def _write(path: str, data: dict[str, object]) -> None:
 
 def emit(text: str, stream: TextIO) -> None:
     """Print ``text``; on a stream that cannot encode it, its ASCII stand-in (:data:`ASCII`,
-    then backslash escapes)."""
+    then backslash escapes). A stream that is closed or whose reader went away (``| head``)
+    is skipped: the exit status and ``--json`` still carry the outcome."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
         text = text.translate(ASCII).encode("ascii", "backslashreplace").decode("ascii")
-    print(text, file=stream, flush=True)
+    with contextlib.suppress(OSError, ValueError):  # a broken pipe, a closed stream
+        print(text, file=stream, flush=True)
 
 
 def _status(error: BaseException) -> tuple[int, str]:
@@ -275,11 +278,15 @@ def run(
         # the code under check ignored the timeout: report, and end the process from here
         os._exit(fail(4, message))
 
+    def warn(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        emit(f"{prog}: warning: {category.__name__}: {one_line(str(message))}", sys.stderr)
+
     try:
         args = parser.parse_args(argv)
         if args.json is not None:  # stands until the run completes; an unwritable place fails now
             _write(args.json, _failing({**record(args), "error": UNFINISHED, "exit_status": None}))
-        with time_limit(args.timeout, stuck):
+        with time_limit(args.timeout, stuck), warnings.catch_warnings():
+            warnings.showwarning = warn  # the code under check's warnings, one line each
             return body(args)
     except SystemExit as e:
         if args is None:  # --help: argparse's own exit
@@ -294,13 +301,15 @@ def _failing(data: dict[str, object]) -> dict[str, object]:
 
 
 def _leave_failing(path: str, data: dict[str, object]) -> None:
-    """Write the failing record, or if that fails remove what is there (quietly: the error is
-    already on stderr)."""
+    """Write the failing record, or if that fails remove the file or link there (never a device
+    or a directory; quietly: the error is already on stderr)."""
     try:
         _write(path, _failing(data))
     except ValueError:
+        place = Path(path)
         with contextlib.suppress(OSError):
-            Path(path).unlink(missing_ok=True)
+            if place.is_symlink() or place.is_file():
+                place.unlink()
 
 
 def _verify(args: argparse.Namespace) -> int:
