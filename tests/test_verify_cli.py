@@ -326,6 +326,18 @@ def _cli(
     )  # fmt: skip
 
 
+#: module text that marks the module imported (the run is under way) by a file ``started``
+STARTED = "open('started', 'w').close()\n"
+
+
+def _started(tmp_path: Path) -> None:
+    """Wait until ``m.py`` (with :data:`STARTED`) is imported, then a second more."""
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)
+
+
 def _passing_json(tmp_path: Path) -> Path:
     """A passing ``--json`` from an earlier run, which a run that does not complete must not
     leave in force."""
@@ -376,26 +388,32 @@ def test_a_keyboard_interrupt_in_the_initializer_is_an_interruption(tmp_path: Pa
     _failing_record(out, 130)
 
 
-def test_ctrl_c_during_a_run_exits_130_with_one_line(tmp_path: Path) -> None:
-    _module(tmp_path)
+@pytest.mark.parametrize(
+    ("sig", "status", "line"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_a_signal_during_a_run_exits_with_one_line(
+    tmp_path: Path, sig: signal.Signals, status: int, line: str
+) -> None:
+    _module(tmp_path, STARTED)
     out = _passing_json(tmp_path)
     argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
     with subprocess.Popen(
         [sys.executable, "-m", "winit", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True
     ) as proc:
-        time.sleep(3)  # imported and hanging in the first call
-        proc.send_signal(signal.SIGINT)
+        _started(tmp_path)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
-    assert (proc.returncode, err) == (130, "winit verify: interrupted\n")
-    _failing_record(out, 130)
+    assert (proc.returncode, err) == (status, f"winit verify: {line}\n")
+    _failing_record(out, status)
 
 
 def test_a_run_killed_midway_leaves_a_failing_json(tmp_path: Path) -> None:
-    _module(tmp_path)
+    _module(tmp_path, STARTED)
     out = _passing_json(tmp_path)
     argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
     with subprocess.Popen([sys.executable, "-m", "winit", *argv], cwd=tmp_path) as proc:
-        time.sleep(3)
+        _started(tmp_path)
         proc.kill()
     _failing_record(out, status=None)
 

@@ -16,10 +16,13 @@ import contextlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn, TextIO
 
 from winit._validate import Shape
@@ -49,6 +52,7 @@ EXIT_STATUSES: dict[int, str] = {
     4: "a call of the code under check ran past --timeout",
     5: "an unexpected error inside winit (a bug: please report it)",
     130: "interrupted (Ctrl-C)",
+    143: "terminated (SIGTERM, as a CI job is cancelled)",
 }
 #: what stands for winit's non-ASCII symbols on an ASCII-only terminal
 ASCII = str.maketrans({
@@ -63,6 +67,14 @@ UNFINISHED = "the run did not complete (killed, or the code under check ended th
 
 class UsageError(Exception):
     """A bad command line: printed as one line, exit status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interruption (the code under check passes it through)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -232,6 +244,8 @@ def emit(text: str, stream: TextIO) -> None:
 
 def _status(error: BaseException) -> tuple[int, str]:
     """The exit status and one-line message for an error that ended a command."""
+    if isinstance(error, Terminated):
+        return 143, "terminated"
     if isinstance(error, KeyboardInterrupt):
         return 130, "interrupted"
     if isinstance(error, CallTimeoutError):
@@ -268,7 +282,7 @@ def run(
 
     def fail(status: int, message: str) -> int:
         message = one_line(message)
-        emit(f"{prog}: {message if status == 130 else 'error: ' + message}", sys.stderr)
+        emit(f"{prog}: {message if status in (130, 143) else 'error: ' + message}", sys.stderr)
         path = args.json if args is not None else _json_option(argv)
         if path:
             _leave_failing(path, {**record(args), "error": message, "exit_status": status})
@@ -281,6 +295,8 @@ def run(
     def warn(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
         emit(f"{prog}: warning: {category.__name__}: {one_line(str(message))}", sys.stderr)
 
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         args = parser.parse_args(argv)
         if args.json is not None:  # stands until the run completes; an unwritable place fails now
@@ -294,6 +310,9 @@ def run(
         return fail(*_status(e))
     except BaseException as e:
         return fail(*_status(e))
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _failing(data: dict[str, object]) -> dict[str, object]:
