@@ -454,7 +454,7 @@ def test_the_default_timeout_is_stated_in_help(capsys: pytest.CaptureFixture[str
 
 
 def test_help_documents_every_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
-    from winit.verify.cli import EXIT_STATUSES
+    from winit.verify.command import EXIT_STATUSES
 
     for command in ("verify", "defaults"):
         with pytest.raises(SystemExit):

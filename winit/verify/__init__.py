@@ -10,8 +10,8 @@ import sys
 import types
 from typing import Any
 
-from winit.verify.adapters import CONVENTIONS, Convention
 from winit.verify.api import verify
+from winit.verify.conventions import CONVENTIONS, Convention
 from winit.verify.laws import ALIASES, LAWS, Law
 from winit.verify.layouts import LAYOUTS, Axes
 from winit.verify.result import Result, Row
