@@ -427,6 +427,12 @@ def test_an_initializer_ending_the_process_leaves_a_failing_json(tmp_path: Path)
     _failing_record(out, status=None)
 
 
+def test_list_laws_with_json_is_a_usage_error(tmp_path: Path) -> None:
+    done = _cli(tmp_path, "verify", "--list-laws", "--json", str(tmp_path / "laws.json"))
+    assert done.returncode == 2
+    _one_line_error(done, "--list-laws prints the laws and writes no --json")
+
+
 def test_an_empty_json_path_is_a_usage_error(tmp_path: Path) -> None:
     done = _cli(tmp_path, "verify", "winit:zeros", "--law", "zeros", *SMALL, "--json", "")
     assert done.returncode == 2

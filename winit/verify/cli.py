@@ -138,6 +138,8 @@ def parse_params(items: Sequence[str], option: str = "--param") -> dict[str, str
 
 def _verify(args: argparse.Namespace) -> int:
     if args.list_laws:
+        if args.json is not None:
+            raise UsageError("--list-laws prints the laws and writes no --json; drop one of them")
         emit(describe_laws(), sys.stdout)
         return 0
     if not args.initializer or not args.law:
