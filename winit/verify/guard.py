@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from types import FrameType
 
 #: the ``--timeout`` default: seconds one call of the code under check may take
@@ -26,9 +28,31 @@ DEFAULT_TIMEOUT = 60.0
 GRACE = 5.0
 
 Stuck = Callable[[str], None]
-_LIMIT: ContextVar[tuple[float, Stuck | None] | None] = ContextVar(
-    "winit_verify_time_limit", default=None
-)
+
+
+@dataclass
+class _Limit:
+    """The limit in force, and the call under way (its start and its message if late)."""
+
+    seconds: float
+    on_stuck: Stuck | None
+    alarm: bool
+    call: tuple[float, str] | None = None
+
+    def ring(self, signum: int, frame: FrameType | None) -> None:
+        if self.call is not None:
+            raise _Alarm
+
+    def watch(self, done: threading.Event) -> None:
+        """The watchdog thread: hands a call GRACE seconds past the limit to ``on_stuck``."""
+        while not done.wait(0.25):
+            call = self.call
+            late = call is not None and time.monotonic() - call[0] > self.seconds + GRACE
+            if late and call is not None and self.on_stuck is not None:
+                self.on_stuck(call[1])
+
+
+_LIMIT: ContextVar[_Limit | None] = ContextVar("winit_verify_time_limit", default=None)
 
 
 class UserCodeError(ValueError):
@@ -76,17 +100,26 @@ def time_limit(seconds: float | None, on_stuck: Stuck | None = None) -> Iterator
     Raises:
       ValueError: ``seconds`` is not a positive finite number.
     """
-    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+    if seconds is None:
+        yield
+        return
+    if not (math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"timeout must be a positive number of seconds, got {seconds!r}")
-    token = _LIMIT.set(_LIMIT.get() if seconds is None else (seconds, on_stuck))
+    alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    limit = _Limit(seconds, on_stuck, alarm)
+    token = _LIMIT.set(limit)
+    previous = signal.signal(signal.SIGALRM, limit.ring) if alarm else None
+    done = threading.Event()
+    if on_stuck is not None:
+        threading.Thread(target=limit.watch, args=(done,), daemon=True).start()
     try:
         yield
     finally:
+        done.set()
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
+            signal.signal(signal.SIGALRM, previous)
         _LIMIT.reset(token)
-
-
-def _alarm_possible() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 @contextmanager
@@ -99,43 +132,30 @@ def user_code(what: str) -> Iterator[None]:
       UserCodeError: the body raised anything else, ``SystemExit`` included.
     """
     limit = _LIMIT.get()
-    seconds, on_stuck = limit if limit is not None else (None, None)
-    late = f"{what} did not return within {seconds:g} s (--timeout)" if seconds else ""
-    armed = seconds is not None and _alarm_possible()
-    active = [True]
-
-    def ring(signum: int, frame: FrameType | None) -> None:
-        if active[0]:
-            raise _Alarm
-
-    def stuck() -> None:
-        if active[0] and on_stuck is not None:
-            on_stuck(late)
-
-    watchdog = None
-    if seconds is not None and on_stuck is not None:
-        watchdog = threading.Timer(seconds + GRACE, stuck)
-        watchdog.daemon = True
-        watchdog.start()
-    if armed:
-        assert seconds is not None
-        previous = signal.signal(signal.SIGALRM, ring)
-        # repeats each second, in case the code under check swallowed the first one
-        signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    # a block inside another (a framework imported while building) runs under the outer's clock
+    timed = limit is not None and limit.call is None
+    if timed:
+        assert limit is not None
+        late = f"{what} did not return within {limit.seconds:g} s (--timeout)"
+        limit.call = (time.monotonic(), late)
+        if limit.alarm:
+            # repeats each second, in case the code under check swallowed the first one
+            signal.setitimer(signal.ITIMER_REAL, limit.seconds, 1.0)
     try:
         yield
     except KeyboardInterrupt:
         raise
     except _Alarm:
+        assert limit is not None and limit.call is not None
+        late, limit.call = limit.call[1], None  # no second alarm while this one is reported
         raise CallTimeoutError(late) from None
     except UserCodeError:
         raise
     except BaseException as e:
         raise UserCodeError(f"{what} {what_it_did(e)}") from None
     finally:
-        active[0] = False
-        if watchdog is not None:
-            watchdog.cancel()
-        if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0.0)
-            signal.signal(signal.SIGALRM, previous)
+        if timed:
+            assert limit is not None
+            limit.call = None
+            if limit.alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0.0)
