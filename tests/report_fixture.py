@@ -76,13 +76,14 @@ def _holds_evidence(cid: str) -> Evidence:
     ev.add_series("steps, N(0, 1)", seeds, np.minimum(100 + 30 * seeds, 400), xlabel="seed",
                   ylabel="steps to threshold", group="steps to a loss threshold")  # fmt: skip
     ev.series["steps, N(0, 1)"] |= {"kind": "points", "cap": 400.0}
-    ev.check(Check("Var(z)/n", "chi-square interval", 1.03, 1.0, 0.9, 1.1, 1e-9, 0.999, "2x"), plan)
+    ev.check(Check("Var(z)/n", "chi-square interval", 1.03, 1.0, 0.9, 1.1, 1e-9, power=0.999,
+                   against="2x"), plan)  # fmt: skip
     ev.check(Check("ln Var(z_l), layer 2", "normal interval", -0.03, 0.0, -0.25, 0.25, 1e-9,
-                   0.999, "variance 2x off"), plan)  # fmt: skip
+                   power=0.999, against="variance 2x off"), plan)  # fmt: skip
     ev.check(Check("fraction with f'(z) < 0.01", "z-test for a mean", 0.003, 0.003, -0.0033,
-                   0.0088, 1e-9, 1.0, "mean shifted"), plan)  # fmt: skip
+                   0.0088, 1e-9, power=1.0, against="mean shifted"), plan)  # fmt: skip
     ev.check(Check("success rate", "one-sided exact binomial test", 0.91, 0.5, 0.74, 1.0, 1e-9,
-                   0.9993, "success probability 0.85"), plan)  # fmt: skip
+                   power=0.9993, against="success probability 0.85"), plan)  # fmt: skip
     ev.number("fitted slope", 1.01)
     ev.number("overflow", float("inf"))
     return ev
@@ -123,8 +124,9 @@ def _tests(cid: str) -> list[TestRecord]:
     refuted.refutes_as_stated(f"not linear {HOSTILE}", "sigmoid(2) - 2 sigmoid(1) != 0")
     fails, _ = _evidence("FX-FAILS")
     fails.checks["Var(z) of Glorot normal"] = Check(
-        "Var(z) of Glorot normal", "chi-square interval", 2.1, 1.0, 0.6, 1.4, 1e-9, 0.999, "2x"
-    )
+        "Var(z) of Glorot normal", "chi-square interval", 2.1, 1.0, 0.6, 1.4, 1e-9,
+        power=0.999, against="2x",
+    )  # fmt: skip
     return {
         "FX-ZERO": [_test("p/t.py::test_zero", cid, _zero_evidence(cid))],
         "FX-REFUTED": [_test("p/t.py::test_refuted", cid, refuted)],

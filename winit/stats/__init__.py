@@ -45,6 +45,9 @@ from winit.stats.relu import (
 )
 from winit.stats.sizing import (
     NORMAL_KURTOSIS,
+    binomial_exceeds_critical,
+    binomial_exceeds_power,
+    binomial_exceeds_sample_size,
     bonferroni,
     chi2_ratio_bounds,
     chi2_ratio_power,
@@ -87,6 +90,9 @@ __all__ = [
     "binom_cdf",
     "binomial_check",
     "binomial_exceeds_check",
+    "binomial_exceeds_critical",
+    "binomial_exceeds_power",
+    "binomial_exceeds_sample_size",
     "bonferroni",
     "chi2_cdf",
     "chi2_ppf",

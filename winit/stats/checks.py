@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from winit.stats.check import Check
 from winit.stats.sizing import (
     NORMAL_KURTOSIS,
+    binomial_exceeds_critical,
     chi2_ratio_bounds,
     detectable,
     ks_detectable,
@@ -223,9 +224,7 @@ def binomial_exceeds_check(
     """One-sided exact binomial test that the success probability exceeds ``p``: passes when
     ``successes`` reaches the smallest k with P(Bin(trials, p) ≥ k) ≤ ``alpha``. Reported as a
     fraction; power is P(Bin(trials, against) ≥ k)."""
-    k = trials + 1
-    while k > 0 and 1.0 - binom_cdf(k - 2, trials, p) <= alpha:
-        k -= 1
+    k = binomial_exceeds_critical(trials, p, alpha)
 
     def pw(q: float) -> float:
         return 1.0 - binom_cdf(k - 1, trials, q)

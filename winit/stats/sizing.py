@@ -13,7 +13,15 @@ import math
 from collections.abc import Callable
 
 from winit.stats.check import POWER
-from winit.stats.special import chi2_cdf, chi2_ppf, chi2_sf, ks_critical, norm_cdf, norm_ppf
+from winit.stats.special import (
+    binom_cdf,
+    chi2_cdf,
+    chi2_ppf,
+    chi2_sf,
+    ks_critical,
+    norm_cdf,
+    norm_ppf,
+)
 
 #: The kurtosis E[x⁴]/E[x²]² of normal data: a variance check on data declared normal uses the
 #: exact chi-square interval.
@@ -161,3 +169,25 @@ def ks_sample_size(alpha: float, power: float, distance: float) -> int:
     while ks_power(distance, n, alpha) < power:
         n *= 2
     return n
+
+
+def binomial_exceeds_critical(trials: int, p: float, alpha: float) -> int:
+    """The fewest successes of ``trials`` with P(Bin(trials, p) ≥ k) ≤ ``alpha``: the one-sided
+    exact binomial test of a success probability above ``p`` passes from there."""
+    k = trials + 1
+    while k > 0 and 1.0 - binom_cdf(k - 2, trials, p) <= alpha:
+        k -= 1
+    return k
+
+
+def binomial_exceeds_power(trials: int, p: float, alpha: float, true_p: float) -> float:
+    """P(Bin(trials, ``true_p``) reaches :func:`binomial_exceeds_critical`)."""
+    return 1.0 - binom_cdf(binomial_exceeds_critical(trials, p, alpha) - 1, trials, true_p)
+
+
+def binomial_exceeds_sample_size(
+    p: float, alpha: float, power: float, against: float, limit: int
+) -> int | None:
+    """The fewest trials (≤ ``limit``) whose :func:`binomial_exceeds_power` against a true
+    success probability ``against`` reaches ``power``; ``None`` if ``limit`` falls short."""
+    return sample_size(lambda n: binomial_exceeds_power(n, p, alpha, against), power, limit)
