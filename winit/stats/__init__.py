@@ -9,7 +9,9 @@ One concern per module, every public name re-exported here:
 - :mod:`~winit.stats.special`: the normal, chi-square, Kolmogorov and binomial laws;
 - :mod:`~winit.stats.check`: the :class:`Check` result, :data:`RUN_ALPHA` and :data:`POWER`;
 - :mod:`~winit.stats.sizing`: power, minimum detectable effect and sample size of each test;
-- :mod:`~winit.stats.checks`: the check constructors;
+- :mod:`~winit.stats.checks`: the check constructors of moments and shapes;
+- :mod:`~winit.stats.exact`: checks from exact finite-sample laws (binomial counts, order
+  statistics, the maximum of uniforms);
 - :mod:`~winit.stats.chernoff`: Chernoff intervals from an exact moment generating function,
   and the weighted chi-square law;
 - :mod:`~winit.stats.relu`: the exact second-moment laws of deep ReLU networks.
@@ -17,16 +19,13 @@ One concern per module, every public name re-exported here:
 
 from winit.stats.check import POWER, RUN_ALPHA, Check, exact_check
 from winit.stats.checks import (
-    binomial_check,
-    binomial_exceeds_check,
     ks_check,
     mean_check,
-    median_band_check,
     slope_check,
     spread_check,
     talagrand_check,
-    uniform_maximum_check,
     variance_check,
+    z_interval_check,
 )
 from winit.stats.chernoff import (
     LogMgf,
@@ -34,6 +33,12 @@ from winit.stats.chernoff import (
     weighted_chi2_interval,
     weighted_chi2_mgf,
     weighted_chi2_power,
+)
+from winit.stats.exact import (
+    binomial_check,
+    binomial_exceeds_check,
+    median_band_check,
+    uniform_maximum_check,
 )
 from winit.stats.relu import (
     relu_chi2_check,
@@ -138,6 +143,7 @@ __all__ = [
     "weighted_chi2_mgf",
     "weighted_chi2_power",
     "z_detectable",
+    "z_interval_check",
     "z_power",
     "z_sample_size",
 ]
