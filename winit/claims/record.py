@@ -9,7 +9,8 @@ A claim is defined once, in the ``properties/`` file whose property tests check 
     @pytest.mark.claim(CLAIM)
     @given(...)
     def test_...(evidence):
-        z = draw(VARIANCE.variance_draws(2.0, kurtosis=NORMAL_KURTOSIS))
+        draws = VARIANCE.variance_draws(2.0, kurtosis=NORMAL_KURTOSIS)  # detects 2x off
+        z = ...  # `draws` pre-activations, normal
         evidence.test(VARIANCE, variance_check, "Var(z)", z, n, kurtosis=NORMAL_KURTOSIS)
 
 Every statistical check runs under a :class:`Plan` that says how often it runs: ``per_example``
