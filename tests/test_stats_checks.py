@@ -211,3 +211,44 @@ def test_talagrand_check_alpha_by_simulation() -> None:
     check = stats.talagrand_check("t", float(f[0]), median, 1.0 / math.sqrt(n), 0.05,
                                   alternative=1.0, against="x", mde_of="m")  # fmt: skip
     assert outside(check, f) <= at_most(0.05, 4000)
+
+
+def test_exact_check_passes_within_its_tolerance_only() -> None:
+    assert stats.exact_check("e", 1.0 + 1e-13, 1.0, 1e-12).passed
+    off = stats.exact_check("e", 1.0 + 1e-11, 1.0, 1e-12)
+    assert not off.passed and off.alpha == 0.0 and (off.low, off.high) == (1.0 - 1e-12, 1.0 + 1e-12)
+
+
+def test_a_checks_sizing_is_given_by_keyword() -> None:
+    with pytest.raises(TypeError):
+        stats.Check("c", "exact", 1.0, 1.0, 0.0, 2.0, 0.0, 0.999)  # type: ignore[call-arg]
+    c = stats.Check("c", "t", 1.0, 1.0, 0.0, 2.0, 1e-6, power=0.999, against="2x", n=10)
+    assert c.as_dict() == {
+        "name": "c", "test": "t", "measured": 1.0, "expected": 1.0, "low": 0.0, "high": 2.0,
+        "alpha": 1e-6, "power": 0.999, "against": "2x", "mde": None, "mde_of": "", "n": 10,
+        "passed": True,
+    }  # fmt: skip
+
+
+def test_uniform_maximum_check_rejects_every_limit_too_small_by_sqrt_2() -> None:
+    """Its power of 1 against a limit 1/√2 too small: the largest draw of U[±1/√2] is below
+    1/√2 < alpha^(1/N) whenever the power says 1."""
+    w = np.random.default_rng(14).uniform(-math.sqrt(0.5), math.sqrt(0.5), (1000, 200))
+    check = stats.uniform_maximum_check("u", w[0], 1.0, 1e-6)
+    assert check.power == 1.0
+    assert outside(check, np.max(np.abs(w), axis=1)) == 1000
+
+
+def test_talagrand_check_power_by_simulation() -> None:
+    """The statistic of the alpha test, shifted to a median ``alternative`` where the bound
+    promises power > 0.9, is rejected at least that often."""
+    n = 400
+    x = np.random.default_rng(15).uniform(-1.0, 1.0, (4000, n))
+    median, scale = math.sqrt(1.0 / 3.0), 1.0 / math.sqrt(n)
+    half = math.sqrt(16.0 * math.log(4.0 / 0.05)) * scale
+    alternative = median + half + 8.0 * scale
+    check = stats.talagrand_check("t", median, median, scale, 0.05, alternative=alternative,
+                                  against="x", mde_of="m")  # fmt: skip
+    assert check.power is not None and check.power > 0.9
+    f = np.linalg.norm(x, axis=1) / math.sqrt(n) + (alternative - median)
+    assert outside(check, f) >= at_least(check.power, 4000)
