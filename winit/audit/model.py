@@ -6,7 +6,8 @@ Paths: ``built`` — the builder called under the seed, init calls recorded; ``l
 a checkpoint with missing keys takes: transformers' ``from_pretrained(None, config=...,
 state_dict={})`` (the model built on the meta device, then materialised and initialised by the
 library), for plain torch the builder run on the meta device, ``to_empty`` and every module's
-``reset_parameters``.
+``reset_parameters``, each module's after its children's (the order construction runs them, so a
+parent's custom init of a child stands).
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
             m = builder()
         m.to_empty(device="cpu")
         with torch.no_grad():
-            for module in m.modules():
+            for module in reversed(list(m.modules())):  # each module after its children
                 reset = getattr(module, "reset_parameters", None)
                 if callable(reset):
                     reset()
