@@ -7,22 +7,34 @@ these names from here only, so a change in verify's public pieces is absorbed he
 from __future__ import annotations
 
 import importlib
-import math
 import sys
-from collections.abc import Mapping
 from typing import Any
 
+from winit.initializers import TRUNCATED_STD
 from winit.verify.checks import diagnose
 from winit.verify.defaults import _torch_rules
-from winit.verify.distributions import Constant, ElementLaw, Orthogonal, Target, TruncatedNormal, Uniform
-from winit.verify.laws import LAWS, Param, canonical, did_you_mean, get_law, resolve, target
+from winit.verify.distributions import (
+    Constant,
+    ElementLaw,
+    Orthogonal,
+    Target,
+    TruncatedNormal,
+    Uniform,
+)
+from winit.verify.laws import (
+    Param,
+    canonical,
+    resolve,
+    target,
+    truncation,
+)
 from winit.verify.layouts import LAYOUTS
 from winit.verify.plan import Alternative, alternatives, power
 
 __all__ = [
-    "LAWS", "TORCH_AXES", "Alternative", "Constant", "ElementLaw", "Orthogonal", "Param",
+    "TORCH_AXES", "TRUNCATED_STD", "Alternative", "Constant", "ElementLaw", "Orthogonal", "Param",
     "Target", "TruncatedNormal", "Uniform", "alternatives", "canonical", "default_rule",
-    "diagnose", "did_you_mean", "get_law", "import_module", "power", "resolve", "target",
+    "diagnose", "import_module", "power", "resolve", "target", "truncation",
 ]  # fmt: skip
 
 #: torch stores a weight as (out, in, *kernel)
@@ -55,17 +67,3 @@ def import_module(name: str) -> Any:
         raise ValueError(f"cannot import module {name!r}: {e}") from None
     except Exception as e:  # the module itself raised while importing
         raise ValueError(f"importing {name!r} raised {type(e).__name__}: {e}") from None
-
-
-def close(a: Mapping[str, Param], b: Mapping[str, Param]) -> bool:
-    """Two resolved parameter sets are the same law's (numbers to 1e-9 relative)."""
-    if a.keys() != b.keys():
-        return False
-    for k, x in a.items():
-        y = b[k]
-        if isinstance(x, float) and isinstance(y, float):
-            if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-300):
-                return False
-        elif x != y:
-            return False
-    return True

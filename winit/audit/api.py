@@ -28,6 +28,7 @@ from winit.audit.adapter import (
     Orthogonal,
     Target,
     alternatives,
+    truncation,
 )
 from winit.audit.adapter import target as law_target
 from winit.audit.checks import (
@@ -141,7 +142,9 @@ def _form(t: Target | None) -> tuple[object, ...]:
     if isinstance(t, Orthogonal):
         return ("orthogonal", t.gain)
     s = standardised(t)
-    fields = (s.low, s.high) if s.__class__.__name__ == "Uniform" else (s.loc, s.scale, s.low, s.high)  # type: ignore[union-attr]
+    fields = (
+        (s.low, s.high) if s.__class__.__name__ == "Uniform" else (s.loc, s.scale, s.low, s.high)
+    )  # type: ignore[union-attr]
     return (type(s).__name__, *(round(f, 9) for f in fields))
 
 
@@ -206,7 +209,7 @@ def check_group(
     samples = [_sample(r, sample, seed) for r in regions]
     read = sum(s.size for s in samples)
     if isinstance(t, Constant):
-        rows.append(constant_row(every, t))
+        rows.append(constant_row(every, t, first.eps))
     elif isinstance(t, Orthogonal):
         for r in regions:
             m = r.matrix
@@ -225,13 +228,17 @@ def check_group(
             n_all += r.values.size
         fans = first.fans or (1, 1)
         assert first.named.law is not None
-        alts = std_alternatives(alternatives(first.named.law, first.named.params, t, *fans), t.var**0.5)
+        cut = truncation(first.named.law, first.named.params) == "corrected"
+        found = alternatives(first.named.law, first.named.params, t, *fans)
+        alts = std_alternatives(found, t.var**0.5, cut)
         rows += element_rows(np.concatenate(z), largest, n_all, law, alts, alpha, first.eps)
     names = tuple(dict.fromkeys(r.name for r in regions))
     if again is not None:
         tensor = {r.name: r.tensor for r in regions}
         differ = sum(not np.array_equal(tensor[n], again[n], equal_nan=True) for n in names)
-        rows.append(exact("tensors differing between two builds under one seed (count)", float(differ), 0.0))
+        rows.append(
+            exact("tensors differing between two builds under one seed (count)", float(differ), 0.0)
+        )
     return Group(
         path, first.pattern, first.named, _describe(first), names, int(every.size), read,
         identify(samples[0], first.matrix, first.fans), tuple(rows), tuple(_notes(regions)),
@@ -247,7 +254,9 @@ def across_paths(groups: Sequence[Group]) -> list[Row]:
     identified) are the same on each."""
     seen: dict[str, dict[str, set[str]]] = {}
     for g in groups:
-        key = g.law if g.named.law is not None else f"no declared law; looks {_family(g.identified)}"
+        key = (
+            g.law if g.named.law is not None else f"no declared law; looks {_family(g.identified)}"
+        )
         seen.setdefault(g.pattern, {}).setdefault(g.path, set()).add(key)
     rows = []
     for pattern, by_path in seen.items():
@@ -257,7 +266,9 @@ def across_paths(groups: Sequence[Group]) -> list[Row]:
         same = all(x == laws[0] for x in laws[1:])
         detail = "; ".join(f"{p}: {' + '.join(sorted(v))}" for p, v in by_path.items())
         check = stats.exact_check(f"{pattern}: same law on every path", float(same), 1.0)
-        rows.append(Row(check, (), "" if same else f"{pattern}: law differs between paths — {detail}"))
+        rows.append(
+            Row(check, (), "" if same else f"{pattern}: law differs between paths — {detail}")
+        )
     return rows
 
 
@@ -306,14 +317,18 @@ def audit(
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     if not (0.0 < alpha < 1.0 and 0.0 < power < 1.0):
         raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 2):
+    if sample is not None and (
+        isinstance(sample, bool) or not isinstance(sample, int) or sample < 2
+    ):
         raise ValueError(f"sample must be an int >= 2, got {sample!r}")
     unknown = [p for p in paths if p not in PATHS]
     if unknown or not paths:
         raise ValueError(f"paths must be some of {', '.join(PATHS)}, got {list(paths)}")
     expectations = _expectations(expect)
     builder, model = _builder(model_or_builder)
-    label = name or (model_or_builder if isinstance(model_or_builder, str) else _label(model_or_builder))
+    label = name or (
+        model_or_builder if isinstance(model_or_builder, str) else _label(model_or_builder)
+    )
     built: list[tuple[str, str, list[list[Region]], Mapping[str, Floats] | None]] = []
     for path in dict.fromkeys(paths):
         regions, again, how = build_path(path, builder, model, seed, expectations)
@@ -361,7 +376,9 @@ def _builder(obj: Any) -> tuple[Builder | None, Any | None]:
     if callable(obj):
         builder: Callable[[], Any] = obj
         return builder, None
-    raise ValueError(f"audit takes a torch.nn.Module, a builder or 'MODULE:EXPR', got {type(obj).__name__}")
+    raise ValueError(
+        f"audit takes a torch.nn.Module, a builder or 'MODULE:EXPR', got {type(obj).__name__}"
+    )
 
 
 def finite_json(value: object) -> object:

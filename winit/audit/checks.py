@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from winit import stats
 from winit.audit.adapter import (
+    TRUNCATED_STD,
     Alternative,
     Constant,
     ElementLaw,
@@ -120,9 +121,15 @@ def _powered(kind: str, check: Check, alts: Sequence[Alternative], law: ElementL
     return Row(check, powers, diagnose(kind, check, list(alts)))
 
 
-def std_alternatives(alts: Sequence[Alternative], sd: float) -> list[Alternative]:
-    """verify's named errors in standardised units, with the 10 % std error added."""
+def std_alternatives(alts: Sequence[Alternative], sd: float, truncated: bool) -> list[Alternative]:
+    """verify's named errors in standardised units, with the 10 % std error added, and for a
+    std-corrected ±2σ truncation the correction applied with no cut (bounds read as absolute)."""
     out = [dataclasses.replace(a, effect=a.effect / sd) if a.check == "mean" else a for a in alts]
+    if truncated:
+        out.append(Alternative(
+            "variance", "std-corrected but never cut (±2 read as absolute bounds)",
+            TRUNCATED_STD**-2, "trunc_normal_(std=σ/0.8796) with its default a=-2, b=2",
+        ))  # fmt: skip
     out += [
         Alternative("variance", f"std {STD_ERROR - 1:.0%} too large", STD_ERROR**2),
         Alternative("variance", f"std {STD_ERROR - 1:.0%} too small", STD_ERROR**-2),
@@ -147,8 +154,10 @@ def element_rows(
     return rows
 
 
-def constant_row(values: Floats, law: Constant) -> Row:
-    frac = float(np.mean(values == law.value)) if values.size else 1.0
+def constant_row(values: Floats, law: Constant, eps: float) -> Row:
+    """The fraction of ``values`` equal to the constant as stored (to the dtype's rounding)."""
+    near = np.abs(values - law.value) <= eps * abs(law.value)
+    frac = float(np.mean(near)) if values.size else 1.0
     return exact(f"every element = {law.value:g} (fraction)", frac, 1.0)
 
 
@@ -157,7 +166,9 @@ def orthogonal_row(name: str, matrix: Floats, law: Orthogonal, eps: float) -> Ro
     m = matrix / law.gain
     gram = m.T @ m if law.rows >= law.cols else m @ m.T
     worst = float(np.max(np.abs(gram - np.eye(gram.shape[0]))))
-    return exact(f"{name}: orthogonality max|WᵀW/g²-I|", worst, 0.0, 2 * (law.rows + law.cols) * eps)
+    return exact(
+        f"{name}: orthogonality max|WᵀW/g²-I|", worst, 0.0, 2 * (law.rows + law.cols) * eps
+    )
 
 
 def hygiene_rows(values: Floats, constant: float | None) -> list[Row]:

@@ -31,8 +31,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> _Parser:
-    p = _Parser(prog=PROG, description="Check every tensor of a PyTorch model against the law its code names.")
-    p.add_argument("model", help="MODULE:EXPR, e.g. 'transformers:BertModel(BertConfig(num_hidden_layers=2))'")
+    p = _Parser(
+        prog=PROG,
+        description="Check every tensor of a PyTorch model against the law its code names.",
+    )
+    p.add_argument(
+        "model", help="MODULE:EXPR, e.g. 'transformers:BertModel(BertConfig(num_hidden_layers=2))'"
+    )
     p.add_argument("--seed", type=int, default=0, help="torch seed of every build (default 0)")
     p.add_argument("--expect", action="append", default=[], metavar="GLOB=LAW",
                    help="what tensors matching GLOB should follow, e.g. '*.c_proj.weight=normal(std=0.02/sqrt(24))'; repeatable")  # fmt: skip
@@ -58,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-        result = audit(args.model, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample)
+        result = audit(
+            args.model, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample
+        )
         print(result)
         if args.json:
             write_json(result, args.json, args.expected)

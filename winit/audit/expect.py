@@ -16,12 +16,18 @@ from typing import Any
 
 from winit.audit.adapter import Param, canonical, resolve
 
-USAGE = "write GLOB=LAW or GLOB=LAW(key=value, ...), e.g. '*.c_proj.weight=normal(std=0.02/sqrt(24))'"
+USAGE = (
+    "write GLOB=LAW or GLOB=LAW(key=value, ...), e.g. '*.c_proj.weight=normal(std=0.02/sqrt(24))'"
+)
 _BINARY: Mapping[type, Callable[[float, float], float]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.Pow: operator.pow,
 }  # fmt: skip
-_FUNCTIONS: Mapping[str, Callable[[float], float]] = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp}
+_FUNCTIONS: Mapping[str, Callable[[float], float]] = {
+    "sqrt": math.sqrt,
+    "log": math.log,
+    "exp": math.exp,
+}
 _CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
 
 

@@ -273,7 +273,9 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
         if expected is not None:
             most = max(parts, key=lambda i: int(parts[i].sum()))
             displaced = _named_of(writes[most]) if most >= 0 else _default(module, local)
-            named, tgt = _target(Named("expectation", expected.text, expected.law, expected.params), shape)
+            named, tgt = _target(
+                Named("expectation", expected.text, expected.law, expected.params), shape
+            )
             out.append(Region(name, shape, named, tgt, values, values, True, eps, displaced))
             continue
         for i, mask in parts.items():
@@ -289,7 +291,11 @@ def _numpy_dtype(t: Any) -> Any:
 
 
 def build_path(
-    path: str, builder: Builder | None, model: Any | None, seed: int, expectations: list[Expectation]
+    path: str,
+    builder: Builder | None,
+    model: Any | None,
+    seed: int,
+    expectations: list[Expectation],
 ) -> tuple[list[Region], Mapping[str, Floats] | None, str]:
     """The regions of one path, the values of a second build under the same seed (``None``
     where the path cannot rebuild), and a note saying how the path was built."""

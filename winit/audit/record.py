@@ -137,7 +137,9 @@ class Recorder:
             )
         )  # fmt: skip
 
-    def _wrap_function(self, fn: Callable[..., Any], qualname: str, short: str) -> Callable[..., Any]:
+    def _wrap_function(
+        self, fn: Callable[..., Any], qualname: str, short: str
+    ) -> Callable[..., Any]:
         signature = inspect.signature(fn)
         guarded = qualname.startswith("transformers.")
 
@@ -183,7 +185,9 @@ class Recorder:
         """Replace the init functions (see the module docstring); :meth:`stop` restores them."""
         torch = sys.modules["torch"]
         originals: dict[int, Callable[..., Any]] = {}
-        sources: list[tuple[Any, str, tuple[str, ...]]] = [(torch.nn.init, "torch.nn.init", INIT_NAMES)]
+        sources: list[tuple[Any, str, tuple[str, ...]]] = [
+            (torch.nn.init, "torch.nn.init", INIT_NAMES)
+        ]
         hf = sys.modules.get("transformers.initialization")
         if hf is not None:
             sources.append((hf, "transformers.initialization", INIT_NAMES + TRANSFORMERS_NAMES))

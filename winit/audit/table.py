@@ -41,5 +41,7 @@ def render(result: AuditResult) -> str:
         notes.insert(0, "notes:")
     checks = sum(len(g.rows) for g in result.groups) + len(result.across)
     n_fail = len(result.failures)
-    verdict = f"PASSED ({checks} checks)" if result.passed else f"FAILED ({n_fail} of {checks} checks)"
+    verdict = (
+        f"PASSED ({checks} checks)" if result.passed else f"FAILED ({n_fail} of {checks} checks)"
+    )
     return "\n".join([*head, "", *lines, "", *failing, *notes, verdict])
