@@ -9,14 +9,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
+torch = pytest.importorskip(
+    "torch", reason="winit audit reads torch models: pip install torch==2.13.0"
+)
 
 from winit.audit import AuditResult, audit  # noqa: E402
 
 nn = torch.nn
 
 
-class Block(nn.Module):
+class Block(nn.Module):  # type: ignore[misc,name-defined,unused-ignore]
     """A linear layer with a named init (N(0, 0.02²) weight, zero bias) and a layer norm; the init
     in ``reset_parameters``, so the loaded path repeats it."""
 
@@ -66,7 +68,7 @@ def garbage() -> Any:
     return m
 
 
-class Unseeded(nn.Module):
+class Unseeded(nn.Module):  # type: ignore[misc,name-defined,unused-ignore]
     """A parameter drawn from a generator outside torch's seed: each build differs."""
 
     def __init__(self) -> None:
@@ -75,7 +77,7 @@ class Unseeded(nn.Module):
         self.scale = nn.Parameter(torch.from_numpy(rng.normal(0.0, 0.02, 512).astype(np.float32)))
 
 
-class CustomInit(nn.Module):
+class CustomInit(nn.Module):  # type: ignore[misc,name-defined,unused-ignore]
     """A custom init in ``__init__`` that no ``reset_parameters`` repeats: the loaded path (a
     checkpoint missing these keys) gets torch's default instead."""
 

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
 pytest.importorskip("transformers", reason="real transformers models: pip install transformers")
 
-from winit.audit import AuditResult, audit  # noqa: E402
+from winit.audit import AuditResult, audit
 
 BERT = "transformers:BertModel(BertConfig(num_hidden_layers=2, hidden_size=128, num_attention_heads=2, intermediate_size=256))"
 GPT2 = "transformers:GPT2Model(GPT2Config(n_layer=3, n_embd=64, n_head=2, n_positions=64, vocab_size=500))"
@@ -66,7 +66,9 @@ def test_berts_padding_row_is_checked_as_zero_inside_its_random_embedding() -> N
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_finding_siglips_lecun_normal_is_an_untruncated_normal_29_percent_too_wide(seed: int) -> None:
+def test_finding_siglips_lecun_normal_is_an_untruncated_normal_29_percent_too_wide(
+    seed: int,
+) -> None:
     result = audit(SIGLIP, seed=seed)
     failed = {(where, r.check.name) for where, r in result.failures}
     for path in ("built", "loaded"):
@@ -79,7 +81,9 @@ def test_finding_siglips_lecun_normal_is_an_untruncated_normal_29_percent_too_wi
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_finding_wav2vec2s_weight_normed_conv_is_uninitialised_memory_on_the_loaded_path(seed: int) -> None:
+def test_finding_wav2vec2s_weight_normed_conv_is_uninitialised_memory_on_the_loaded_path(
+    seed: int,
+) -> None:
     result = audit(WAV2VEC2, seed=seed)
     places = {where for where, _ in result.failures}
     assert places >= {

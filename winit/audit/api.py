@@ -27,6 +27,7 @@ from winit.audit.adapter import (
     ElementLaw,
     Orthogonal,
     Target,
+    Uniform,
     alternatives,
     truncation,
 )
@@ -142,10 +143,9 @@ def _form(t: Target | None) -> tuple[object, ...]:
     if isinstance(t, Orthogonal):
         return ("orthogonal", t.gain)
     s = standardised(t)
-    fields = (
-        (s.low, s.high) if s.__class__.__name__ == "Uniform" else (s.loc, s.scale, s.low, s.high)
-    )  # type: ignore[union-attr]
-    return (type(s).__name__, *(round(f, 9) for f in fields))
+    if isinstance(s, Uniform):
+        return ("uniform", round(s.low, 9), round(s.high, 9))
+    return ("normal", *(round(f, 9) for f in (s.loc, s.scale, s.low, s.high)))
 
 
 def _describe(r: Region) -> str:
@@ -174,7 +174,7 @@ def _notes(regions: Sequence[Region]) -> list[str]:
     first = regions[0]
     p = first.named.params
     if first.named.law == "truncated_normal" and p.get("a") is not None:
-        mean, std = float(p["mean"] or 0.0), float(p["std"] or 1.0)  # type: ignore[arg-type]
+        mean, std = float(p["mean"] or 0.0), float(p["std"] or 1.0)
         cut = min(mean - float(p["a"]), float(p["b"]) - mean) / std  # type: ignore[arg-type]
         if cut > VACUOUS_CUT:
             notes.append(

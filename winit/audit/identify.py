@@ -48,7 +48,7 @@ def nearest_preset(std: float, fan_in: int | None, fan_out: int | None) -> str:
 
 
 def _truncated_std(cut: float) -> float:
-    return TruncatedNormal(0.0, 1.0, -cut, cut).var ** 0.5
+    return float(TruncatedNormal(0.0, 1.0, -cut, cut).var ** 0.5)
 
 
 def cut_from_extreme(r: float) -> float:
