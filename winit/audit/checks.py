@@ -11,6 +11,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,8 @@ from winit.audit.adapter import (
 from winit.stats import Check
 
 Floats = NDArray[np.float64]
+#: a tensor's values in its own float dtype
+Values = NDArray[np.floating[Any]]
 Powers = tuple[tuple[str, float], ...]
 #: the std error the default sample is sized to catch: 10 % either way (variance ratio 1.1²)
 STD_ERROR = 1.1
@@ -154,16 +157,17 @@ def element_rows(
     return rows
 
 
-def constant_row(values: Floats, law: Constant, eps: float) -> Row:
-    """The fraction of ``values`` equal to the constant as stored (to the dtype's rounding)."""
-    near = np.abs(values - law.value) <= eps * abs(law.value)
-    frac = float(np.mean(near)) if values.size else 1.0
+def constant_row(parts: Sequence[Values], law: Constant, eps: float) -> Row:
+    """The fraction of the values equal to the constant as stored (to the dtype's rounding)."""
+    n = sum(p.size for p in parts)
+    near = sum(int(np.sum(np.abs(p - law.value) <= eps * abs(law.value))) for p in parts)
+    frac = near / n if n else 1.0
     return exact(f"every element = {law.value:g} (fraction)", frac, 1.0)
 
 
-def orthogonal_row(name: str, matrix: Floats, law: Orthogonal, eps: float) -> Row:
+def orthogonal_row(name: str, matrix: Values, law: Orthogonal, eps: float) -> Row:
     """WᵀW (or WWᵀ) = gain²·I to 2·(rows + cols) ulps, as verify's orthogonality check."""
-    m = matrix / law.gain
+    m = matrix.astype(np.float64) / law.gain
     gram = m.T @ m if law.rows >= law.cols else m @ m.T
     worst = float(np.max(np.abs(gram - np.eye(gram.shape[0]))))
     return exact(
@@ -171,14 +175,16 @@ def orthogonal_row(name: str, matrix: Floats, law: Orthogonal, eps: float) -> Ro
     )
 
 
-def hygiene_rows(values: Floats, constant: float | None) -> list[Row]:
+def hygiene_rows(parts: Sequence[Values], constant: float | None) -> list[Row]:
     """Exact checks on every value: all finite, and none that looks like uninitialised memory
     (skipped for a constant law whose own value lies there)."""
-    finite = np.isfinite(values)
-    rows = [exact("non-finite values (count)", float(values.size - int(finite.sum())), 0.0)]
+    bad = sum(p.size - int(np.isfinite(p).sum()) for p in parts)
+    rows = [exact("non-finite values (count)", float(bad), 0.0)]
     if constant is None or TINY <= abs(constant) <= HUGE or constant == 0.0:
-        mag = np.abs(values[finite])
-        odd = int(np.sum((mag > HUGE) | ((mag > 0) & (mag < TINY))))
+        odd = 0
+        for p in parts:
+            mag = np.abs(p[np.isfinite(p)])
+            odd += int(np.sum((mag > HUGE) | ((mag > 0) & (mag < TINY))))
         rows.append(exact(f"uninitialised-memory look: |x|>{HUGE:g} or 0<|x|<{TINY:g} (count)",
                           float(odd), 0.0))  # fmt: skip
     return rows

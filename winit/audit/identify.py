@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,7 +81,9 @@ def family(z: Floats) -> tuple[str, float]:
     return best, cdfs[best][1]
 
 
-def identify(values: Floats, matrix: Floats | None, fans: tuple[int, int] | None) -> str:
+def identify(
+    values: Floats, matrix: NDArray[np.floating[Any]] | None, fans: tuple[int, int] | None
+) -> str:
     """One line naming the law ``values`` look like (``matrix``: the tensor as out × rest, for
     the orthogonal test)."""
     x = values[np.isfinite(values)]
@@ -89,6 +92,7 @@ def identify(values: Floats, matrix: Floats | None, fans: tuple[int, int] | None
     if np.all(x == x[0]):
         return f"constant {x[0]:g}"
     if matrix is not None and min(matrix.shape) > 1:
+        matrix = matrix.astype(np.float64)
         tall = matrix.shape[0] >= matrix.shape[1]
         gram = matrix.T @ matrix if tall else matrix @ matrix.T
         g2 = float(np.mean(np.diagonal(gram)))

@@ -29,7 +29,8 @@ from winit.audit.record import Write, recording
 
 PATHS = ("built", "loaded")
 Builder = Callable[[], Any]
-Floats = NDArray[np.float64]
+#: a tensor's values as numpy in its own float dtype (half precisions as float32)
+Floats = NDArray[np.floating[Any]]
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,12 @@ def build(builder: Builder, seed: int, what: str) -> tuple[Any, list[Write]]:
 
 
 def _numpy(t: Any) -> Floats:
-    return t.detach().to("cpu").double().numpy()  # type: ignore[no-any-return]
+    """The tensor's values, sharing its memory where torch allows (float32, float64)."""
+    torch = _torch()
+    t = t.detach().cpu()
+    if t.dtype not in (torch.float32, torch.float64):
+        t = t.float()
+    return t.numpy()  # type: ignore[no-any-return]
 
 
 def _owners(t: Any, writes: list[Write]) -> NDArray[np.int64]:
@@ -266,7 +272,7 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
     for name, t, module, local in tensors(model):
         shape = tuple(t.shape)
         values = _numpy(t).ravel()
-        eps = float(np.finfo(_numpy_dtype(t)).eps)
+        eps = float(np.finfo(values.dtype).eps)
         owner = _owners(t, writes)
         parts: dict[int, NDArray[np.bool_]] = {int(i): owner == i for i in np.unique(owner)}
         expected = expectation_for(name, expectations)
@@ -284,10 +290,6 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
             part = values if whole else values[mask]
             out.append(Region(name, shape, named, tgt, part, values, whole, eps))
     return out
-
-
-def _numpy_dtype(t: Any) -> Any:
-    return np.dtype(str(t.dtype).removeprefix("torch.").replace("bfloat16", "float32"))
 
 
 def build_path(
