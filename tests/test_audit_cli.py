@@ -4,6 +4,8 @@ strict JSON with ``kind: audit``, and ``--expect`` laws read with ast, never eva
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,31 @@ def test_a_builder_that_raises_is_a_usage_error(capsys: pytest.CaptureFixture[st
     status, _, err = run(capsys, "tests.test_audit_checks:Block(width=-1)")
     assert status == 2
     assert "building the model raised" in err
+
+
+def _readme_block(tag: str) -> str:
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"<!-- audit-test: {tag} -->\n```\w+\n(.*?)```", text, re.DOTALL)
+    assert match, f"README.md has no block tagged audit-test: {tag}"
+    return match.group(1)
+
+
+def test_the_readmes_pytest_example_passes() -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
+    namespace: dict[str, object] = {}
+    exec(_readme_block("pytest"), namespace)
+    test = namespace["test_block_starts_from_its_declared_init"]
+    assert callable(test)
+    test()
+
+
+def test_the_readmes_command_passes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("transformers", reason="real transformers models: pip install transformers")
+    argv = shlex.split(_readme_block("cli").replace("\\\n", " "))
+    assert argv[:2] == ["winit", "audit"]
+    monkeypatch.chdir(tmp_path)
+    status, text, _ = run(capsys, *argv[2:])
+    assert status == 0, text
+    assert json.loads((tmp_path / "audit.json").read_text())["passed"] is True
