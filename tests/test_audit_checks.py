@@ -172,3 +172,13 @@ def test_a_vacuous_truncation_is_named_as_the_absolute_versus_sigma_bounds_confu
     weight = next(g for g in result.groups if g.pattern == "weight")
     assert weight.passed
     assert any("absolute" in n and "σ units" in n for n in weight.notes)
+
+
+def test_an_expectation_that_matches_no_tensor_is_a_usage_error() -> None:
+    with pytest.raises(ValueError, match="matches no tensor"):
+        audit(Block, paths=["built"], expect={"*.c_proj.weight": "zeros"})
+
+
+def test_a_module_instance_is_audited_on_the_built_path_only() -> None:
+    result = audit(Block(), seed=0)
+    assert [p for p, _ in result.paths] == ["built"]

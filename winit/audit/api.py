@@ -47,7 +47,16 @@ from winit.audit.checks import (
 )
 from winit.audit.expect import Expectation, parse_expectation
 from winit.audit.identify import VACUOUS_CUT, identify
-from winit.audit.model import PATHS, Builder, Floats, Named, Region, build_path, load_spec
+from winit.audit.model import (
+    PATHS,
+    Builder,
+    Floats,
+    Named,
+    Region,
+    build_path,
+    is_transformers,
+    load_spec,
+)
 from winit.stats import POWER, RUN_ALPHA
 
 
@@ -247,19 +256,20 @@ def check_group(
     )  # fmt: skip
 
 
-def _family(identified: str) -> str:
-    return identified.split(",")[0].split(" cut")[0]
+def _path_key(g: Group) -> str:
+    """What must agree across paths: the named law, or for a group with none, whether its values
+    are one constant (a random tensor left zero, or uninitialised, differs)."""
+    if g.named.law is not None:
+        return g.law
+    looks = g.identified if g.identified.startswith("constant") else "not constant"
+    return f"no declared law ({looks})"
 
 
 def across_paths(groups: Sequence[Group]) -> list[Row]:
-    """Per pattern built on several paths: the laws named (or, with none named, the families
-    identified) are the same on each."""
+    """Per pattern built on several paths: the same laws on each (:func:`_path_key`)."""
     seen: dict[str, dict[str, set[str]]] = {}
     for g in groups:
-        key = (
-            g.law if g.named.law is not None else f"no declared law; looks {_family(g.identified)}"
-        )
-        seen.setdefault(g.pattern, {}).setdefault(g.path, set()).add(key)
+        seen.setdefault(g.pattern, {}).setdefault(g.path, set()).add(_path_key(g))
     rows = []
     for pattern, by_path in seen.items():
         if len(by_path) < 2:
@@ -285,7 +295,7 @@ def audit(
     *,
     expect: Mapping[str, str] | Sequence[str] | None = None,
     seed: int = 0,
-    paths: Sequence[str] = PATHS,
+    paths: Sequence[str] | None = None,
     sample: int | None = None,
     alpha: float = RUN_ALPHA,
     power: float = POWER,
@@ -301,7 +311,8 @@ def audit(
         whose names match; beats the recorded call, e.g. ``{"*.c_proj.weight":
         "normal(std=0.02/sqrt(24))"}``.
       seed: torch seed of every build.
-      paths: ``built`` and/or ``loaded`` (the path of a checkpoint with missing keys).
+      paths: ``built`` and/or ``loaded`` (the path of a checkpoint with missing keys); default
+        every path the input can take (a plain torch module instance cannot be rebuilt: built).
       sample: most values read per tensor by the distribution checks (default: computed).
       alpha: the run's false-alarm budget, split over every statistical check.
       power: the power each distribution check is sized for.
@@ -323,11 +334,12 @@ def audit(
         isinstance(sample, bool) or not isinstance(sample, int) or sample < 2
     ):
         raise ValueError(f"sample must be an int >= 2, got {sample!r}")
-    unknown = [p for p in paths if p not in PATHS]
-    if unknown or not paths:
+    if paths is not None and (not paths or any(p not in PATHS for p in paths)):
         raise ValueError(f"paths must be some of {', '.join(PATHS)}, got {list(paths)}")
     expectations = _expectations(expect)
     builder, model = _builder(model_or_builder)
+    if paths is None:
+        paths = PATHS if builder is not None or is_transformers(model) else ("built",)
     label = name or (
         model_or_builder if isinstance(model_or_builder, str) else _label(model_or_builder)
     )
@@ -335,6 +347,13 @@ def audit(
     for path in dict.fromkeys(paths):
         regions, again, how = build_path(path, builder, model, seed, expectations)
         built.append((path, how, group_regions(regions), again))
+    names = {r.name for _, _, gs, _ in built for g in gs for r in g}
+    unmatched = [e.glob for e in expectations if not any(e.matches(n) for n in names)]
+    if unmatched:
+        raise ValueError(
+            f"--expect {unmatched[0]!r} matches no tensor of the model; its tensors are named "
+            f"like {', '.join(sorted(names)[:3])}"
+        )
     n_checks = sum(
         STATISTICAL for _, _, groups, _ in built for g in groups
         if g[0].target is not None and not isinstance(g[0].target, Constant | Orthogonal)

@@ -42,7 +42,7 @@ def _parser() -> _Parser:
     p.add_argument("--expect", action="append", default=[], metavar="GLOB=LAW",
                    help="what tensors matching GLOB should follow, e.g. '*.c_proj.weight=normal(std=0.02/sqrt(24))'; repeatable")  # fmt: skip
     p.add_argument("--sample", type=int, help="most values read per tensor (default: computed for power against a 10%% std error)")  # fmt: skip
-    p.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)} (default both)")  # fmt: skip
+    p.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)} (default: both)")  # fmt: skip
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
     p.add_argument("--expected", choices=("pass", "fail"), default="pass",
                    help="fail: the model is known to fail (a documented finding); exit 0 when it fails, 1 when it passes")  # fmt: skip
