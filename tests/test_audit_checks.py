@@ -13,6 +13,8 @@ torch = pytest.importorskip(
     "torch", reason="winit audit reads torch models: pip install torch==2.13.0"
 )
 
+from torch.nn.init import trunc_normal_ as aliased_trunc_normal  # noqa: E402
+
 from winit.audit import AuditResult, audit  # noqa: E402
 
 nn = torch.nn
@@ -182,3 +184,26 @@ def test_an_expectation_that_matches_no_tensor_is_a_usage_error() -> None:
 def test_a_module_instance_is_audited_on_the_built_path_only() -> None:
     result = audit(Block(), seed=0)
     assert [p for p, _ in result.paths] == ["built"]
+
+
+def test_a_call_through_an_alias_of_an_init_function_is_recorded_by_its_real_name() -> None:
+    def build() -> Any:
+        m = nn.Linear(64, 64)
+        aliased_trunc_normal(m.weight, std=0.02, a=-0.04, b=0.04)
+        return m
+
+    result = audit(build, seed=0, paths=["built"])
+    weight = next(g for g in result.groups if g.pattern == "weight")
+    assert weight.named.text.startswith("torch.nn.init.trunc_normal_(")
+    assert result
+
+
+def test_a_tensor_method_writing_through_data_is_recorded() -> None:
+    def build() -> Any:
+        m = nn.Linear(64, 64)
+        m.weight.data.normal_(mean=0.0, std=0.02)
+        return m
+
+    result = audit(build, seed=0, paths=["built"])
+    weight = next(g for g in result.groups if g.pattern == "weight")
+    assert (weight.named.text, weight.law) == ("Tensor.normal_(mean=0, std=0.02)", "N(0, 0.02²)")

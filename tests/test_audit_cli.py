@@ -79,6 +79,12 @@ def test_a_failing_model_exits_1_and_its_json_says_so(
     assert data["passed"] is False
 
 
+def test_a_builder_named_without_its_call_is_called(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
+    status, text, _ = run(capsys, "tests.test_audit_checks:Block", "--paths", "built")
+    assert status == 0, text
+
+
 def test_a_known_failure_declared_with_expected_fail_exits_0(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -91,3 +91,10 @@ def test_finding_wav2vec2s_weight_normed_conv_is_uninitialised_memory_on_the_loa
         "loaded encoder.pos_conv_embed.conv.parametrizations.weight.original1",
     }
     assert not any(where.startswith("built") for where in places)
+
+
+def test_vits_trunc_normal_at_std_002_is_named_a_vacuous_truncation() -> None:
+    result = audit(PASSING["vit"], seed=0, paths=["built"])
+    cls_token = next(g for g in result.groups if g.pattern == "embeddings.cls_token")
+    assert cls_token.passed
+    assert any("truncation vacuous" in n for n in cls_token.notes)

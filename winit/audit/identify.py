@@ -81,6 +81,20 @@ def family(z: Floats) -> tuple[str, float]:
     return best, cdfs[best][1]
 
 
+def _orthogonal_gain(m: Floats) -> float | None:
+    """The gain g if ``m``'s shorter side is g × orthonormal vectors, else ``None``; their norms
+    (one pass) are compared first, so the Gram matrix is formed only for a likely candidate."""
+    vectors = m.T if m.shape[0] >= m.shape[1] else m  # one vector per row
+    norms = np.sum(vectors * vectors, axis=1)
+    g2 = float(np.mean(norms))
+    if g2 <= 0 or float(np.max(np.abs(norms / g2 - 1.0))) >= ORTHO_MATCH:
+        return None
+    gram = vectors @ vectors.T / g2
+    if float(np.max(np.abs(gram - np.eye(gram.shape[0])))) >= ORTHO_MATCH:
+        return None
+    return math.sqrt(g2)
+
+
 def identify(
     values: Floats, matrix: NDArray[np.floating[Any]] | None, fans: tuple[int, int] | None
 ) -> str:
@@ -92,12 +106,9 @@ def identify(
     if np.all(x == x[0]):
         return f"constant {x[0]:g}"
     if matrix is not None and min(matrix.shape) > 1:
-        matrix = matrix.astype(np.float64)
-        tall = matrix.shape[0] >= matrix.shape[1]
-        gram = matrix.T @ matrix if tall else matrix @ matrix.T
-        g2 = float(np.mean(np.diagonal(gram)))
-        if g2 > 0 and float(np.max(np.abs(gram / g2 - np.eye(gram.shape[0])))) < ORTHO_MATCH:
-            return f"orthogonal, gain {math.sqrt(g2):.4g}"
+        gain = _orthogonal_gain(matrix.astype(np.float64))
+        if gain is not None:
+            return f"orthogonal, gain {gain:.4g}"
     mean, std = float(np.mean(x)), float(np.std(x))
     if x.size < 2 or std == 0.0:
         return f"mean {mean:.4g}"

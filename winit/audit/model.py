@@ -101,8 +101,8 @@ class _Namespace(dict[str, Any]):
 
 
 def load_spec(spec: str) -> Builder:
-    """``"MODULE:EXPR"`` → a builder evaluating EXPR with MODULE's public names (no builtins),
-    or a one-line ``ValueError``."""
+    """``"MODULE:EXPR"`` → a builder evaluating EXPR with MODULE's public names (no builtins), and
+    calling the result if it is a callable rather than a module; or a one-line ``ValueError``."""
     module_name, sep, expr = spec.partition(":")
     if not sep or not module_name.strip() or not expr.strip():
         raise ValueError(
@@ -116,7 +116,9 @@ def load_spec(spec: str) -> Builder:
     namespace = _Namespace(module)
 
     def build() -> Any:
-        return eval(code, {"__builtins__": {}}, namespace)
+        obj = eval(code, {"__builtins__": {}}, namespace)
+        # a builder named without its call (``mypkg.models:build``) is called
+        return obj if isinstance(obj, _torch().nn.Module) or not callable(obj) else obj()
 
     return build
 
@@ -274,7 +276,9 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
         values = _numpy(t).ravel()
         eps = float(np.finfo(values.dtype).eps)
         owner = _owners(t, writes)
-        parts: dict[int, NDArray[np.bool_]] = {int(i): owner == i for i in np.unique(owner)}
+        lo, hi = int(owner.min()), int(owner.max())
+        ids = [lo] if lo == hi else [int(i) for i in np.unique(owner)]
+        parts: dict[int, NDArray[np.bool_]] = {i: owner == i for i in ids}
         expected = expectation_for(name, expectations)
         if expected is not None:
             most = max(parts, key=lambda i: int(parts[i].sum()))

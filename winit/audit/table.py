@@ -24,6 +24,13 @@ def render(result: AuditResult) -> str:
         f"alpha: {result.alpha:g} per run, Bonferroni -> {result.check_alpha:.3g} per statistical "
         f"check; power {result.power:g} each; at most {result.sample} values read per tensor",
     ]
+    powered = [(r.check.power, r.check.against, g) for g in result.groups for r in g.rows
+               if r.check.power is not None and r.check.alpha > 0]  # fmt: skip
+    if powered:
+        p, against, g = min(powered, key=lambda x: x[0])
+        head.append(
+            f"weakest power of a statistical check: {p:.3g} vs {against} ({g.path} {g.pattern}, {g.read} values read)"
+        )
     cells = [COLUMNS, *(_cells(g) for g in result.groups)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
     lines = [
