@@ -207,3 +207,58 @@ def test_a_tensor_method_writing_through_data_is_recorded() -> None:
     result = audit(build, seed=0, paths=["built"])
     weight = next(g for g in result.groups if g.pattern == "weight")
     assert (weight.named.text, weight.law) == ("Tensor.normal_(mean=0, std=0.02)", "N(0, 0.02²)")
+
+
+def test_every_init_function_is_restored_after_a_builder_raises() -> None:
+    originals = (nn.init.normal_, torch.Tensor.normal_, nn.modules.activation.xavier_uniform_)
+
+    def build() -> Any:
+        nn.Linear(4, 4)
+        raise RuntimeError("broken builder")
+
+    with pytest.raises(ValueError, match="broken builder"):
+        audit(build, paths=["built"])
+    assert (
+        nn.init.normal_,
+        torch.Tensor.normal_,
+        nn.modules.activation.xavier_uniform_,
+    ) == originals
+
+
+class ZeroGamma(nn.Module):  # type: ignore[misc,name-defined,unused-ignore]
+    """A residual block whose last norm's gain is deliberately zero (the block starts as the
+    identity), and torch's packed q/k/v attention."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(64, 4, dim_feedforward=128)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.zeros_(self.layer.norm2.weight)
+
+
+def test_a_deliberate_zero_gain_and_packed_attention_pass_on_the_built_path() -> None:
+    result = audit(ZeroGamma, seed=0, paths=["built"])
+    assert result, str(result)
+    laws = {g.pattern: g.law for g in result.groups}
+    assert laws["layer.norm2.weight"] == "every element = 0"
+    assert laws["layer.self_attn.in_proj_bias"] == "every element = 0"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_finding_torchs_multihead_attention_has_no_reset_parameters_so_the_loaded_path_leaves_it_unset(
+    seed: int,
+) -> None:
+    """MultiheadAttention initialises in ``_reset_parameters`` (private): materialised from the
+    meta device, its packed in-projection keeps whatever memory ``to_empty`` gave, and its
+    out_proj gets Linear's U(±1/√E) bias instead of zero."""
+    result = audit(ZeroGamma, seed=seed)
+    places = {where for where, _ in result.failures}
+    assert {
+        "loaded layer.self_attn.in_proj_weight",
+        "loaded layer.self_attn.in_proj_bias",
+    } <= places
+    assert not any(p.startswith("built") for p in places)
+    across = [r.diagnosis for r in result.across if not r.passed]
+    assert any("out_proj.bias" in d and "every element = 0" in d for d in across), across

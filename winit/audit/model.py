@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from winit.audit.adapter import TORCH_AXES, Param, Target, default_rule, import_module, target
 from winit.audit.expect import Expectation, expectation_for
-from winit.audit.record import Write, recording
+from winit.audit.record import Recorder, Write, recording
 
 PATHS = ("built", "loaded")
 Builder = Callable[[], Any]
@@ -188,12 +188,16 @@ def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
 
 def build(builder: Builder, seed: int, what: str) -> tuple[Any, list[Write]]:
     """``builder()`` under torch seed ``seed`` (torch's global RNG state restored afterwards),
-    with the init calls it makes recorded."""
+    with the init calls it makes recorded; built again when the first build imported a model
+    library's init module (its helpers are patched only once imported)."""
     torch = _torch()
+    missed = Recorder.missed()
     with torch.random.fork_rng(devices=[]), _quiet_transformers():
         torch.manual_seed(seed)
         with recording() as rec:
             model = call_user(builder, what)
+    if Recorder.missed() != missed:  # the build imported a library's init helpers: again
+        return build(builder, seed, what)
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"{what} returned a {type(model).__name__}, not a torch.nn.Module")
     return model, rec.writes

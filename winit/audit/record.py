@@ -29,6 +29,8 @@ INIT_NAMES = (
 )  # fmt: skip
 #: transformers' own helpers beyond torch's names
 TRANSFORMERS_NAMES = ("lecun_normal_", "default_flax_embed_init_", "copy_")
+#: model libraries' init modules, patched when imported before the build starts
+LIBRARY_MODULES = ("transformers.initialization",)
 #: in-place tensor methods that write a whole view
 TENSOR_METHODS = ("normal_", "uniform_", "zero_", "fill_", "copy_")
 
@@ -181,6 +183,12 @@ class Recorder:
         self._undo.append((owner, name, getattr(owner, name)))
         setattr(owner, name, new)
 
+    @staticmethod
+    def missed() -> tuple[str, ...]:
+        """The model libraries' init modules not imported yet: a build that imports one first
+        calls its helpers unrecorded (:func:`winit.audit.model.build` then builds again)."""
+        return tuple(m for m in LIBRARY_MODULES if m not in sys.modules)
+
     def start(self) -> None:
         """Replace the init functions (see the module docstring); :meth:`stop` restores them."""
         torch = sys.modules["torch"]
@@ -188,7 +196,7 @@ class Recorder:
         sources: list[tuple[Any, str, tuple[str, ...]]] = [
             (torch.nn.init, "torch.nn.init", INIT_NAMES)
         ]
-        hf = sys.modules.get("transformers.initialization")
+        hf = sys.modules.get(LIBRARY_MODULES[0])
         if hf is not None:
             sources.append((hf, "transformers.initialization", INIT_NAMES + TRANSFORMERS_NAMES))
         for module, prefix, names in sources:
@@ -214,10 +222,6 @@ class Recorder:
         while self._undo:
             owner, name, old = self._undo.pop()
             setattr(owner, name, old)
-
-    def release(self) -> None:
-        """Let go of the storages held since :meth:`start`."""
-        self._held.clear()
 
 
 @contextmanager
