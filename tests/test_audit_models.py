@@ -4,6 +4,11 @@ the divergences found in the current release fail, each on three seeds, as findi
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
@@ -98,3 +103,16 @@ def test_vits_trunc_normal_at_std_002_is_named_a_vacuous_truncation() -> None:
     cls_token = next(g for g in result.groups if g.pattern == "embeddings.cls_token")
     assert cls_token.passed
     assert any("truncation vacuous" in n for n in cls_token.notes)
+
+
+def test_a_fresh_interpreter_records_transformers_helpers_imported_during_the_build(
+    tmp_path: Path,
+) -> None:
+    """``winit audit`` in a new process: transformers' init module is first imported by the
+    build itself, which is then built again with its helpers recorded by name."""
+    out = tmp_path / "audit.json"
+    argv = [sys.executable, "-m", "winit", "audit", GPT2, "--paths", "built", "--json", str(out)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    named = {g["pattern"]: g["named"]["text"] for g in json.loads(out.read_text())["groups"]}
+    assert named["wte.weight"] == "transformers.initialization.normal_(mean=0, std=0.02)"
