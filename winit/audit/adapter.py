@@ -11,7 +11,10 @@ import sys
 from typing import Any
 
 from winit.initializers import TRUNCATED_STD
+from winit.verify.api import Row
 from winit.verify.checks import diagnose
+from winit.verify.cli import UsageError
+from winit.verify.cli import _Parser as Parser
 from winit.verify.defaults import _torch_rules
 from winit.verify.distributions import (
     Constant,
@@ -32,9 +35,28 @@ from winit.verify.layouts import LAYOUTS
 from winit.verify.plan import Alternative, alternatives, power
 
 __all__ = [
-    "TORCH_AXES", "TRUNCATED_STD", "Alternative", "Constant", "ElementLaw", "Orthogonal", "Param",
-    "Target", "TruncatedNormal", "Uniform", "alternatives", "canonical", "default_rule",
-    "diagnose", "import_module", "power", "resolve", "target", "truncation",
+    "TORCH_AXES",
+    "TRUNCATED_STD",
+    "Alternative",
+    "Constant",
+    "ElementLaw",
+    "Orthogonal",
+    "Param",
+    "Parser",
+    "Row",
+    "Target",
+    "TruncatedNormal",
+    "Uniform",
+    "UsageError",
+    "alternatives",
+    "canonical",
+    "default_rule",
+    "diagnose",
+    "import_module",
+    "power",
+    "resolve",
+    "target",
+    "truncation",
 ]  # fmt: skip
 
 #: torch stores a weight as (out, in, *kernel)

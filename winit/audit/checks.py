@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from winit.audit.adapter import (
     Constant,
     ElementLaw,
     Orthogonal,
+    Row,
     TruncatedNormal,
     Uniform,
     diagnose,
@@ -33,7 +33,8 @@ from winit.stats import Check
 Floats = NDArray[np.float64]
 #: a tensor's values in its own float dtype
 Values = NDArray[np.floating[Any]]
-Powers = tuple[tuple[str, float], ...]
+#: a group's checks pool tensors of several shapes: verify's row, with no single shape
+POOLED: tuple[int, ...] = ()
 #: the std error the default sample is sized to catch: 10 % either way (variance ratio 1.1²)
 STD_ERROR = 1.1
 #: the outlier the extremes check names: one value this many σ from the mean
@@ -45,25 +46,8 @@ HUGE, TINY = 1e6, 1e-30
 STATISTICAL = 4
 
 
-@dataclass(frozen=True)
-class Row:
-    """One check of a group, its power against each named error, and the nearest named error of
-    a failure."""
-
-    check: Check
-    powers: Powers = ()
-    diagnosis: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.check.passed
-
-    def as_dict(self) -> dict[str, object]:
-        return {**self.check.as_dict(), "powers": dict(self.powers), "diagnosis": self.diagnosis}
-
-
 def exact(name: str, measured: float, expected: float, tol: float = 0.0) -> Row:
-    return Row(stats.exact_check(name, measured, expected, tol))
+    return Row(shape=POOLED, check=stats.exact_check(name, measured, expected, tol))
 
 
 def standardised(law: ElementLaw) -> ElementLaw:
@@ -118,10 +102,12 @@ def _powered(kind: str, check: Check, alts: Sequence[Alternative], law: ElementL
     n = check.n or 0
     powers = tuple((a.name, power(a, law, n, check.alpha)) for a in mine)
     if not powers:
-        return Row(check)
+        return Row(shape=POOLED, check=check)
     weakest = min(powers, key=lambda p: p[1])
     check = dataclasses.replace(check, power=weakest[1], against=weakest[0])
-    return Row(check, powers, diagnose(kind, check, list(alts)))
+    return Row(
+        shape=POOLED, check=check, powers=powers, diagnosis=diagnose(kind, check, list(alts))
+    )
 
 
 def std_alternatives(alts: Sequence[Alternative], sd: float, truncated: bool) -> list[Alternative]:
@@ -153,7 +139,7 @@ def element_rows(
         ), alts, law),
         _powered("shape", stats.ks_check("shape (KS distance)", z, law.cdf, alpha), alts, law),
     ]  # fmt: skip
-    rows.append(Row(extreme_check(largest, n_all, law, alpha, eps)))
+    rows.append(Row(shape=POOLED, check=extreme_check(largest, n_all, law, alpha, eps)))
     return rows
 
 

@@ -7,31 +7,21 @@ on stderr without a traceback.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from winit.atomic import ReportError, write_atomic
+from winit.audit.adapter import Parser, UsageError
 from winit.audit.api import AuditResult, audit, finite_json
 from winit.audit.model import PATHS
 
 PROG = "winit audit"
 
 
-class UsageError(Exception):
-    """A bad command line: printed as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def _parser() -> _Parser:
-    p = _Parser(
+def _parser() -> Parser:
+    p = Parser(
         prog=PROG,
         description="Check every tensor of a PyTorch model against the law its code names.",
     )

@@ -105,7 +105,7 @@ def identify(
         return "no finite value"
     if np.all(x == x[0]):
         return f"constant {x[0]:g}"
-    if matrix is not None and min(matrix.shape) > 1:
+    if matrix is not None and min(matrix.shape) > 1 and bool(np.isfinite(matrix).all()):
         gain = _orthogonal_gain(matrix.astype(np.float64))
         if gain is not None:
             return f"orthogonal, gain {gain:.4g}"
