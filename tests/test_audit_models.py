@@ -91,10 +91,12 @@ def test_finding_wav2vec2s_weight_normed_conv_is_uninitialised_memory_on_the_loa
 ) -> None:
     result = audit(WAV2VEC2, seed=seed)
     places = {where for where, _ in result.failures}
-    assert places >= {
-        "loaded encoder.pos_conv_embed.conv.parametrizations.weight.original0",
-        "loaded encoder.pos_conv_embed.conv.parametrizations.weight.original1",
-    }
+    across = {r.check.name.split(":")[0] for _, r in result.failures if _ == "paths"}
+    # what the allocator hands back decides how it shows: garbage fails the loaded group's own
+    # checks, zeroed pages fail the comparison with the built path
+    for part in ("original0", "original1"):
+        name = f"encoder.pos_conv_embed.conv.parametrizations.weight.{part}"
+        assert f"loaded {name}" in places or name in across, (part, places)
     assert not any(where.startswith("built") for where in places)
 
 
