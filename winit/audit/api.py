@@ -29,6 +29,7 @@ from winit.audit.adapter import (
     Orthogonal,
     Row,
     Target,
+    TruncatedNormal,
     Uniform,
     alternatives,
     truncation,
@@ -180,32 +181,39 @@ def _sample(r: Region, cap: int, seed: int) -> NDArray[np.float64]:
     return x.astype(np.float64)
 
 
+def _vacuous(t: Target | None) -> str:
+    """A note when ``t`` is a normal cut so far out that the cut never happens."""
+    if not isinstance(t, TruncatedNormal) or not t.truncated:
+        return ""
+    cut = min(t.loc - t.low, t.high - t.loc) / t.scale
+    if cut <= VACUOUS_CUT:
+        return ""
+    return (
+        f"truncation vacuous: the bounds [{t.low:g}, {t.high:g}] lie {cut:.3g}σ out, so the "
+        "values are an untruncated normal; torch's trunc_normal_ takes absolute bounds, not "
+        "bounds in σ units as scipy's truncnorm"
+    )
+
+
+def _disagreement(r: Region) -> str:
+    """A note when the law the code names differs from the expectation that displaced it."""
+    if r.displaced is None:
+        return ""
+    code = r.displaced.text
+    if r.displaced.law is not None:
+        try:
+            theirs = law_target(r.displaced.law, r.displaced.params, r.shape, TORCH_AXES)
+        except ValueError:
+            theirs = None
+        if theirs is not None and r.target is not None and theirs.describe() == r.target.describe():
+            return ""
+        code += f" = {theirs.describe()}" if theirs is not None else ""
+    return f"{r.name}: the code names {code}; the expectation {r.named.text}"
+
+
 def _notes(regions: Sequence[Region]) -> list[str]:
-    notes = []
-    first = regions[0]
-    p = first.named.params
-    if first.named.law == "truncated_normal" and p.get("a") is not None:
-        mean, std = float(p["mean"] or 0.0), float(p["std"] or 1.0)
-        cut = min(mean - float(p["a"]), float(p["b"]) - mean) / std  # type: ignore[arg-type]
-        if cut > VACUOUS_CUT:
-            notes.append(
-                f"truncation vacuous: the bounds [{p['a']:g}, {p['b']:g}] lie {cut:.3g}σ out, so "
-                "the values are an untruncated normal; torch's trunc_normal_ takes absolute "
-                "bounds, not bounds in σ units as scipy's truncnorm"
-            )
-    for r in regions:
-        if r.displaced is not None:
-            code = r.displaced.text
-            if r.displaced.law is not None and r.target is not None:
-                try:
-                    theirs = law_target(r.displaced.law, r.displaced.params, r.shape, TORCH_AXES)
-                except ValueError:
-                    theirs = None
-                if theirs is not None and theirs.describe() == r.target.describe():
-                    continue
-                code += f" = {theirs.describe() if theirs else '?'}"
-            notes.append(f"{r.name}: the code names {code}; the expectation {r.named.text}")
-    return notes
+    notes = [_vacuous(regions[0].target), *(_disagreement(r) for r in regions)]
+    return [n for n in notes if n]
 
 
 def check_group(
