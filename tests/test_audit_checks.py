@@ -262,3 +262,15 @@ def test_finding_torchs_multihead_attention_has_no_reset_parameters_so_the_loade
     assert not any(p.startswith("built") for p in places)
     across = [r.diagnosis for r in result.across if not r.passed]
     assert any("out_proj.bias" in d and "every element = 0" in d for d in across), across
+
+
+def test_a_zero_dimensional_tensor_is_checked_against_its_constant() -> None:
+    class Scaled(nn.Module):  # type: ignore[misc,name-defined,unused-ignore]
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("scale", torch.empty(()))
+            nn.init.constant_(self.scale, 8.0)
+
+    result = audit(Scaled, paths=["built"])
+    assert [g.law for g in result.groups] == ["every element = 8"]
+    assert result

@@ -118,3 +118,11 @@ def test_a_fresh_interpreter_records_transformers_helpers_imported_during_the_bu
     assert done.returncode == 0, done.stderr
     named = {g["pattern"]: g["named"]["text"] for g in json.loads(out.read_text())["groups"]}
     assert named["wte.weight"] == "transformers.initialization.normal_(mean=0, std=0.02)"
+
+
+def test_siglips_flax_style_embedding_init_is_named_and_followed() -> None:
+    spec = "transformers:SiglipTextModel(SiglipTextConfig(hidden_size=64, num_hidden_layers=1, num_attention_heads=2, intermediate_size=128, vocab_size=500))"
+    result = audit(spec, seed=0, paths=["built"])
+    token = next(g for g in result.groups if g.pattern == "embeddings.token_embedding.weight")
+    assert token.named.text == "transformers.initialization.default_flax_embed_init_()"
+    assert (token.law, token.passed) == ("N(0, 0.125²)", True)

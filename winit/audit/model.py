@@ -252,8 +252,8 @@ def _default(module: Any, local: str) -> Named:
 def _target(named: Named, shape: tuple[int, ...]) -> tuple[Named, Target | None]:
     if named.law is None:
         return named, None
-    try:
-        return named, target(named.law, named.params, shape, TORCH_AXES)
+    try:  # a 0-d tensor is one element
+        return named, target(named.law, named.params, shape or (1,), TORCH_AXES)
     except ValueError as e:
         return Named(named.source, f"{named.text} (no law for shape {shape}: {e})", None, {}), None
 

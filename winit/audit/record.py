@@ -44,7 +44,8 @@ def _f(x: Any) -> float:
 
 #: an init function's short name → the law (verify's name and parameters) its name and bound
 #: arguments state; ``None``: the call names no law (eye_, dirac_, sparse_, copy_). transformers'
-#: ``lecun_normal_`` names Flax's lecun_normal: truncated at ±2σ, std-corrected to 1/√fan_in.
+#: ``lecun_normal_`` names Flax's lecun_normal: truncated at ±2σ, std-corrected to 1/√fan_in;
+#: ``default_flax_embed_init_`` Flax's embedding default: N(0, 1/fan_in), fan_in the features.
 CALLS: Mapping[str, LawOf] = {
     "uniform_": lambda a: ("uniform", {"a": _f(a["a"]), "b": _f(a["b"])}),
     "normal_": lambda a: ("normal", {"mean": _f(a["mean"]), "std": _f(a["std"])}),
@@ -59,6 +60,7 @@ CALLS: Mapping[str, LawOf] = {
         "mean": _f(a["mean"]), "std": _f(a["std"]), "a": _f(a["a"]), "b": _f(a["b"])}),
     "orthogonal_": lambda a: ("orthogonal", {"gain": _f(a["gain"])}),
     "lecun_normal_": lambda a: ("lecun_normal", {"distribution": "truncated_normal"}),
+    "default_flax_embed_init_": lambda a: ("variance_scaling", {"distribution": "normal"}),
     "zero_": lambda a: ("zeros", {}),
     "fill_": lambda a: ("constant", {"value": _f(a["value"])}),
 }  # fmt: skip
