@@ -373,7 +373,7 @@ def audit(
     )
     built: list[tuple[str, str, list[list[Region]], Mapping[str, Floats] | None]] = []
     for path in dict.fromkeys(paths):
-        regions, again, how = build_path(path, builder, model, seed, expectations)
+        regions, again, how, model = build_path(path, builder, model, seed, expectations)
         built.append((path, how, group_regions(regions), again))
     names = {r.name for _, _, gs, _ in built for g in gs for r in g}
     unmatched = [e.glob for e in expectations if not any(e.matches(n) for n in names)]

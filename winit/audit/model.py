@@ -306,17 +306,20 @@ def build_path(
     model: Any | None,
     seed: int,
     expectations: list[Expectation],
-) -> tuple[list[Region], Mapping[str, Floats] | None, str]:
+) -> tuple[list[Region], Mapping[str, Floats] | None, str, Any]:
     """The regions of one path, the values of a second build under the same seed (``None``
-    where the path cannot rebuild), and a note saying how the path was built."""
+    where the path cannot rebuild), a note saying how the path was built, and the model built
+    (``model``: one built before, if any, which the loaded path reads its class and config
+    from)."""
     if path == "built":
         if builder is None:
             assert model is not None
             note = "a model instance: built outside the audit, no init call recorded, not rebuilt"
-            return regions(model, [], expectations), None, note
+            return regions(model, [], expectations), None, note, model
         model, writes = build(builder, seed, "building the model")
         again, _ = build(builder, seed, "building the model again")
-        return regions(model, writes, expectations), _values(again), "the builder, under the seed"
+        how = "the builder, under the seed"
+        return regions(model, writes, expectations), _values(again), how, model
     if model is None:
         assert builder is not None
         model, _ = build(builder, seed, "building the model")
@@ -329,7 +332,7 @@ def build_path(
     )  # fmt: skip
     first, writes = build(loaded, seed, f"the loaded path ({how})")
     again, _ = build(loaded, seed, f"the loaded path ({how}) again")
-    return regions(first, writes, expectations), _values(again), how
+    return regions(first, writes, expectations), _values(again), how, model
 
 
 def _values(model: Any) -> dict[str, Floats]:
