@@ -35,10 +35,17 @@ def _defaults(argv: Sequence[str]) -> int:
     return defaults_main(argv)
 
 
+def _audit(argv: Sequence[str]) -> int:
+    from winit.audit.cli import main as audit_main
+
+    return audit_main(argv)
+
+
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "report": (_report, "render reports/index.html from reports/results.json"),
     "verify": (_verify, "check an initializer against its documented law (--list-laws)"),
     "defaults": (_defaults, "verify what a framework's layer initialises each parameter to"),
+    "audit": (_audit, "check every tensor of a PyTorch model against the law its code names"),
 }
 
 
