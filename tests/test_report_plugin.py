@@ -17,6 +17,7 @@ import pytest
 
 from winit.claims.schema import validate
 
+#: A project that still names the plugin module (before the entry point existed).
 CONFTEST = """
 pytest_plugins = ["winit.claims.plugin"]
 """
@@ -71,10 +72,16 @@ TIMING = ("started", "duration_s")
 
 
 def pytest_in(
-    folder: Path, *args: str, suite: str = SUITE, env: dict[str, str] | None = None
+    folder: Path,
+    *args: str,
+    suite: str = SUITE,
+    env: dict[str, str] | None = None,
+    conftest: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """pytest (the plugin from a conftest) on ``suite`` in ``folder``."""
-    (folder / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    """pytest on ``suite`` in ``folder`` (the plugin from its entry point; a ``conftest``
+    given is written beside)."""
+    if conftest is not None:
+        (folder / "conftest.py").write_text(conftest, encoding="utf-8")
     (folder / "test_suite.py").write_text(suite, encoding="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],

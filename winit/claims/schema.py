@@ -20,7 +20,7 @@ from winit.claims.record import EXPECTED_VERDICTS
 
 SCHEMA = "winit-results"
 VERSION = 1
-OBSERVED_VERDICTS = ("holds", "refuted-as-stated", "fails", "missing", "not-run")
+OBSERVED_VERDICTS = ("holds", "refuted-as-stated", "fails", "interrupted", "missing", "not-run")
 NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 Results = dict[str, Any]
@@ -30,6 +30,12 @@ def partial_path(path: Path) -> Path:
     """Where a partial run (``-k``, ``-m``, a subset of files) writes its results instead of
     ``path``: ``results.json`` → ``results.partial.json``, so the last complete run's stay."""
     return path.with_suffix(".partial.json")
+
+
+def previous_path(path: Path) -> Path:
+    """Where a complete run keeps the complete run it replaces (the report's diff):
+    ``results.json`` → ``results.previous.json``."""
+    return path.with_suffix(".previous.json")
 
 
 def latest_results(path: Path) -> Path:
