@@ -39,15 +39,17 @@ def output_path(name: str | os.PathLike[str]) -> Path:
 
     >>> output_path("")
     Traceback (most recent call last):
-    winit.atomic.ReportError: an empty path names no file; give a file path
+    winit.atomic.ReportError: cannot write an empty path: give a file path
     """
     text = os.fspath(name)
     if not text.strip():
-        raise ReportError("an empty path names no file; give a file path")
+        raise ReportError("cannot write an empty path: give a file path")
     path = Path(text)
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if target.is_dir():
-        raise ReportError(f"{text} is a directory; give a file path (e.g. {path / 'out.json'})")
+        raise ReportError(
+            f"cannot write {text}: it is a directory; give a file path (e.g. {path / 'out.json'})"
+        )
     return target
 
 
@@ -126,8 +128,10 @@ def write_atomic(path: str | os.PathLike[str], text: str, previous: Path | None 
         if previous is not None and target.is_file():
             keep = output_path(previous)
             staged.append(_stage(keep, target.read_bytes()))
-            os.replace(staged.pop(), keep)
-        os.replace(staged.pop(), target)
+            os.replace(staged[-1], keep)
+            staged.pop()
+        os.replace(staged[-1], target)
+        staged.pop()
     except OSError as e:
         raise ReportError(f"cannot write {path}: {e.strerror or e}") from None
     finally:
