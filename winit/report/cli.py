@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from winit.atomic import ReportError, one_line
+from winit.atomic import ReportError, one_line, output_path
 from winit.claims.schema import Results
 from winit.report.gate import complete_path, decide, newer_partial
 from winit.report.inputs import beside, read_results
@@ -52,12 +52,15 @@ def report(results_arg: str, out_arg: str | None, check: bool) -> int:
     gate fails. Raises :class:`ReportError` for bad input or an unwritable output."""
     if not results_arg.strip():
         raise ReportError("--results: an empty path names no file; give a results.json")
+    if Path(results_arg).is_dir():
+        raise ReportError(f"{results_arg}: cannot read: it is a directory, not a results.json")
+    out_path = output_path(out_arg) if out_arg is not None else None  # refused before rendering
     complete = complete_path(Path(results_arg))
     partial = newer_partial(complete)
     latest = partial if partial is not None else complete
     results = read_results(latest)
     found = beside(latest)
-    out = render_page(results, latest, found, Path(out_arg) if out_arg is not None else None)
+    out = render_page(results, latest, found, out_path)
     print(f"{PROG}: {out.resolve()}")
     if not check:
         return 0
