@@ -45,6 +45,8 @@ def output_path(name: str | os.PathLike[str]) -> Path:
     if not text.strip():
         raise ReportError("cannot write an empty path: give a file path")
     path = Path(text)
+    if _special(path):  # /dev/stdout's link leads to /proc/self/fd/1: write through the name
+        return path
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if target.is_dir():
         raise ReportError(
@@ -54,10 +56,11 @@ def output_path(name: str | os.PathLike[str]) -> Path:
 
 
 def _special(path: Path) -> bool:
-    """Whether ``path`` exists and is neither a regular file nor a directory (device, FIFO)."""
+    """Whether ``path`` (through symlinks) exists and is neither a regular file nor a directory
+    (a device, a FIFO, a pipe)."""
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 

@@ -50,7 +50,12 @@ def verify_failures(verify: Sequence[VerifyRun]) -> list[str]:
     failed = [v for v in verify if v.failed]
     if not failed:
         return []
-    names = ", ".join(f"{v.initializer} ({v.law})" for v in failed)
+    names = ", ".join(
+        f"{v.path} (cannot be used: {v.error})"
+        if v.status == "unreadable"
+        else f"{v.initializer} ({v.law})"
+        for v in failed
+    )
     return [f"{len(failed)} failing verify run(s): {names}"]
 
 
