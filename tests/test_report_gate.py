@@ -181,6 +181,7 @@ def test_a_file_of_another_kind_says_what_it_is_and_fails_the_gate(tmp_path: Pat
     assert done.returncode == 1
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "verify-copy.json: a winit results file (pytest --winit-results), not a `winit" in html
+    assert "verify-copy.json (cannot be used: " in done.stderr and "? (?)" not in done.stderr
 
 
 def test_an_audit_output_is_one_more_kind(tmp_path: Path) -> None:
@@ -267,6 +268,13 @@ def test_a_symlinked_page_is_written_through_to_its_target(reports: Path, tmp_pa
     done = winit("report", "--results", str(reports / "results.json"), "--out", str(link))
     assert done.returncode == 0, done.stderr
     assert link.is_symlink() and "<!DOCTYPE html>" in target.read_text(encoding="utf-8")
+
+
+def test_dev_stdout_is_written_through_its_name(reports: Path) -> None:
+    """/dev/stdout links into /proc (a pipe here): the page goes to the pipe."""
+    done = winit("report", "--results", str(reports / "results.json"), "--out", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("<!DOCTYPE html>")
 
 
 def test_a_fifo_is_written_directly_not_replaced(reports: Path) -> None:
