@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.report_fixture import HOSTILE, write_fixture
 from winit.__main__ import main as winit_main
-from winit.report.inputs import bench_goal_rows
+from winit.report.tables import bench_goal_rows
 
 MET = {
     "initializer": "glorot_normal", "dtype": "float32", "shape": [1024, 1024],

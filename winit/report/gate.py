@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from winit.claims.schema import Results, partial_path
-from winit.report.inputs import VerifyRun
+from winit.report.tables import VerifyRun
 
 PARTIAL_SUFFIX = ".partial.json"
 

@@ -24,16 +24,9 @@ from winit.atomic import ReportError, one_line, write_atomic
 from winit.claims.record import GROUPS
 from winit.claims.schema import Results, previous_path
 from winit.report.gate import gate_failures, newer_partial, status_of
-from winit.report.inputs import (
-    VERIFY_STATUS,
-    Beside,
-    Conformance,
-    Extra,
-    VerifyRun,
-    beside,
-    read_results,
-)
+from winit.report.inputs import Beside, beside, read_results
 from winit.report.plots import Panel, panels
+from winit.report.tables import VERIFY_STATUS, Conformance, Extra, VerifyRun
 from winit.report.views import check_view, clean_source, clean_title, fmt_number
 
 STATUS = {
