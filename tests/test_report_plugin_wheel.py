@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import venv
@@ -14,17 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_verify_readme import ROOT, readme_block
 from winit.claims.schema import validate
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def readme_block(tag: str) -> str:
-    """The fenced block after ``<!-- readme-test: TAG -->`` in the README."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(rf"<!-- readme-test: {tag} -->\n```\w*\n(.*?)```", text, re.DOTALL)
-    assert found, f"README has no readme-test block {tag!r}"
-    return found.group(1)
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
