@@ -204,7 +204,6 @@ _OPTIONAL: dict[str, dict[str, tuple[Validator, str]]] = {
         "lead": (_is_str, "a string"), "domain": (_is_str, "a string"),
         "statistics": (_is_str, "a string"), "main_plot": _OPT_STR,
         "counterexample": _OPT_STR, "examples": (_is_int, "an integer"),
-        "required": (lambda v: isinstance(v, bool), "true or false"),
         "findings": (_map_of(_is_str), "an object of strings"),
         "budget": (_optional(_object(alpha=_is_number, limit=_is_number)),
                    "an object (alpha, limit) or null"),

@@ -100,7 +100,7 @@ def claim_view(c: dict[str, Any]) -> dict[str, Any]:
         "lead": c.get("lead") or "", "main_panel": main, "more_panels": more,
         "checks": [check_view(k) for k in c["checks"]], "checks_passed": passed,
         "tests_passed": sum(t["outcome"] == "passed" for t in c["tests"]),
-        "required": c.get("required", True), "domain": c.get("domain", ""),
+        "domain": c.get("domain", ""),
         "statistics": c.get("statistics", ""), "examples": c.get("examples", 0),
         "counterexample": c.get("counterexample"), "budget": c.get("budget"),
     }  # fmt: skip
