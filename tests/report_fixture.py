@@ -24,13 +24,13 @@ from winit.claims.schema import SCHEMA, VERSION, Results, dumps
 from winit.stats import Check
 
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
-#: (id, group, expected verdict); FX-MISSING has no group: the report puts it by its id.
+#: (id, group, expected verdict): one claim per group of the article's argument.
 CLAIMS = [
     ("FX-ZERO", "Zero init", "holds"),
     ("FX-REFUTED", "Constant init", "refuted-as-stated"),
     ("FX-HOLDS", "N(0, 1) init", "holds"),
     ("FX-FAILS", "Xavier init", "holds"),
-    ("FX-MISSING", None, "holds"),
+    ("FX-MISSING", "Beyond the article", "holds"),
 ]
 IDS = [cid for cid, _, _ in CLAIMS]
 #: What each check measures, its minimum detectable effect and sample size (contract fields).
@@ -136,7 +136,7 @@ def _tests(cid: str) -> list[TestRecord]:
     }[cid]
 
 
-def _contract(claim: dict[str, Any], group: str | None, selected: bool) -> dict[str, Any]:
+def _contract(claim: dict[str, Any], group: str, selected: bool) -> dict[str, Any]:
     """The fields the restructured plugin adds (results contract), and not-run when the
     selection left the claim out."""
     if not selected:
@@ -147,12 +147,8 @@ def _contract(claim: dict[str, Any], group: str | None, selected: bool) -> dict[
     claim["checks"] = [k | CHECK_EXTRAS for k in claim["checks"]]
     claim["budget"] = {"alpha": 1e-9 * len(claim["checks"]), "limit": 1e-6}
     claim["main_plot"] = groups[0] if groups else None
-    if group is not None:
-        claim |= {"group": group, "lead": f"What to see in {claim['id']}'s plot {HOSTILE}."}
-    else:  # results of an older plugin: no group, no lead
-        claim.pop("group")
-        claim.pop("lead")
-    return claim
+    lead = f"What to see in {claim['id']}'s plot {HOSTILE}." if claim["series"] else ""
+    return claim | {"group": group, "lead": lead}
 
 
 def fixture_results(
@@ -168,7 +164,8 @@ def fixture_results(
     exitstatus = 5 if not ran else int(any(c["observed"] == "fails" for c in ran))
     args = ["properties", "--hypothesis-profile=ci", *(["-k", partial] if partial else [])]
     selection = {"args": args, "selected": len(ran), "deselected": len(claims) - len(ran),
-                 "partial": len(ran) < len(claims), "keyword": partial}  # fmt: skip
+                 "partial": len(ran) < len(claims), "keyword": partial,
+                 "interrupted": False}  # fmt: skip
     run = {"winit_version": "0.1.0", "git_commit": "0" * 40, "git_dirty": False,
            "python": "3.11.7", "numpy": "2.4.6", "hypothesis": "6.155.2",
            "hypothesis_profile": "ci", "hypothesis_seed": None, "started": started,
