@@ -144,8 +144,27 @@ CATALOGUE: dict[str, tuple[str, list[Entry]]] = {
 }  # fmt: skip
 #: each framework's layers, by their default initialization (``winit defaults``)
 LAYERS: dict[str, list[str]] = {
-    "torch": ["torch.nn:Linear(128, 256)", "torch.nn:Conv2d(32, 64, 3, groups=4)",
-              "torch.nn:ConvTranspose2d(32, 64, 3)", "torch.nn:MultiheadAttention(256, 8)"],
+    "torch": [
+        "torch.nn:Linear(128, 256)", "torch.nn:Bilinear(16, 24, 32)",
+        "torch.nn:Conv1d(16, 32, 5, dilation=2)", "torch.nn:Conv2d(32, 64, 3, groups=4)",
+        "torch.nn:Conv2d(8, 16, 3, padding=1, padding_mode='circular')",
+        "torch.nn:Conv3d(4, 8, 3)", "torch.nn:ConvTranspose1d(16, 32, 4)",
+        "torch.nn:ConvTranspose2d(32, 64, 3)", "torch.nn:ConvTranspose3d(8, 4, 3, groups=2)",
+        "torch.nn:Embedding(100, 16, padding_idx=3)", "torch.nn:EmbeddingBag(100, 16, padding_idx=0)",
+        "torch.nn:RNN(12, 16, num_layers=2, nonlinearity='relu')",
+        "torch.nn:LSTM(12, 16, num_layers=2, bidirectional=True, proj_size=8)",
+        "torch.nn:GRU(12, 16, bidirectional=True)", "torch.nn:RNNCell(12, 16)",
+        "torch.nn:LSTMCell(12, 16)", "torch.nn:GRUCell(12, 16)",
+        "torch.nn:LayerNorm(32)", "torch.nn:RMSNorm(32)", "torch.nn:GroupNorm(4, 32)",
+        "torch.nn:BatchNorm1d(32)", "torch.nn:BatchNorm2d(32)", "torch.nn:BatchNorm3d(32)",
+        "torch.nn:InstanceNorm2d(32, affine=True, track_running_stats=True)",
+        "torch.nn:PReLU(8)", "torch.nn:MultiheadAttention(256, 8)",
+        "torch.nn:MultiheadAttention(32, 4, kdim=16, vdim=24, add_bias_kv=True)",
+        "torch.nn:LazyLinear(64)", "torch.nn:LazyConv2d(16, 3)", "torch.nn:LazyBatchNorm2d()",
+        "torch.nn:TransformerEncoderLayer(32, 4, dim_feedforward=64)",
+        "torch.nn:TransformerDecoderLayer(32, 4, dim_feedforward=64)",
+        "torch.nn:Transformer(32, 4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=64)",
+    ],
     "keras": ["keras.layers:Dense(256)", "keras.layers:Conv2D(64, 3)"],
     "jax": ["flax.linen:Dense(256)"],
     "mlx": ["mlx.nn:Linear(128, 256)"],
@@ -202,8 +221,9 @@ def rows_for(name: str) -> list[dict[str, object]]:
             continue
         for r in reports:
             rows.append({"framework": label, "version": version,
-                         "initializer": f"{spec}.{r.name}", "law": r.documented,
-                         "verdict": "pass" if r.passed else "FAIL", "reason": r.reason,
+                         "initializer": f"{spec}.{r.name}",
+                         "law": f"{r.documented} [{r.rule.source}]" if r.rule else r.documented,
+                         "verdict": r.verdict, "reason": r.reason,
                          "seconds": round(time.perf_counter() - start, 2)})  # fmt: skip
     return rows
 

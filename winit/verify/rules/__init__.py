@@ -1,0 +1,13 @@
+"""Each framework's layers and the law each of their parameters starts from, as data (see
+:mod:`winit.verify.rules.base`); one module per framework."""
+
+from collections.abc import Mapping
+
+from winit.verify.rules import flax_linen, keras_layers, mlx_nn, torch_nn
+from winit.verify.rules.base import Framework
+
+#: the frameworks ``winit defaults`` reads, by the module their layers live in
+FRAMEWORKS: Mapping[str, Framework] = {
+    fw.module: fw
+    for fw in (torch_nn.FRAMEWORK, keras_layers.FRAMEWORK, flax_linen.FRAMEWORK, mlx_nn.FRAMEWORK)
+}
