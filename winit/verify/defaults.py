@@ -13,7 +13,7 @@ version added) is listed as unchecked and the others are still checked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from winit.verify.laws import did_you_mean
 from winit.verify.rules import FRAMEWORKS
 from winit.verify.rules.base import Children, Framework, LayerRule, Rows, Rule, Spec, parse_spec
 
-__all__ = ["ParamReport", "layer_defaults", "parse_spec", "render"]
+__all__ = ["Layer", "ParamReport", "layer_defaults", "layer_rules", "parse_spec", "render"]
 
 
 @dataclass(frozen=True)
@@ -150,20 +150,21 @@ def _part(value: NDArray[Any], rows: Rows | None) -> NDArray[Any]:
     return np.atleast_1d(value)
 
 
-def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[ParamReport]:
-    """Build the layer ``text`` names, and verify each of its parameters and buffers against
-    its framework's rule (see the module docstring).
+@dataclass(frozen=True)
+class Layer:
+    """A layer built from its spec: its first build's parameters and buffers, the rules that
+    cover them by name, and ``build(seed)`` for more draws (memoized per seed, so the
+    parameters of one layer share their builds)."""
 
-    Args:
-      text: ``MODULE:Layer(args)``.
-      seed: the run's seed; every build's seed derives from it.
-      in_features: the input width of layers built on an input (Keras, Flax, lazy torch layers).
+    spec: Spec
+    arrays: Mapping[str, NDArray[Any]]
+    rules: Mapping[str, tuple[Rule, ...]]
+    build: Callable[[int], Mapping[str, NDArray[Any]]]
 
-    Returns:
-      One :class:`ParamReport` per parameter, or per part of one a rule covers. A bad spec, an
-      unknown layer, a layer that fails to build or has nothing to check: a one-line
-      ``ValueError``.
-    """
+
+def layer_rules(text: str, *, seed: int = 0, in_features: int = 128) -> Layer:
+    """Build the layer ``text`` names and find the rule of each of its parameters and buffers
+    (see :func:`layer_defaults`; a one-line ``ValueError`` for a bad spec or layer)."""
     spec = parse_spec(text)
     fw = _framework(spec)
     module = framework(spec.module, fw.convention)
@@ -185,9 +186,29 @@ def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[
         raise ValueError(f"building {spec.text} raised {type(e).__name__}: {e}") from None
     if not first:
         raise ValueError(f"{spec.text} has no parameters or buffers to check")
-    rules = _Walk(fw, module, first)(layer, named=cls)
+    # a rule may name parameters the configuration leaves out (bias=False, no proj_size)
+    rules = {k: v for k, v in _Walk(fw, module, first)(layer, named=cls).items() if k in first}
+    return Layer(spec, first, rules, build)
+
+
+def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[ParamReport]:
+    """Build the layer ``text`` names, and verify each of its parameters and buffers against
+    its framework's rule (see the module docstring).
+
+    Args:
+      text: ``MODULE:Layer(args)``.
+      seed: the run's seed; every build's seed derives from it.
+      in_features: the input width of layers built on an input (Keras, Flax, lazy torch layers).
+
+    Returns:
+      One :class:`ParamReport` per parameter, or per part of one a rule covers. A bad spec, an
+      unknown layer, a layer that fails to build or has nothing to check: a one-line
+      ``ValueError``.
+    """
+    built = layer_rules(text, seed=seed, in_features=in_features)
+    spec, rules, build = built.spec, built.rules, built.build
     reports = []
-    for name, value in first.items():
+    for name, value in built.arrays.items():
         if name not in rules:
             reports.append(ParamReport(name, tuple(value.shape), None, None))
         for rule in rules.get(name, ()):
