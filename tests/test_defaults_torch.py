@@ -78,9 +78,9 @@ def test_the_rnn_bound_is_one_over_root_hidden_size_whatever_the_input() -> None
 
 def test_the_padding_row_is_checked_exactly_apart_from_the_random_rows() -> None:
     reports = {r.name: r for r in layer_defaults("torch.nn:Embedding(50, 16, padding_idx=-1)")}
-    assert set(reports) == {"weight[49]", "weight[rows ≠ 49]"}
+    assert set(reports) == {"weight[49]", "weight[rows ∉ 49]"}
     assert reports["weight[49]"].documented == "zeros"
-    assert reports["weight[rows ≠ 49]"].documented == "normal"
+    assert reports["weight[rows ∉ 49]"].documented == "normal"
 
 
 def test_a_padding_row_left_nearly_zero_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,7 +90,7 @@ def test_a_padding_row_left_nearly_zero_fails(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(torch.nn.Embedding, "_fill_padding_idx_with_zero", almost)
     assert _verdicts("torch.nn:Embedding(50, 16, padding_idx=2)") == {
-        "weight[rows ≠ 2]": "pass", "weight[2]": "FAIL",
+        "weight[rows ∉ 2]": "pass", "weight[2]": "FAIL",
     }  # fmt: skip
 
 

@@ -165,7 +165,14 @@ LAYERS: dict[str, list[str]] = {
         "torch.nn:TransformerDecoderLayer(32, 4, dim_feedforward=64)",
         "torch.nn:Transformer(32, 4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=64)",
     ],
-    "keras": ["keras.layers:Dense(256)", "keras.layers:Conv2D(64, 3)"],
+    "keras": [
+        "keras.layers:Dense(256)", "keras.layers:Conv2D(64, 3)", "keras.layers:Conv1D(32, 5)",
+        "keras.layers:Conv2DTranspose(16, 3)", "keras.layers:DepthwiseConv2D(3, depth_multiplier=2)",
+        "keras.layers:SeparableConv2D(32, 3)", "keras.layers:Embedding(1000, 32)",
+        "keras.layers:SimpleRNN(32)", "keras.layers:LSTM(32)", "keras.layers:GRU(32)",
+        "keras.layers:BatchNormalization()", "keras.layers:LayerNormalization()",
+        "keras.layers:GroupNormalization(8)",
+    ],
     "jax": ["flax.linen:Dense(256)"],
     "mlx": ["mlx.nn:Linear(128, 256)"],
 }  # fmt: skip

@@ -142,11 +142,8 @@ class _Walk:
 def _part(value: NDArray[Any], rows: Rows | None) -> NDArray[Any]:
     """The rows a rule covers (all of a parameter without ``rows``), at least 1-d."""
     if rows is not None:
-        value = (
-            value[rows.index : rows.index + 1]
-            if not rows.rest
-            else np.delete(value, rows.index, axis=0)
-        )
+        span = rows.span
+        value = np.delete(value, span, axis=0) if rows.rest else value[span.start : span.stop]
     return np.atleast_1d(value)
 
 
@@ -224,7 +221,8 @@ def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[
             law_params: dict[str, Any] = params
             result = verify(
                 draw, law, shapes=[_part(value, rule.rows).shape], seed=seed,
-                convention="numpy", name=f"{spec.text}.{label}", **law_params,
+                convention="numpy", name=f"{spec.text}.{label}", layout=rule.layout,
+                **law_params,
             )  # fmt: skip
             reports.append(ParamReport(label, tuple(value.shape), rule, result))
     return reports

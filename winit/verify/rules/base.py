@@ -77,45 +77,54 @@ class Source:
 
 @dataclass(frozen=True)
 class Rows:
-    """A part of a matrix parameter: row ``index`` alone, or (``rest``) every other row."""
+    """A part of a parameter along its first axis: rows ``start`` to ``stop`` (one row when
+    ``stop`` is ``None``), or (``rest``) every other row."""
 
-    index: int
+    start: int
+    stop: int | None = None
     rest: bool = False
 
     @property
+    def span(self) -> range:
+        return range(self.start, self.start + 1 if self.stop is None else self.stop)
+
+    @property
     def label(self) -> str:
-        return f"[rows ≠ {self.index}]" if self.rest else f"[{self.index}]"
+        rows = str(self.start) if self.stop is None else f"{self.start}:{self.stop}"
+        return f"[rows ∉ {rows}]" if self.rest else f"[{rows}]"
 
 
 @dataclass(frozen=True)
 class Rule:
     """One parameter's documented default: ``law`` (a name in :data:`winit.verify.LAWS`) with
     ``params``, the ``fans`` its configuration gives it (a fan-scaled law needs them), the
-    ``source`` that states it, and ``rows`` when it covers part of the parameter only."""
+    ``source`` that states it, ``rows`` when it covers part of the parameter only, and the
+    ``layout`` an orthogonal law reads the parameter's matrix in."""
 
     law: str
     source: Source
     params: Mapping[str, float | str] = field(default_factory=dict)
     fans: tuple[int, int] | None = None
     rows: Rows | None = None
+    layout: str = "torch"
 
     def __post_init__(self) -> None:
         resolve(self.law, self.params)  # an unknown law or parameter fails where it is written
-        if get_law(self.law).needs_fans and self.fans is None:
+        if get_law(self.law).family == "fan" and self.fans is None:
             raise ValueError(f"law {self.law} needs the fans its layer gives it")
 
     @property
     def documented(self) -> str:
         """The law as written, e.g. ``glorot_uniform (fan_in=8, fan_out=24)``."""
         args = [f"{k}={_short(v)}" for k, v in self.params.items()]
-        if self.fans is not None and get_law(self.law).needs_fans:
+        if self.fans is not None and get_law(self.law).family == "fan":
             args += [f"fan_in={self.fans[0]}", f"fan_out={self.fans[1]}"]
         return f"{self.law}({', '.join(args)})" if args else self.law
 
     def element(self) -> tuple[str, dict[str, Param]]:
         """The element law ``verify`` checks: ``(law, params)``, with a fan-scaled law resolved
         for :attr:`fans` into its uniform or (truncated) normal."""
-        if not get_law(self.law).needs_fans:
+        if get_law(self.law).family != "fan":
             return self.law, dict(self.params)
         assert self.fans is not None
         fan_in, fan_out = self.fans

@@ -1,0 +1,63 @@
+"""``winit defaults`` on Keras 3's real layers (the installed backend): every weight against
+its constructor's default initializer, with the fans Keras reads from the kernel's shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from winit.verify.adapters import CONVENTIONS
+from winit.verify.conformance import LAYERS
+from winit.verify.defaults import layer_defaults, layer_rules
+
+# reason: keras is not in the default gate's venv (nox -s frameworks installs it)
+keras = pytest.importorskip("keras", reason=f"pip install '{CONVENTIONS['keras'].package}'")
+
+
+@pytest.mark.parametrize("spec", LAYERS["keras"])
+def test_every_weight_follows_its_default_initializer(spec: str) -> None:
+    reports = layer_defaults(spec, in_features=32)
+    assert reports and all(r.checked and r.passed for r in reports), [
+        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "fans"),
+    [
+        # a transposed kernel is (…, filters, in): Keras' fan_in counts the filters
+        ("keras.layers:Conv2DTranspose(16, 3)", {"kernel": (144, 288)}),
+        ("keras.layers:DepthwiseConv2D(3, depth_multiplier=2)", {"kernel": (288, 18)}),
+        ("keras.layers:SeparableConv2D(16, 3)",
+         {"depthwise_kernel": (288, 9), "pointwise_kernel": (32, 16)}),
+        ("keras.layers:LSTM(16)", {"kernel": (32, 64)}),
+    ],
+)  # fmt: skip
+def test_fans_come_from_the_layer_configuration(
+    spec: str, fans: dict[str, tuple[int, int]]
+) -> None:
+    got = {r.name: r.fans for r in layer_defaults(spec, in_features=32)}
+    assert {k: got[k] for k in fans} == fans
+
+
+def test_lstm_forget_gate_bias_is_ones_and_the_other_gates_zeros() -> None:
+    laws = {r.name: r.documented for r in layer_defaults("keras.layers:LSTM(16)", in_features=8)}
+    assert laws["bias[16:32]"] == "ones" and laws["bias[rows ∉ 16:32]"] == "zeros"
+
+
+def test_without_unit_forget_bias_the_whole_bias_is_zeros() -> None:
+    names = {
+        r.name
+        for r in layer_defaults("keras.layers:LSTM(16, unit_forget_bias=False)", in_features=8)
+    }
+    assert "bias" in names and "bias[16:32]" not in names
+
+
+def test_every_cited_line_states_the_initializer_it_is_cited_for() -> None:
+    root = Path(keras.__file__).parent.parent
+    for spec in LAYERS["keras"]:
+        for name, rules in layer_rules(spec, in_features=32).rules.items():
+            for rule in rules:
+                line = (root / rule.source.path).read_text().splitlines()[rule.source.line - 1]
+                assert rule.source.quote in line, (spec, name, str(rule.source))
