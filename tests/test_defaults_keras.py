@@ -31,7 +31,10 @@ def test_every_weight_follows_its_default_initializer(spec: str) -> None:
         ("keras.layers:DepthwiseConv2D(3, depth_multiplier=2)", {"kernel": (288, 18)}),
         ("keras.layers:SeparableConv2D(16, 3)",
          {"depthwise_kernel": (288, 9), "pointwise_kernel": (32, 16)}),
-        ("keras.layers:LSTM(16)", {"kernel": (32, 64)}),
+        ("keras.layers:LSTM(16)", {"lstm_cell/kernel": (32, 64)}),
+        # fans over the einsum's axes (btd,dnh->btnh: d in, n·h out), not the kernel's shape
+        ("keras.layers:MultiHeadAttention(2, 8)",
+         {"query/kernel": (32, 16), "attention_output/kernel": (16, 32)}),
     ],
 )  # fmt: skip
 def test_fans_come_from_the_layer_configuration(
@@ -43,7 +46,8 @@ def test_fans_come_from_the_layer_configuration(
 
 def test_lstm_forget_gate_bias_is_ones_and_the_other_gates_zeros() -> None:
     laws = {r.name: r.documented for r in layer_defaults("keras.layers:LSTM(16)", in_features=8)}
-    assert laws["bias[16:32]"] == "ones" and laws["bias[rows ∉ 16:32]"] == "zeros"
+    assert laws["lstm_cell/bias[16:32]"] == "ones"
+    assert laws["lstm_cell/bias[rows ∉ 16:32]"] == "zeros"
 
 
 def test_without_unit_forget_bias_the_whole_bias_is_zeros() -> None:
@@ -51,7 +55,7 @@ def test_without_unit_forget_bias_the_whole_bias_is_zeros() -> None:
         r.name
         for r in layer_defaults("keras.layers:LSTM(16, unit_forget_bias=False)", in_features=8)
     }
-    assert "bias" in names and "bias[16:32]" not in names
+    assert "lstm_cell/bias" in names and "lstm_cell/bias[16:32]" not in names
 
 
 def test_every_cited_line_states_the_initializer_it_is_cited_for() -> None:

@@ -131,7 +131,7 @@ class _Walk:
             return {prefix + k: v for k, v in rule(layer).items()}
         out: dict[str, tuple[Rule, ...]] = {}
         for name, child in self.fw.children(layer):
-            out |= self(child, f"{prefix}{name}.")
+            out |= self(child, f"{prefix}{name}{self.fw.separator}")
         if isinstance(rule, Children) and rule.matrices is not None:
             for name, value in self.arrays.items():
                 if name.startswith(prefix) and value.ndim >= 2:

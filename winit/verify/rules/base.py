@@ -181,8 +181,9 @@ def no_children(layer: Any) -> list[tuple[str, Any]]:
 class Framework:
     """A framework's layers: the ``module`` they live in, the ``convention`` (in
     :data:`winit.verify.CONVENTIONS`) that names the package it needs, the rule of each layer class (by its name there), how to build one, how to list a layer's
-    children (name, child) for :class:`Children`, and ``aliases``: layer names that become a
-    known layer once built (PyTorch's lazy layers)."""
+    children (name, child) for :class:`Children`, ``aliases``: layer names that become a
+    known layer once built (PyTorch's lazy layers), and the ``separator`` of a child's name and
+    its parameter's in the parameter's full name."""
 
     module: str
     convention: str
@@ -190,6 +191,7 @@ class Framework:
     build: Build
     children: Callable[[Any], list[tuple[str, Any]]] = no_children
     aliases: tuple[str, ...] = ()
+    separator: str = "."
 
     @property
     def known(self) -> list[str]:

@@ -19,7 +19,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
-from winit.verify.rules.base import Framework, LayerRule, Rows, Rule, Rules, Source, Spec
+from winit.verify.rules.base import (
+    Children,
+    Framework,
+    LayerRule,
+    Rows,
+    Rule,
+    Rules,
+    Source,
+    Spec,
+)
 
 _LAYERS = "keras/src/layers"
 
@@ -87,7 +96,7 @@ def _recurrent(path: str, line: int) -> LayerRule:
     bias = _src(path, line + 2, 'bias_initializer="zeros"')
 
     def rule(layer: Any) -> Rules:
-        units = layer.units
+        units, cell = layer.units, f"{layer.cell.name}/"
         gates = layer.cell.kernel.shape[-1] // units
         zeros = Rule("zeros", bias)
         biases: tuple[Rule, ...] = (zeros,)
@@ -96,16 +105,32 @@ def _recurrent(path: str, line: int) -> LayerRule:
                       Rule("zeros", bias, rows=Rows(units, 2 * units, rest=True)))  # fmt: skip
         return {
             # the width it was built on: a recurrent layer's input spec does not keep it
-            "kernel": (
+            cell + "kernel": (
                 Rule(
                     "glorot_uniform", kernel, fans=(int(layer.cell.kernel.shape[0]), gates * units)
                 ),
             ),
-            "recurrent_kernel": (Rule("orthogonal", recurrent, layout="keras"),),
-            "bias": biases,
+            cell + "recurrent_kernel": (Rule("orthogonal", recurrent, layout="keras"),),
+            cell + "bias": biases,
         }
 
     return rule
+
+
+EINSUM = _src("core/einsum_dense.py", 133, 'kernel_initializer="glorot_uniform"')
+EINSUM_BIAS = _src("core/einsum_dense.py", 134, 'bias_initializer="zeros"')
+
+
+def _einsum(layer: Any) -> Rules:
+    """glorot_uniform over the einsum's axes: fan_in the kernel axes the input shares, fan_out
+    the ones the output has (``"btd,dnh->btnh"``: d in, n·h out)."""
+    inputs, output = layer.equation.split("->")
+    into, kernel = inputs.split(",")
+    size = dict(zip(kernel, layer.kernel.shape, strict=True))
+    fan_in = math.prod(size[a] for a in kernel if a in into and a not in output)
+    fan_out = math.prod(size[a] for a in kernel if a in output)
+    return {"kernel": (Rule("glorot_uniform", EINSUM, fans=(fan_in, fan_out)),),
+            "bias": (Rule("zeros", EINSUM_BIAS),)}  # fmt: skip
 
 
 def _embedding(layer: Any) -> Rules:
@@ -147,16 +172,22 @@ def _norm(path: str, line: int) -> LayerRule:
     return rule
 
 
-LAYERS: Mapping[str, LayerRule] = {
+LAYERS: Mapping[str, LayerRule | Children] = {
     **{name: _kernel(*where) for name, where in KERNELS.items()},
     **{name: _recurrent(*where) for name, where in RECURRENT.items()},
     "Embedding": _embedding,
     "DepthwiseConv2D": _depthwise,
     "SeparableConv2D": _separable,
     **{name: _norm(*where) for name, where in NORMS.items()},
+    "EinsumDense": _einsum,
+    # query, key, value and attention_output: EinsumDense layers given MHA's initializers,
+    # whose constructor defaults are EinsumDense's (multi_head_attention.py:126-127)
+    "MultiHeadAttention": Children(),
 }
 #: layers built on a sequence: one time axis before the features
-SEQUENCES = tuple(RECURRENT)
+SEQUENCES = (*RECURRENT, "MultiHeadAttention")
+#: layers built on a query and a value
+PAIRS = ("MultiHeadAttention",)
 
 
 def _build(
@@ -170,12 +201,23 @@ def _build(
         keras.utils.set_random_seed(seed)
         layer = cls(*spec.args, **spec.kwargs)
         axes = len(getattr(layer, "kernel_size", ())) + (spec.layer in SEQUENCES)
-        layer.build((None, *([8] * axes), in_features))
+        if hasattr(layer, "equation"):  # EinsumDense: its equation's input rank
+            axes = len(layer.equation.split(",")[0]) - 2
+        shape = (None, *([8] * axes), in_features)
+        layer.build(*[shape] * (2 if spec.layer in PAIRS else 1))
     finally:
         random.setstate(saved[0])
         np.random.set_state(saved[1])  # noqa: NPY002
-    arrays = {w.path.split("/")[-1]: keras.ops.convert_to_numpy(w.value) for w in layer.weights}
+    own = f"{layer.name}/"
+    arrays = {w.path.removeprefix(own): keras.ops.convert_to_numpy(w.value) for w in layer.weights}
     return layer, arrays
 
 
-FRAMEWORK = Framework(module="keras.layers", convention="keras", layers=LAYERS, build=_build)
+def _children(layer: Any) -> list[tuple[str, Any]]:
+    return [(sub.name, sub) for sub in layer._layers]
+
+
+FRAMEWORK = Framework(
+    module="keras.layers", convention="keras", layers=LAYERS, build=_build,
+    children=_children, separator="/",
+)  # fmt: skip
