@@ -174,7 +174,17 @@ LAYERS: dict[str, list[str]] = {
         "keras.layers:GroupNormalization(8)", "keras.layers:MultiHeadAttention(2, 8)",
         "keras.layers:EinsumDense('btd,dnh->btnh', output_shape=(None, 4, 16), bias_axes='nh')",
     ],
-    "jax": ["flax.linen:Dense(256)"],
+    "jax": [
+        "flax.linen:Dense(256)", "flax.linen:Conv(16, (3, 3), feature_group_count=2)",
+        "flax.linen:ConvTranspose(16, (3, 3))", "flax.linen:Embed(1000, 32)",
+        "flax.linen:LayerNorm()", "flax.linen:RMSNorm()", "flax.linen:GroupNorm(num_groups=8)",
+        "flax.linen:BatchNorm()", "flax.linen:MultiHeadDotProductAttention(num_heads=2, qkv_features=16)",
+        "flax.linen:LSTMCell(16)", "flax.linen:GRUCell(16)",
+        "flax.nnx:Linear(32, 64)", "flax.nnx:Conv(32, 16, (3, 3), feature_group_count=2)",
+        "flax.nnx:ConvTranspose(32, 16, (3,))", "flax.nnx:Embed(1000, 32)", "flax.nnx:LayerNorm(32)",
+        "flax.nnx:RMSNorm(32)", "flax.nnx:GroupNorm(32, num_groups=8)", "flax.nnx:BatchNorm(32)",
+        "flax.nnx:MultiHeadAttention(num_heads=2, in_features=32, qkv_features=16, decode=False)",
+    ],
     "mlx": ["mlx.nn:Linear(128, 256)"],
 }  # fmt: skip
 MODULES = {"haiku": "haiku", "tensorflow": "tensorflow"}

@@ -3,11 +3,17 @@
 
 from collections.abc import Mapping
 
-from winit.verify.rules import flax_linen, keras_layers, mlx_nn, torch_nn
+from winit.verify.rules import flax_linen, flax_nnx, keras_layers, mlx_nn, torch_nn
 from winit.verify.rules.base import Framework
 
 #: the frameworks ``winit defaults`` reads, by the module their layers live in
 FRAMEWORKS: Mapping[str, Framework] = {
     fw.module: fw
-    for fw in (torch_nn.FRAMEWORK, keras_layers.FRAMEWORK, flax_linen.FRAMEWORK, mlx_nn.FRAMEWORK)
+    for fw in (
+        torch_nn.FRAMEWORK,
+        keras_layers.FRAMEWORK,
+        flax_linen.FRAMEWORK,
+        flax_nnx.FRAMEWORK,
+        mlx_nn.FRAMEWORK,
+    )
 }
