@@ -185,7 +185,13 @@ LAYERS: dict[str, list[str]] = {
         "flax.nnx:RMSNorm(32)", "flax.nnx:GroupNorm(32, num_groups=8)", "flax.nnx:BatchNorm(32)",
         "flax.nnx:MultiHeadAttention(num_heads=2, in_features=32, qkv_features=16, decode=False)",
     ],
-    "mlx": ["mlx.nn:Linear(128, 256)"],
+    "mlx": [
+        "mlx.nn:Linear(128, 256)", "mlx.nn:Conv1d(16, 32, 5)", "mlx.nn:Conv2d(16, 32, 3, groups=4)",
+        "mlx.nn:Conv3d(4, 8, 3)", "mlx.nn:Embedding(1000, 32)", "mlx.nn:RNN(12, 16)",
+        "mlx.nn:GRU(12, 16)", "mlx.nn:LSTM(12, 16)", "mlx.nn:LayerNorm(32)", "mlx.nn:RMSNorm(32)",
+        "mlx.nn:GroupNorm(8, 32)", "mlx.nn:BatchNorm(32)", "mlx.nn:InstanceNorm(32, affine=True)",
+        "mlx.nn:MultiHeadAttention(32, 4, bias=True)", "mlx.nn:TransformerEncoderLayer(32, 4, mlp_dims=64)",
+    ],
 }  # fmt: skip
 MODULES = {"haiku": "haiku", "tensorflow": "tensorflow"}
 
