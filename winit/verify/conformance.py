@@ -184,6 +184,16 @@ LAYERS: dict[str, list[str]] = {
         "flax.nnx:ConvTranspose(32, 16, (3,))", "flax.nnx:Embed(1000, 32)", "flax.nnx:LayerNorm(32)",
         "flax.nnx:RMSNorm(32)", "flax.nnx:GroupNorm(32, num_groups=8)", "flax.nnx:BatchNorm(32)",
         "flax.nnx:MultiHeadAttention(num_heads=2, in_features=32, qkv_features=16, decode=False)",
+        "equinox.nn:Linear(128, 256)", "equinox.nn:Conv2d(16, 32, 3, groups=4)",
+        "equinox.nn:ConvTranspose2d(16, 8, 3)", "equinox.nn:Embedding(1000, 32)",
+        "equinox.nn:LayerNorm(32)", "equinox.nn:GroupNorm(8, 32)", "equinox.nn:RMSNorm(32)",
+        "equinox.nn:MultiheadAttention(4, 32)", "equinox.nn:LSTMCell(12, 16)",
+        "equinox.nn:GRUCell(12, 16)",
+    ],
+    "haiku": [
+        "haiku:Linear(256)", "haiku:Conv2D(16, 3, feature_group_count=2)",
+        "haiku:Conv2DTranspose(16, 3)", "haiku:Embed(1000, 32)", "haiku:LSTM(16)",
+        "haiku:LayerNorm(-1, True, True)",
     ],
     "mlx": [
         "mlx.nn:Linear(128, 256)", "mlx.nn:Conv1d(16, 32, 5)", "mlx.nn:Conv2d(16, 32, 3, groups=4)",
@@ -237,14 +247,21 @@ def rows_for(name: str) -> list[dict[str, object]]:
                      "seconds": round(time.perf_counter() - start, 2)})  # fmt: skip
     for spec in LAYERS.get(name, []):
         start = time.perf_counter()
+        top = spec.split(":")[0].split(".")[0]
+        layer_version = _version(CATALOGUE[top][0] if top in CATALOGUE else top)
+        if importlib.util.find_spec(top) is None:
+            rows.append({"framework": label, "version": layer_version, "initializer": spec,
+                         "law": "layer default", "verdict": "skipped",
+                         "reason": f"{top} is not installed"})  # fmt: skip
+            continue
         try:
             reports = layer_defaults(spec)
         except ValueError as e:
-            rows.append({"framework": label, "version": version, "initializer": spec,
+            rows.append({"framework": label, "version": layer_version, "initializer": spec,
                          "law": "layer default", "verdict": "error", "reason": str(e)})  # fmt: skip
             continue
         for r in reports:
-            rows.append({"framework": label, "version": version,
+            rows.append({"framework": label, "version": layer_version,
                          "initializer": f"{spec}.{r.name}",
                          "law": f"{r.documented} [{r.rule.source}]" if r.rule else r.documented,
                          "verdict": r.verdict, "reason": r.reason,

@@ -3,7 +3,15 @@
 
 from collections.abc import Mapping
 
-from winit.verify.rules import flax_linen, flax_nnx, keras_layers, mlx_nn, torch_nn
+from winit.verify.rules import (
+    equinox_nn,
+    flax_linen,
+    flax_nnx,
+    haiku_nn,
+    keras_layers,
+    mlx_nn,
+    torch_nn,
+)
 from winit.verify.rules.base import Framework
 
 #: the frameworks ``winit defaults`` reads, by the module their layers live in
@@ -15,5 +23,7 @@ FRAMEWORKS: Mapping[str, Framework] = {
         flax_linen.FRAMEWORK,
         flax_nnx.FRAMEWORK,
         mlx_nn.FRAMEWORK,
+        equinox_nn.FRAMEWORK,
+        haiku_nn.FRAMEWORK,
     )
 }

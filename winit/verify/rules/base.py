@@ -167,6 +167,15 @@ class Children:
     matrices: Callable[[tuple[int, ...]], Rule] | None = None
 
 
+@dataclass(frozen=True)
+class Initialised:
+    """A module of a functional framework (its configuration) and the input width it was
+    initialised on (Flax linen, Haiku: the parameters live outside the module)."""
+
+    module: Any
+    in_features: int
+
+
 #: ``build(cls, spec, seed, in_features)`` → (the built layer the rules read, its parameters
 #: and buffers as numpy arrays by name), seeded through the framework's own seeding
 Build = Callable[[Any, Spec, int, int], tuple[Any, Mapping[str, NDArray[Any]]]]

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
-from winit.verify.rules.base import Framework, LayerRule, Rule, Rules, Source, Spec
+from winit.verify.rules.base import Framework, Initialised, LayerRule, Rule, Rules, Source, Spec
 
 
 def _src(path: str, line: int, quote: str) -> Source:
@@ -45,14 +44,6 @@ RMS_SCALE = _src("normalization.py", 592, "scale_init: Initializer = initializer
 RUNNING = {"mean": ("zeros", 361, "jnp.zeros("), "var": ("ones", 370, "jnp.ones(")}
 #: LSTMCell, GRUCell: the line of recurrent_kernel_init (bias_init follows), their gates
 CELLS = {"LSTMCell": (128, "ifgo"), "GRUCell": (275, "rzn")}
-
-
-@dataclass(frozen=True)
-class Initialised:
-    """A linen module (configuration only) and the input width it was initialised on."""
-
-    module: Any
-    in_features: int
 
 
 def _dense(layer: Initialised) -> Rules:
