@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.defaults_checks import assert_citations_hold, assert_every_parameter_passes
 from winit.verify.conformance import LAYERS
-from winit.verify.defaults import layer_defaults, layer_rules
+from winit.verify.defaults import layer_defaults
 
 MODULE = "equinox"
 SPECS = [spec for specs in LAYERS.values() for spec in specs if spec.startswith(MODULE)]
@@ -18,10 +19,7 @@ eqx = pytest.importorskip("equinox", reason="pip install equinox")
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_every_parameter_follows_its_default_law(spec: str) -> None:
-    reports = layer_defaults(spec)
-    assert reports and all(r.checked and r.passed for r in reports), [
-        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
-    ]
+    assert_every_parameter_passes(spec)
 
 
 def test_a_transposed_conv_bound_counts_its_in_channels_per_group() -> None:
@@ -38,8 +36,4 @@ def test_attention_is_verified_through_its_linear_children() -> None:
 
 def test_every_cited_line_states_the_law_it_is_cited_for() -> None:
     root = Path(eqx.__file__).parent.parent
-    for spec in SPECS:
-        for name, rules in layer_rules(spec).rules.items():
-            for rule in rules:
-                line = (root / rule.source.path).read_text().splitlines()[rule.source.line - 1]
-                assert rule.source.quote in line, (spec, name, str(rule.source))
+    assert_citations_hold(SPECS, root)

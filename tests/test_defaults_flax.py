@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.defaults_checks import assert_citations_hold, assert_every_parameter_passes
 from winit.verify.adapters import CONVENTIONS
 from winit.verify.conformance import LAYERS
-from winit.verify.defaults import layer_defaults, layer_rules
+from winit.verify.defaults import layer_defaults
 
 # reason: flax is not in the default gate's venv (nox -s frameworks installs it)
 flax = pytest.importorskip("flax", reason=f"pip install flax '{CONVENTIONS['jax'].package}'")
@@ -19,10 +20,7 @@ FLAX = [spec for spec in LAYERS["jax"] if spec.startswith("flax.")]
 
 @pytest.mark.parametrize("spec", FLAX)
 def test_every_parameter_follows_its_default_initializer(spec: str) -> None:
-    reports = layer_defaults(spec, in_features=32)
-    assert reports and all(r.checked and r.passed for r in reports), [
-        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
-    ]
+    assert_every_parameter_passes(spec, 32)
 
 
 @pytest.mark.parametrize(
@@ -60,8 +58,4 @@ def test_batch_statistics_are_checked_beside_the_parameters() -> None:
 
 def test_every_cited_line_states_the_initializer_it_is_cited_for() -> None:
     root = Path(flax.__file__).parent.parent
-    for spec in FLAX:
-        for name, rules in layer_rules(spec, in_features=32).rules.items():
-            for rule in rules:
-                line = (root / rule.source.path).read_text().splitlines()[rule.source.line - 1]
-                assert rule.source.quote in line, (spec, name, str(rule.source))
+    assert_citations_hold(FLAX, root, 32)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.defaults_checks import assert_citations_hold, assert_every_parameter_passes
 from winit.verify.conformance import LAYERS
-from winit.verify.defaults import layer_defaults, layer_rules
+from winit.verify.defaults import layer_defaults
 
 MODULE = "haiku"
 SPECS = [spec for specs in LAYERS.values() for spec in specs if spec.startswith(MODULE)]
@@ -18,10 +19,7 @@ hk = pytest.importorskip("haiku", reason="pip install dm-haiku")
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_every_parameter_follows_its_default_law(spec: str) -> None:
-    reports = layer_defaults(spec, in_features=32)
-    assert reports and all(r.checked and r.passed for r in reports), [
-        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
-    ]
+    assert_every_parameter_passes(spec, 32)
 
 
 def test_lstm_weight_fan_in_counts_input_and_hidden() -> None:
@@ -33,8 +31,4 @@ def test_lstm_weight_fan_in_counts_input_and_hidden() -> None:
 
 def test_every_cited_line_states_the_law_it_is_cited_for() -> None:
     root = Path(hk.__file__).parent.parent
-    for spec in SPECS:
-        for name, rules in layer_rules(spec, in_features=32).rules.items():
-            for rule in rules:
-                line = (root / rule.source.path).read_text().splitlines()[rule.source.line - 1]
-                assert rule.source.quote in line, (spec, name, str(rule.source))
+    assert_citations_hold(SPECS, root, 32)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.defaults_checks import assert_citations_hold, assert_every_parameter_passes
 from winit.verify.adapters import CONVENTIONS
 from winit.verify.conformance import LAYERS
-from winit.verify.defaults import layer_defaults, layer_rules
+from winit.verify.defaults import layer_defaults
 
 # reason: keras is not in the default gate's venv (nox -s frameworks installs it)
 keras = pytest.importorskip("keras", reason=f"pip install '{CONVENTIONS['keras'].package}'")
@@ -17,10 +18,7 @@ keras = pytest.importorskip("keras", reason=f"pip install '{CONVENTIONS['keras']
 
 @pytest.mark.parametrize("spec", LAYERS["keras"])
 def test_every_weight_follows_its_default_initializer(spec: str) -> None:
-    reports = layer_defaults(spec, in_features=32)
-    assert reports and all(r.checked and r.passed for r in reports), [
-        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
-    ]
+    assert_every_parameter_passes(spec, 32)
 
 
 @pytest.mark.parametrize(
@@ -60,8 +58,4 @@ def test_without_unit_forget_bias_the_whole_bias_is_zeros() -> None:
 
 def test_every_cited_line_states_the_initializer_it_is_cited_for() -> None:
     root = Path(keras.__file__).parent.parent
-    for spec in LAYERS["keras"]:
-        for name, rules in layer_rules(spec, in_features=32).rules.items():
-            for rule in rules:
-                line = (root / rule.source.path).read_text().splitlines()[rule.source.line - 1]
-                assert rule.source.quote in line, (spec, name, str(rule.source))
+    assert_citations_hold(LAYERS["keras"], root, 32)

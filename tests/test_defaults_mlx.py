@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.defaults_checks import assert_citations_hold, assert_every_parameter_passes
 from winit.verify.adapters import CONVENTIONS
 from winit.verify.conformance import LAYERS
-from winit.verify.defaults import layer_defaults, layer_rules
+from winit.verify.defaults import layer_defaults
 
 # reason: mlx is not in the default gate's venv (nox -s frameworks installs it)
 mlx = pytest.importorskip("mlx.nn", reason=f"pip install '{CONVENTIONS['mlx'].package}'")
@@ -17,10 +18,7 @@ mlx = pytest.importorskip("mlx.nn", reason=f"pip install '{CONVENTIONS['mlx'].pa
 
 @pytest.mark.parametrize("spec", LAYERS["mlx"])
 def test_every_parameter_follows_its_default_law(spec: str) -> None:
-    reports = layer_defaults(spec)
-    assert reports and all(r.checked and r.passed for r in reports), [
-        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
-    ]
+    assert_every_parameter_passes(spec)
 
 
 def test_conv_fans_count_the_in_channels_of_one_group() -> None:
@@ -37,8 +35,4 @@ def test_attention_is_verified_through_its_linear_children() -> None:
 
 def test_every_cited_line_states_the_law_it_is_cited_for() -> None:
     root = Path(mlx.__file__).parent.parent.parent
-    for spec in LAYERS["mlx"]:
-        for name, rules in layer_rules(spec).rules.items():
-            for rule in rules:
-                line = (root / rule.source.path).read_text().splitlines()[rule.source.line - 1]
-                assert rule.source.quote in line, (spec, name, str(rule.source))
+    assert_citations_hold(LAYERS["mlx"], root)

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.defaults_checks import assert_citations_hold, assert_every_parameter_passes
 from winit.verify.adapters import CONVENTIONS
 from winit.verify.conformance import LAYERS
 from winit.verify.defaults import layer_defaults, layer_rules
-from winit.verify.rules.base import Source
 
 # reason: torch is not in the default gate's venv (nox -s frameworks installs it)
 torch = pytest.importorskip("torch", reason=f"pip install '{CONVENTIONS['torch'].package}'")
@@ -24,10 +24,7 @@ def _verdicts(spec: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("spec", LAYERS["torch"])
 def test_every_parameter_and_buffer_follows_its_documented_law(spec: str) -> None:
-    reports = layer_defaults(spec)
-    assert reports and all(r.checked and r.passed for r in reports), [
-        (r.name, r.verdict, r.reason) for r in reports if r.verdict != "pass"
-    ]
+    assert_every_parameter_passes(spec)
 
 
 @pytest.mark.parametrize(
@@ -150,16 +147,8 @@ def test_a_layer_without_parameters_or_buffers_is_an_error_not_a_pass() -> None:
         layer_defaults("torch.nn:InstanceNorm1d(8)")
 
 
-def _line(source: Source) -> str:
-    root = Path(torch.__file__).parent.parent
-    return (root / source.path).read_text().splitlines()[source.line - 1]
-
-
 def test_every_cited_line_states_the_law_it_is_cited_for() -> None:
-    for spec in LAYERS["torch"]:
-        for name, rules in layer_rules(spec).rules.items():
-            for rule in rules:
-                assert rule.source.quote in _line(rule.source), (spec, name, str(rule.source))
+    assert_citations_hold(LAYERS["torch"], Path(torch.__file__).parent.parent)
 
 
 def test_the_uniform_bound_of_linear_is_the_documented_root_k() -> None:
