@@ -75,6 +75,16 @@ class Source:
         return f"{self.path}:{self.line}"
 
 
+def sources(root: str) -> Callable[[str, int, str], Source]:
+    """``Source`` for files under ``root`` of a package tree: ``sources("torch/nn/modules")
+    ("linear.py", 75, quote)``."""
+
+    def source(path: str, line: int, quote: str) -> Source:
+        return Source(f"{root}/{path}", line, quote)
+
+    return source
+
+
 @dataclass(frozen=True)
 class Rows:
     """A part of a parameter along its first axis: rows ``start`` to ``stop`` (one row when

@@ -25,12 +25,11 @@ from winit.verify.rules.base import (
     Rules,
     Source,
     Spec,
+    sources,
     uniform_k,
 )
 
-
-def _src(path: str, line: int, quote: str) -> Source:
-    return Source(f"equinox/nn/{path}", line, quote)
+_src = sources("equinox/nn")
 
 
 LINEAR = _src("_linear.py", 57, "lim = 1 / math.sqrt(in_features_)")

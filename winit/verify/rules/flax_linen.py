@@ -16,11 +16,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
-from winit.verify.rules.base import Framework, Initialised, LayerRule, Rule, Rules, Source, Spec
+from winit.verify.rules.base import (
+    Framework,
+    Initialised,
+    LayerRule,
+    Rule,
+    Rules,
+    Source,
+    Spec,
+    sources,
+)
 
-
-def _src(path: str, line: int, quote: str) -> Source:
-    return Source(f"flax/linen/{path}", line, quote)
+_src = sources("flax/linen")
 
 
 KERNEL = _src("linear.py", 49, "default_kernel_init = initializers.lecun_normal()")

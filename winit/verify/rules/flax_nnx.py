@@ -14,11 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
-from winit.verify.rules.base import Framework, LayerRule, Rule, Rules, Source, Spec
+from winit.verify.rules.base import Framework, LayerRule, Rule, Rules, Spec, sources
 
-
-def _src(path: str, line: int, quote: str) -> Source:
-    return Source(f"flax/nnx/nn/{path}", line, quote)
+_src = sources("flax/nnx/nn")
 
 
 KERNEL = _src("linear.py", 48, "default_kernel_init = initializers.lecun_normal()")

@@ -16,11 +16,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
-from winit.verify.rules.base import Framework, Initialised, LayerRule, Rule, Rules, Source, Spec
+from winit.verify.rules.base import (
+    Framework,
+    Initialised,
+    LayerRule,
+    Rule,
+    Rules,
+    Source,
+    Spec,
+    sources,
+)
 
-
-def _src(path: str, line: int, quote: str) -> Source:
-    return Source(f"haiku/_src/{path}", line, quote)
+_src = sources("haiku/_src")
 
 
 LINEAR = _src("basic.py", 147, "from truncated normal, with stddev ``1 / sqrt(fan_in)``")

@@ -26,16 +26,11 @@ from winit.verify.rules.base import (
     Rows,
     Rule,
     Rules,
-    Source,
     Spec,
+    sources,
 )
 
-_LAYERS = "keras/src/layers"
-
-
-def _src(path: str, line: int, initializer: str) -> Source:
-    """The constructor's line ``{initializer}``, e.g. ``kernel_initializer="glorot_uniform"``."""
-    return Source(f"{_LAYERS}/{path}", line, initializer)
+_src = sources("keras/src/layers")
 
 
 #: Dense, Conv*, Conv*Transpose: (file, line of kernel_initializer with bias_initializer on the

@@ -21,14 +21,12 @@ from winit.verify.rules.base import (
     LayerRule,
     Rule,
     Rules,
-    Source,
     Spec,
+    sources,
     uniform_k,
 )
 
-
-def _src(path: str, line: int, quote: str) -> Source:
-    return Source(f"mlx/nn/layers/{path}", line, quote)
+_src = sources("mlx/nn/layers")
 
 
 LINEAR = _src("linear.py", 39, r"\mathcal{U}(-{k}, {k})")

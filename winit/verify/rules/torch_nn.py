@@ -31,12 +31,11 @@ from winit.verify.rules.base import (
     Rules,
     Source,
     Spec,
+    sources,
     uniform_k,
 )
 
-
-def _src(path: str, line: int, quote: str) -> Source:
-    return Source(f"torch/nn/modules/{path}", line, quote)
+_src = sources("torch/nn/modules")
 
 
 _U = r"\mathcal{U}(-\sqrt{k}, \sqrt{k})"
