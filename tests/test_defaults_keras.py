@@ -24,6 +24,8 @@ def test_every_weight_follows_its_default_initializer(spec: str) -> None:
 @pytest.mark.parametrize(
     ("spec", "fans"),
     [
+        # a grouped kernel holds one group's in channels
+        ("keras.layers:Conv2D(16, 3, groups=2)", {"kernel": (144, 144)}),
         # a transposed kernel is (…, filters, in): Keras' fan_in counts the filters
         ("keras.layers:Conv2DTranspose(16, 3)", {"kernel": (144, 288)}),
         ("keras.layers:DepthwiseConv2D(3, depth_multiplier=2)", {"kernel": (288, 18)}),

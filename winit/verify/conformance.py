@@ -167,6 +167,7 @@ LAYERS: dict[str, list[str]] = {
     ],
     "keras": [
         "keras.layers:Dense(256)", "keras.layers:Conv2D(64, 3)", "keras.layers:Conv1D(32, 5)",
+        "keras.layers:Conv2D(16, 3, groups=2)",
         "keras.layers:Conv2DTranspose(16, 3)", "keras.layers:DepthwiseConv2D(3, depth_multiplier=2)",
         "keras.layers:SeparableConv2D(32, 3)", "keras.layers:Embedding(1000, 32)",
         "keras.layers:SimpleRNN(32)", "keras.layers:LSTM(32)", "keras.layers:GRU(32)",

@@ -69,12 +69,13 @@ def _into(layer: Any) -> int:
 
 
 def _kernel(path: str, line: int, transposed: bool) -> LayerRule:
-    """glorot_uniform kernel with the fans Keras reads from its shape; bias zeros."""
+    """glorot_uniform kernel with the fans Keras reads from its shape (a grouped conv's kernel
+    holds the in channels of one group); bias zeros."""
     kernel = _src(path, line, 'kernel_initializer="glorot_uniform"')
     bias = _src(path, line + 1, 'bias_initializer="zeros"')
 
     def rule(layer: Any) -> Rules:
-        window, into = _window(layer), _into(layer)
+        window, into = _window(layer), _into(layer) // getattr(layer, "groups", 1)
         units = getattr(layer, "units", None) or layer.filters
         fans = (units * window, into * window) if transposed else (into * window, units * window)
         return {
