@@ -13,6 +13,7 @@ from tests.defaults_checks import assert_citations_hold, assert_every_parameter_
 from winit.verify.adapters import CONVENTIONS
 from winit.verify.conformance import LAYERS
 from winit.verify.defaults import layer_defaults, layer_rules
+from winit.verify.rules import torch_nn
 
 # reason: torch is not in the default gate's venv (nox -s frameworks installs it)
 torch = pytest.importorskip("torch", reason=f"pip install '{CONVENTIONS['torch'].package}'")
@@ -132,6 +133,14 @@ def test_a_parameter_without_a_rule_is_unchecked_and_the_rest_are_checked(
     assert reports["temperature"].verdict == "unchecked"
     assert reports["temperature"].passed  # listed, not a failure
     assert reports["weight"].verdict == reports["bias"].verdict == "pass"
+
+
+def test_a_layer_whose_parameters_no_rule_covers_is_an_error_not_a_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(torch_nn.LAYERS, "PReLU", lambda layer: {})
+    with pytest.raises(ValueError, match=r"no rule covers any parameter of .*PReLU\(\): weight$"):
+        layer_defaults("torch.nn:PReLU()")
 
 
 def test_an_unknown_layer_names_the_known_ones_and_the_closest() -> None:

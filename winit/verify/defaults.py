@@ -185,6 +185,8 @@ def layer_rules(text: str, *, seed: int = 0, in_features: int = 128) -> Layer:
         raise ValueError(f"{spec.text} has no parameters or buffers to check")
     # a rule may name parameters the configuration leaves out (bias=False, no proj_size)
     rules = {k: v for k, v in _Walk(fw, module, first)(layer, named=cls).items() if k in first}
+    if not rules:
+        raise ValueError(f"no rule covers any parameter of {spec.text}: {', '.join(first)}")
     return Layer(spec, first, rules, build)
 
 
@@ -199,8 +201,8 @@ def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[
 
     Returns:
       One :class:`ParamReport` per parameter, or per part of one a rule covers. A bad spec, an
-      unknown layer, a layer that fails to build or has nothing to check: a one-line
-      ``ValueError``.
+      unknown layer, a layer that fails to build, has nothing to check or no parameter a rule
+      covers: a one-line ``ValueError``.
     """
     built = layer_rules(text, seed=seed, in_features=in_features)
     spec, rules, build = built.spec, built.rules, built.build
