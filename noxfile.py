@@ -138,7 +138,7 @@ def verify_torch(session: nox.Session) -> None:
 #: tinygrad compiles its CPU kernels with clang at run time (installed by apt-get where root).
 FRAMEWORKS = (
     "torch==2.13.0", "jax[cpu]", "flax", "dm-haiku", "keras", "tensorflow-cpu", "mlx[cpu]",
-    "tinygrad",
+    "tinygrad", "equinox",
 )  # fmt: skip
 
 
