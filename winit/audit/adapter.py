@@ -15,7 +15,6 @@ from winit.verify.api import Row
 from winit.verify.checks import diagnose
 from winit.verify.cli import UsageError
 from winit.verify.cli import _Parser as Parser
-from winit.verify.defaults import _torch_rules
 from winit.verify.distributions import (
     Constant,
     ElementLaw,
@@ -33,6 +32,8 @@ from winit.verify.laws import (
 )
 from winit.verify.layouts import LAYOUTS
 from winit.verify.plan import Alternative, alternatives, power
+from winit.verify.rules.base import Children
+from winit.verify.rules.torch_nn import FRAMEWORK as TORCH_LAYERS
 
 __all__ = [
     "TORCH_AXES",
@@ -65,17 +66,23 @@ TORCH_AXES = LAYOUTS["torch"]
 
 def default_rule(module: Any, local: str) -> tuple[str, dict[str, Param], str] | None:
     """The documented default of parameter ``local`` of torch layer ``module`` (``winit
-    defaults``' rules): (law name, resolved parameters, the documented text), or ``None`` when no
-    rule is known for the layer or the parameter."""
-    try:
-        rules = _torch_rules(module)
-    except ValueError:
+    defaults``' rules, matched by the layer's class and its bases): (element law name, resolved
+    parameters, the documented law and its source), or ``None`` when no rule is known for the
+    layer or the parameter. A parameter whose rule covers some rows only (a padding row) is
+    given the rule of its other rows: the rows an init call wrote are their own regions."""
+    nn = sys.modules.get("torch.nn")
+    if nn is None:
         return None
-    rule = rules.get(local)
+    table = {getattr(nn, name): rule for name, rule in TORCH_LAYERS.layers.items()}
+    layer_rule = next((table[c] for c in type(module).__mro__ if c in table), None)
+    if layer_rule is None or isinstance(layer_rule, Children):
+        return None
+    rules = layer_rule(module).get(local, ())
+    rule = next((r for r in rules if r.rows is None or r.rows.rest), None)
     if rule is None:
         return None
-    law, params, text, _ = rule
-    return law, resolve(law, params), text
+    law, params = rule.element()
+    return law, resolve(law, params), f"{rule.documented} ({rule.source})"
 
 
 def import_module(name: str) -> Any:

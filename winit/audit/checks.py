@@ -93,7 +93,7 @@ def extreme_check(largest: float, n: int, law: ElementLaw, alpha: float, eps: fl
     limit = extreme_limit(law, n, alpha) + _rounding(law, eps)
     return Check(
         "largest |value| (σ units)", "law of the maximum of n draws", largest, limit, 0.0, limit,
-        alpha, 1.0 if limit < OUTLIER else 0.0, f"one value at {OUTLIER:g}σ", None, "", n,
+        alpha, power=1.0 if limit < OUTLIER else 0.0, against=f"one value at {OUTLIER:g}σ", n=n,
     )  # fmt: skip
 
 
