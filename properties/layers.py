@@ -20,12 +20,7 @@ import numpy as np
 from winit.claims import Evidence, Plan
 from winit.initializers import Initializer, glorot_normal, he_normal, normal
 from winit.mlp import MLP
-from winit.stats import (
-    Check,
-    binomial_check,
-    weighted_chi2_interval,
-    weighted_chi2_power,
-)  # fmt: skip
+from winit.stats import Check, binomial_check, weighted_chi2_check
 
 #: init name → (Gaussian initializer, its Var(w) for the square layers drawn).
 Inits = Mapping[str, tuple[Initializer, float]]
@@ -63,10 +58,10 @@ def check_activations(
             z, h = fw.pre_activations[layer][0], fw.activations[layer][0]
             variance = var_w * float(np.sum(below**2))
             count = int(np.sum(net.activation.df(z) < threshold))
-            evidence.check(binomial_check(
-                f"{label}, layer {layer + 1}: units with f'(z) < {threshold}", count, width,
-                flat(variance), plan.alpha, against=against(variance),
-            ), plan)  # fmt: skip
+            evidence.test(
+                plan, binomial_check, f"{label}, layer {layer + 1}: units with f'(z) < {threshold}",
+                count, width, flat(variance), against=against(variance),
+            )  # fmt: skip
             density, _ = np.histogram(values(h), bins=edges, density=True)
             evidence.add_series(f"{label}: activations, layer {layer + 1}", centres, density, xlabel=xlabel,
                                 ylabel="density", group=group, facet=label)  # fmt: skip
@@ -74,13 +69,9 @@ def check_activations(
 
 def delta_check(label: str, layer: int, ratio: float, slopes: np.ndarray, plan: Plan) -> Check:
     """|δ_l|²/(Var(w)·|δ_{l+1}|²) against Σ f'(z_j)²·g_j² (module docstring)."""
-    weights = slopes**2
-    low, high = weighted_chi2_interval(weights, plan.alpha)
-    power = min(weighted_chi2_power(weights, plan.alpha, r) for r in (2.0, 0.5))
-    return Check(
-        f"{label}, layer {layer}: |δ_l|² / (Var(w)·|δ_(l+1)|²)",
-        "Chernoff interval of the exact weighted chi-square law", ratio, float(np.sum(weights)),
-        low, high, plan.alpha, power, "a back-propagated variance 2x off", None, "", slopes.size,
+    return plan.at_alpha(
+        weighted_chi2_check, f"{label}, layer {layer}: |δ_l|² / (Var(w)·|δ_(l+1)|²)", ratio,
+        slopes**2, ratio=2.0, against="a back-propagated variance 2x off",
     )  # fmt: skip
 
 

@@ -38,10 +38,8 @@ def check_with_verify(
     """Check ``init`` against ``law`` at ``shape`` exactly as ``winit verify`` does, recording
     every row of its result: the exact ones as they are, the statistical ones under ``plan``
     (``per_example`` = the statistical checks verify runs for one shape of the law, so handing
-    verify ``per_example × plan.alpha`` gives each check the plan's alpha)."""
-    assert plan.per_example is not None
-    result = verify(init, law, shapes=[shape], seed=seed, alpha=plan.per_example * plan.alpha,
-                    name=label)  # fmt: skip
+    verify the plan's alpha per example gives each check the plan's alpha)."""
+    result = verify(init, law, shapes=[shape], seed=seed, alpha=plan.example_alpha, name=label)
     for row in result.rows:
         check = replace(row.check, name=f"{label}: {row.check.name}")
         evidence.check(check, plan if check.alpha > 0 else None)

@@ -34,7 +34,7 @@ from properties.symmetry import (
 from winit.claims import Claim, Evidence
 from winit.initializers import constant, glorot_uniform, zeros
 from winit.mlp import MLP
-from winit.stats import POWER, binomial_exceeds_check, exact_check, sample_size
+from winit.stats import binomial_exceeds_check, exact_check
 
 constants = st.floats(-1.0, 1.0, allow_nan=False)
 #: The Xavier success probability the XOR test must detect.
@@ -255,13 +255,7 @@ def test_constant_network_is_not_linear_but_xavier_fits_xor(evidence: Evidence) 
         f"one-unit sigmoid network (all weights and biases 1, linear output): x = (1, 0), "
         f"y = (0, 1): f(x+y) - f(x) - f(y) + f(0) = {nonlinearity:.4f} (0 for a linear map)",
     )
-    alpha = XAVIER_WINS.alpha
-    n = sample_size(
-        lambda k: binomial_exceeds_check("", k, k, MOST, alpha, against=XOR_SUCCESS_AGAINST).power
-        or 0.0,
-        POWER, 1000,
-    )  # fmt: skip
-    assert n is not None
+    n = XAVIER_WINS.binomial_exceeds_trials(MOST, XOR_SUCCESS_AGAINST, 1000)
     root = np.random.SeedSequence(2010)
     wins = 0
     for child in root.spawn(n):
@@ -270,9 +264,8 @@ def test_constant_network_is_not_linear_but_xavier_fits_xor(evidence: Evidence) 
         wins += xor_accuracy(net) == 1.0
     evidence.number("Xavier XOR success rate", wins / n)
     evidence.number("Xavier XOR seeds", n)
-    evidence.check(binomial_exceeds_check(
-        "Xavier reaches 100 % on XOR on most seeds", wins, n, MOST, alpha,
-        against=XOR_SUCCESS_AGAINST), XAVIER_WINS)  # fmt: skip
+    evidence.test(XAVIER_WINS, binomial_exceeds_check, "Xavier reaches 100 % on XOR on most seeds",
+                  wins, n, MOST, against=XOR_SUCCESS_AGAINST)  # fmt: skip
     # the article's network on XOR: constant inits never get below the loss of the best
     # hyperplane (checked above at every step); Xavier's falls toward 0
     inits = {"zeros": zeros, "constant 0.5": constant(0.5), "Xavier": glorot_uniform}

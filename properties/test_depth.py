@@ -16,7 +16,7 @@ from properties.sources import HE
 from winit.claims import Claim, Evidence, Plan
 from winit.initializers import Initializer, glorot_normal, he_normal, normal
 from winit.mlp import MLP
-from winit.stats import Check, detectable, relu_ln_ratio_interval, relu_ln_ratio_power
+from winit.stats import Check, relu_ln_ratio_check
 
 WIDTH, DEPTH, BATCH = 1000, 30, 16
 PROFILE_WIDTH, PROFILE_DEPTH, PROFILE_BATCH = 256, 10, 64
@@ -80,18 +80,10 @@ def ratio_check(label: str, n: int, depth: int, ln_ratio: float, name: str, plan
     the prediction moves by (L−1)·ln 2), a Chernoff lower bound; the detectable effect is the
     weight-variance ratio it detects both ways."""
     v = var_w(label, n)
-    low, high = relu_ln_ratio_interval(n, depth, v, plan.alpha)
-    wrong = v / 2.0 if label.startswith("He") else v * 2.0
-
-    def power(ratio: float) -> float:
-        return min(relu_ln_ratio_power(n, depth, v, plan.alpha, v * r) for r in (ratio, 1 / ratio))
-
-    return Check(
-        name, "Chernoff interval of the exact one-input law", ln_ratio,
-        (depth - 1) * math.log(n * v / 2.0), low, high, plan.alpha,
-        relu_ln_ratio_power(n, depth, v, plan.alpha, wrong),
-        "a weight variance 2x off (missing or extra gain sqrt 2, He vs Glorot)",
-        detectable(power, 1.0, 4.0), "weight-variance ratio", n,
+    return plan.at_alpha(
+        relu_ln_ratio_check, name, ln_ratio, n, depth, v,
+        true_var_w=v / 2.0 if label.startswith("He") else v * 2.0,
+        against="a weight variance 2x off (missing or extra gain sqrt 2, He vs Glorot)",
     )  # fmt: skip
 
 

@@ -21,16 +21,13 @@ from winit.initializers import Array, Initializer, glorot_uniform, he_uniform, u
 from winit.mlp import MLP
 from winit.rng import RngLike
 from winit.stats import (
-    POWER,
     Check,
     exact_check,
     ks_check,
-    ks_sample_size,
     spread_check,
     talagrand_check,
     uniform_maximum_check,
     variance_check,
-    variance_sample_size,
 )  # fmt: skip
 from winit.verify.checks import statistical_checks
 from winit.verify.distributions import TruncatedNormal, Uniform
@@ -145,11 +142,10 @@ UNIFORM_VS_NORMAL = float(
 )
 
 
-def uniform_draws(alpha: float) -> int:
+def uniform_draws(plan: Plan) -> int:
     """Draws for the KS power and the variance power at 2× (the larger)."""
     return max(
-        ks_sample_size(alpha, POWER, UNIFORM_VS_NORMAL),
-        variance_sample_size(2.0, alpha, POWER, UNIFORM_KURTOSIS),
+        plan.ks_draws(UNIFORM_VS_NORMAL), plan.variance_draws(2.0, kurtosis=UNIFORM_KURTOSIS)
     )
 
 
@@ -160,15 +156,15 @@ def check_glorot_uniform(
     maximum, variance, shape = plans
     over = max(0.0, float(np.max(np.abs(w))) - limit)
     evidence.check(exact_check(f"{label}: no draw beyond a", over, 0.0))
-    evidence.check(uniform_maximum_check(f"{label}: max|w|/a", w, limit, maximum.alpha), maximum)
-    evidence.check(variance_check(
-        f"{label}: Var(w)·(n_in+n_out)/2", w, limit * limit / 3.0, variance.alpha,
+    evidence.test(maximum, uniform_maximum_check, f"{label}: max|w|/a", w, limit)
+    evidence.test(
+        variance, variance_check, f"{label}: Var(w)·(n_in+n_out)/2", w, limit * limit / 3.0,
         kurtosis=UNIFORM_KURTOSIS,
-    ), variance)  # fmt: skip
-    evidence.check(ks_check(
-        f"{label}: KS of w/a vs U[-1,1]", w / limit, UNIT_UNIFORM.cdf, shape.alpha,
+    )  # fmt: skip
+    evidence.test(
+        shape, ks_check, f"{label}: KS of w/a vs U[-1,1]", w / limit, UNIT_UNIFORM.cdf,
         against=("a normal of the same variance (DKW bound)", UNIFORM_VS_NORMAL),
-    ), shape)  # fmt: skip
+    )  # fmt: skip
 
 
 @pytest.mark.claim(GLOROT_UNIFORM)
@@ -180,12 +176,8 @@ def test_glorot_uniform_law(evidence: Evidence, seed: int, n_in: int, n_out: int
                       shape, seed)  # fmt: skip
     # verify checks the support; that the largest draw also comes close to it is the maximum's
     limit = math.sqrt(6.0 / (n_in + n_out))
-    w = draw_many(
-        glorot_uniform, shape, np.random.default_rng(seed), uniform_draws(UNIFORM_MAX.alpha)
-    )
-    evidence.check(
-        uniform_maximum_check("Glorot: max|w|/a", w, limit, UNIFORM_MAX.alpha), UNIFORM_MAX
-    )
+    w = draw_many(glorot_uniform, shape, np.random.default_rng(seed), uniform_draws(UNIFORM_MAX))
+    evidence.test(UNIFORM_MAX, uniform_maximum_check, "Glorot: max|w|/a", w, limit)
 
 
 @pytest.mark.claim(GLOROT_UNIFORM)
@@ -194,7 +186,7 @@ def test_glorot_uniform_picture(evidence: Evidence) -> None:
     example) against the law's flat density on [−a, a] and the normal of the same variance."""
     limit = math.sqrt(6.0 / (128 + 256))
     w = draw_many(glorot_uniform, (256, 128), np.random.default_rng(0),
-                  uniform_draws(PICTURE_SHAPE.alpha))  # fmt: skip
+                  uniform_draws(PICTURE_SHAPE))  # fmt: skip
     check_glorot_uniform(evidence, "Glorot 128→256, seed 0", w, limit,
                          (PICTURE_MAX, PICTURE_VARIANCE, PICTURE_SHAPE))  # fmt: skip
     group, xlabel = GLOROT_UNIFORM.main_plot or "", "w / a,  a = √(6/(n_in+n_out))"
@@ -221,12 +213,12 @@ def test_old_standard_init_has_a_third(
 ) -> None:
     """Glorot & Bengio 2010, eq. 1: "W_ij ~ U[−1/√n, 1/√n] ... gives rise to variance with the
     property n Var[W] = 1/3"."""
-    n = variance_sample_size(2.0, OLD_VARIANCE.alpha, POWER, UNIFORM_KURTOSIS)
+    n = OLD_VARIANCE.variance_draws(2.0, kurtosis=UNIFORM_KURTOSIS)
     w = draw_many(old_standard, (n_out, n_in), np.random.default_rng(seed), n)
     over = max(0.0, float(np.max(np.abs(w))) * math.sqrt(n_in) - 1.0)
     evidence.check(exact_check("U[±1/√n]: no draw beyond 1/√n", over, 0.0, 4e-16))
-    evidence.check(variance_check("U[±1/√n]: n_in·Var(w)·3", w, STANDARD_GAIN2 / n_in,
-                                  OLD_VARIANCE.alpha, kurtosis=UNIFORM_KURTOSIS), OLD_VARIANCE)  # fmt: skip
+    evidence.test(OLD_VARIANCE, variance_check, "U[±1/√n]: n_in·Var(w)·3", w,
+                  STANDARD_GAIN2 / n_in, kurtosis=UNIFORM_KURTOSIS)  # fmt: skip
 
 
 # ---------------------------------------------------------------- GLOROT-LINEAR-REGIME
@@ -302,11 +294,11 @@ def regime_checks(
         for i, (what, m, e, alt) in enumerate(
             zip(names, measured, predicted[label], alternatives, strict=True)
         ):
-            evidence.check(spread_check(
-                f"{label}: ln {what}", m, e, sd * (2 if i == 2 else 1), plan.alpha,
+            evidence.test(
+                plan, spread_check, f"{label}: ln {what}", m, e, sd * (2 if i == 2 else 1),
                 alternative=alt, against="the other init's prediction (weight gradients: "
                 "shrinking like the standard init's deltas)", mde_of="shift of the ln ratio",
-            ), plan)  # fmt: skip
+            )  # fmt: skip
     return moments
 
 
@@ -358,7 +350,7 @@ def mean_singular_value(w: np.ndarray) -> float:
 
 
 def singular_mean_check(
-    name: str, measured: float, sigma: float, n: int, alt: float, alpha: float
+    name: str, measured: float, sigma: float, n: int, alt: float, *, alpha: float
 ) -> Check:
     """Talagrand interval around the quarter-circle mean 8σ/(3π) (comment above): entries
     bounded by √3σ/√n, a (1/√n)-Lipschitz statistic, so the scale K/√n = √3σ/n."""
@@ -387,8 +379,8 @@ def test_layer_jacobian_mean_singular_value(evidence: Evidence, seed: int, n: in
     for label, (init, sigma) in JACOBIAN_INITS.items():
         alt = next(v for k, v in sigmas.items() if k != label)
         s = mean_singular_value(init((n, n), rng, np.float64))
-        evidence.check(singular_mean_check(
-            f"{label}: mean singular value of W", s, sigma, n, alt, JACOBIAN.alpha), JACOBIAN)  # fmt: skip
+        evidence.test(JACOBIAN, singular_mean_check, f"{label}: mean singular value of W", s,
+                      sigma, n, alt)  # fmt: skip
 
 
 @pytest.mark.claim(GLOROT_JACOBIAN)

@@ -31,7 +31,7 @@ from properties.sources import HE
 from winit.claims import Claim, Evidence, Plan
 from winit.initializers import Initializer, he_normal
 from winit.mlp import MLP
-from winit.stats import Check, detectable, relu_chi2_interval, relu_chi2_power
+from winit.stats import Check, relu_chi2_check
 
 #: Widths alternate between n and RATIO·n; the smallest n gives the fan_in error (a factor of
 #: RATIO per layer) power ≈ 1 at the check's alpha on both sides of the skewed law.
@@ -92,22 +92,11 @@ def delta_ratio_check(
     (K ~ Bin(n_below, ½)); power against the other mode's v."""
     v = variance(mode, n_above, n_below)
     other = variance("fan_in" if mode == "fan_out" else "fan_out", n_above, n_below)
-    low, high = relu_chi2_interval(n_below, plan.alpha)
-    centre = math.log(v * n_above / n_below)
     shift = math.log(other / v)
-
-    def power(s: float) -> float:
-        return min(
-            relu_chi2_power(n_below, plan.alpha, s), relu_chi2_power(n_below, plan.alpha, -s)
-        )
-
-    return Check(
-        f"{mode}: ln E[δ_{layer}²]/E[δ_{layer + 1}²]",
-        "Chernoff interval of the exact one-input law (ln chi-square of a Binomial count)",
-        ln_ratio, centre + math.log(n_below / 2.0), centre + low, centre + high, plan.alpha,
-        relu_chi2_power(n_below, plan.alpha, shift),
-        f"the other mode's Var(w) (a shift of {shift:+.3g})",
-        detectable(power, 0.0, 10.0), "shift of the ln ratio (either way)", n_below,
+    return plan.at_alpha(
+        relu_chi2_check, f"{mode}: ln E[δ_{layer}²]/E[δ_{layer + 1}²]", ln_ratio, n_below,
+        math.log(v * n_above / n_below), shift=shift,
+        against=f"the other mode's Var(w) (a shift of {shift:+.3g})",
     )  # fmt: skip
 
 

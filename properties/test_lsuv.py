@@ -15,7 +15,7 @@ from winit.claims import Claim, Evidence, Plan
 from winit.initializers import orthogonal
 from winit.lsuv import lsuv
 from winit.mlp import MLP
-from winit.stats import exact_check, spread_check, z_detectable
+from winit.stats import exact_check, spread_check
 
 MAX_DEPTH = 6
 ROUNDING = 1e-12  # Var of ≤ 1e5 entries after one division: a few hundred eps at most
@@ -68,7 +68,7 @@ def batch_size(width: int, depth: int) -> int:
     """Rows per batch so that ln(Var on a fresh batch) — calibrated to 0 on another batch, so
     sd √(2·relative_variance/(n·B)) — separates the variance error at the plan's alpha and
     power."""
-    z = z_detectable(FRESH.alpha)
+    z = FRESH.z_detectable()
     return math.ceil(2.0 * relative_variance(depth) * (z / math.log(VARIANCE_ERROR)) ** 2 / width)
 
 
@@ -79,11 +79,11 @@ def check_fresh_batch(evidence: Evidence, net: MLP, fresh: np.ndarray, plan: Pla
     for layer, z in enumerate(net.forward(fresh).pre_activations, start=1):
         sd = math.sqrt(2.0 * relative_variance(layer) / (width * rows))
         variances.append(float(np.var(z)))
-        evidence.check(spread_check(
-            f"ln Var(z_l) on a fresh batch, layer {layer}", math.log(variances[-1]), 0.0, sd,
-            plan.alpha, alternative=math.log(VARIANCE_ERROR),
+        evidence.test(
+            plan, spread_check, f"ln Var(z_l) on a fresh batch, layer {layer}",
+            math.log(variances[-1]), 0.0, sd, alternative=math.log(VARIANCE_ERROR),
             against="variance 2x off (e.g. scaled by 1/Var, not 1/sqrt Var)", mde_of="ln variance",
-        ), plan)  # fmt: skip
+        )  # fmt: skip
     return variances
 
 

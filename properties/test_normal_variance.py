@@ -16,14 +16,14 @@ from properties.sources import ARTICLE
 from winit.claims import Claim, Evidence
 from winit.initializers import Initializer, glorot_normal, glorot_uniform, normal, variance_scaling
 from winit.stats import (
-    POWER,
+    NORMAL_KURTOSIS,
     chi2_ratio_bounds,
     mean_check,
     normal_ratio_bounds,
     slope_check,
+    sum_kurtosis,
     variance_check,
-    variance_sample_size,
-)  # fmt: skip
+)
 
 #: The variance error every variance check here detects with the planned power (10 %).
 VARIANCE_ERROR = 1.1
@@ -94,11 +94,6 @@ INPUTS: dict[str, tuple[Sampler, float]] = {
 }
 
 
-def z_kurtosis(n_in: int, kurtosis_w: float, kurtosis_x: float) -> float:
-    """Kurtosis of z = Σ wᵢxᵢ over n_in independent symmetric terms: 3 + (κ_w κ_x − 3)/n_in."""
-    return 3.0 + (kurtosis_w * kurtosis_x - 3.0) / n_in
-
-
 def sample_z(
     init: Initializer, n_in: int, n_out: int, draws: int, inputs: str, scale: float,
     gen: np.random.Generator,
@@ -140,11 +135,11 @@ def test_preactivation_variance(
     n_out)·E[x²] (< 2·E[x²]); the fan_in form gives E[x²]."""
     init, factor, kurtosis_w = FORMS[form]
     plan = GROWS_VARIANCE if form == "N(0, 1)" else XAVIER_DRAWN
-    kurtosis = z_kurtosis(n_in, kurtosis_w, INPUTS[inputs][1])
-    draws = variance_sample_size(VARIANCE_ERROR, plan.alpha, POWER, kurtosis)
+    kurtosis = sum_kurtosis(n_in, kurtosis_w, INPUTS[inputs][1])
+    draws = plan.variance_draws(VARIANCE_ERROR, kurtosis=kurtosis)
     z = sample_z(init, n_in, n_out, draws, inputs, scale, np.random.default_rng(seed))
-    evidence.check(variance_check(f"Var(z) of {form}", z, factor(n_in, n_out) * scale**2,
-                                  plan.alpha, kurtosis=kurtosis, against=VARIANCE_ERROR), plan)  # fmt: skip
+    evidence.test(plan, variance_check, f"Var(z) of {form}", z, factor(n_in, n_out) * scale**2,
+                  kurtosis=kurtosis, against=VARIANCE_ERROR)  # fmt: skip
 
 
 @pytest.mark.claim(NORMAL_VARIANCE_GROWS)
@@ -152,12 +147,12 @@ def test_preactivation_variance(
 def test_all_ones_inputs_give_exactly_normal_n(n: int, seed: int, evidence: Evidence) -> None:
     """Article: "Let's consider the following example where all the inputs [are 1]": z = Σ wᵢ with
     N(0,1) weights is exactly N(0, n)."""
-    draws = variance_sample_size(VARIANCE_ERROR, ONES_VARIANCE.alpha, POWER)
+    draws = ONES_VARIANCE.variance_draws(VARIANCE_ERROR, kurtosis=NORMAL_KURTOSIS)
     z = normal(0.0, 1.0)((draws, n), np.random.default_rng(seed), np.float64) @ np.ones(n)
-    evidence.check(variance_check("Var(z), all-ones inputs", z, float(n), ONES_VARIANCE.alpha,
-                                  against=VARIANCE_ERROR), ONES_VARIANCE)  # fmt: skip
-    evidence.check(mean_check("mean of z, all-ones inputs", z, 0.0, math.sqrt(n), ONES_MEAN.alpha,
-                              against=0.1 * math.sqrt(n)), ONES_MEAN)  # fmt: skip
+    evidence.test(ONES_VARIANCE, variance_check, "Var(z), all-ones inputs", z, float(n),
+                  kurtosis=NORMAL_KURTOSIS, against=VARIANCE_ERROR)  # fmt: skip
+    evidence.test(ONES_MEAN, mean_check, "mean of z, all-ones inputs", z, 0.0, math.sqrt(n),
+                  against=0.1 * math.sqrt(n))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -170,12 +165,13 @@ def test_variance_against_width_slope(form: str, slope: float, evidence: Evidenc
     the log-log slope is 1 for N(0, 1) and 0 for Xavier (a weighted least-squares slope test)."""
     init, factor, kurtosis_w = FORMS[form]
     plan = GROWS_SLOPE if slope else XAVIER_SLOPE
-    draws = variance_sample_size(VARIANCE_ERROR, plan.alpha, POWER)  # every point alone detects it
+    # every point alone detects it
+    draws = plan.variance_draws(VARIANCE_ERROR, kurtosis=NORMAL_KURTOSIS)
     gen = np.random.default_rng([2010, int(slope)])  # independent draws for the two forms
-    kurtosis = [z_kurtosis(int(n), kurtosis_w, 3.0) for n in WIDTHS]
+    kurtosis = [sum_kurtosis(int(n), kurtosis_w, NORMAL_KURTOSIS) for n in WIDTHS]
     var = np.array([np.mean(sample_z(init, int(n), int(n), draws, "normal", 1.0, gen) ** 2)
                     for n in WIDTHS])  # fmt: skip
-    bounds = np.array([normal_ratio_bounds(draws, plan.alpha, k) for k in kurtosis])
+    bounds = np.array([plan.at_alpha(normal_ratio_bounds, draws, kurtosis=k) for k in kurtosis])
     theory = [factor(int(n), int(n)) for n in WIDTHS]
     labels = {"xlabel": "fan-in n (inputs)", "ylabel": "Var(z), unit-variance inputs",
               "group": SLOPE_PANEL, "scale": "loglog"}  # fmt: skip
@@ -185,9 +181,10 @@ def test_variance_against_width_slope(form: str, slope: float, evidence: Evidenc
     other = "Glorot normal" if slope else "N(0, 1)"  # the other law's line, on the same axes
     evidence.add_series(f"{other} theory (the other init)", WIDTHS,
                         [FORMS[other][1](int(n), int(n)) for n in WIDTHS], **labels)  # type: ignore[arg-type]  # fmt: skip
-    check = evidence.check(slope_check(
-        f"slope of ln Var(z) on ln n, {form}", np.log(WIDTHS), np.log(var),
-        (np.asarray(kurtosis) - 1.0) / draws, slope, plan.alpha, against=SLOPE_ERROR), plan)  # fmt: skip
+    check = evidence.test(
+        plan, slope_check, f"slope of ln Var(z) on ln n, {form}", np.log(WIDTHS), np.log(var),
+        (np.asarray(kurtosis) - 1.0) / draws, slope, against=SLOPE_ERROR,
+    )  # fmt: skip
     evidence.number(f"log-log slope, {form}", check.measured)
 
 
@@ -195,12 +192,11 @@ def test_variance_against_width_slope(form: str, slope: float, evidence: Evidenc
 def test_nielsen_example_with_xavier(evidence: Evidence) -> None:
     """Nielsen's example with Var(w) = 1/n_in: Var(z) = ones/n_in + 1 (the bias)."""
     variance = NIELSEN_ONES / NIELSEN_INPUTS + 1.0
-    alpha = XAVIER_NIELSEN.alpha
-    draws = variance_sample_size(VARIANCE_ERROR, alpha, POWER)
+    draws = XAVIER_NIELSEN.variance_draws(VARIANCE_ERROR, kurtosis=NORMAL_KURTOSIS)
     z = nielsen_z(FORMS["fan_in normal (Caffe 'Xavier')"][0], draws, np.random.default_rng(1000))
-    evidence.check(variance_check(f"Var(z), {NIELSEN}, Var(w) = 1/n_in", z, variance, alpha,
-                                  against=VARIANCE_ERROR), XAVIER_NIELSEN)  # fmt: skip
+    evidence.test(XAVIER_NIELSEN, variance_check, f"Var(z), {NIELSEN}, Var(w) = 1/n_in", z,
+                  variance, kurtosis=NORMAL_KURTOSIS, against=VARIANCE_ERROR)  # fmt: skip
     evidence.number("std(z), Nielsen's example, Var(w) = 1/n_in", float(np.sqrt(np.mean(z**2))))
-    lo, hi = chi2_ratio_bounds(draws, alpha)
+    lo, hi = XAVIER_NIELSEN.at_alpha(chi2_ratio_bounds, draws)
     evidence.number("Nielsen Xavier std(z) interval low", math.sqrt(variance * lo))
     evidence.number("Nielsen Xavier std(z) interval high", math.sqrt(variance * hi))

@@ -193,9 +193,9 @@ def test_gaussian_linear_spectrum_spreads_with_depth(evidence: Evidence) -> None
     evidence.check(Check(
         f"mean spectral variance of JJ^T, linear Gaussian, n={SMALL_WIDTH}, L={SMALL_DEPTH}",
         f"t-interval over {REPLICATES} independent nets", float(np.mean(v)), expected,
-        expected - half, expected + half, alpha, z_power(shift / se, alpha),
-        "spectral variance L/2 (normal approx.)", z_detectable(alpha) * se,
-        "shift of the mean spectral variance", REPLICATES,
+        expected - half, expected + half, alpha, power=z_power(shift / se, alpha),
+        against="spectral variance L/2 (normal approx.)", mde=z_detectable(alpha) * se,
+        mde_of="shift of the mean spectral variance", n=REPLICATES,
     ), GAUSSIAN_SPECTRUM)  # fmt: skip
     evidence.number("exact E[spectral variance], n=64, L=8", expected)
 
@@ -306,14 +306,12 @@ def test_relu_spectrum_orthogonal_halves_gaussian(evidence: Evidence) -> None:
     )
     for label, limit in RELU_LIMITS.items():
         other = r[next(k for k in RELU_LIMITS if k != label)]
-        evidence.check(
-            median_band_check(
-                f"{label}: median var/mean^2 of eig(JJ^T) within L/n of {limit:g}",
-                r[label], ((1.0 - allowance) * limit, (1.0 + allowance) * limit), limit,
-                RELU_SPECTRA.alpha,
-                alternative=(float(np.mean(other)), float(np.std(other, ddof=1))),
-                against="the other init's law (orthogonal no better than Gaussian, L vs 2L)",
-            ), RELU_SPECTRA,
+        evidence.test(
+            RELU_SPECTRA, median_band_check,
+            f"{label}: median var/mean^2 of eig(JJ^T) within L/n of {limit:g}",
+            r[label], ((1.0 - allowance) * limit, (1.0 + allowance) * limit), limit,
+            alternative=(float(np.mean(other)), float(np.std(other, ddof=1))),
+            against="the other init's law (orthogonal no better than Gaussian, L vs 2L)",
         )  # fmt: skip
         evidence.number(f"median var/mean^2, {label}, width {RELU_WIDTH}", np.median(r[label]))
         evidence.number(f"infinite-width sigma^2_JJ^T, {label}", limit)

@@ -18,15 +18,12 @@ from winit.claims import Claim, Evidence
 from winit.initializers import Initializer, glorot_uniform, normal
 from winit.mlp import MLP
 from winit.stats import (
-    POWER,
+    NORMAL_KURTOSIS,
     binomial_exceeds_check,
     exact_check,
     mean_check,
-    sample_size,
     variance_check,
-    variance_sample_size,
-    z_sample_size,
-)  # fmt: skip
+)
 
 #: The threshold below which a unit counts as saturated: f'(z) < SATURATED.
 SATURATED = 0.01
@@ -131,15 +128,15 @@ def test_saturation_and_mean_derivative(
     p, p_wrong = saturated_fraction(activation, n), saturated_fraction(activation, 2.0 * n)
     mean, sd = derivative_moments(activation, n)
     p_sd = math.sqrt(p_wrong * (1 - p_wrong))  # the larger sd of the two fractions
-    draws = max(z_sample_size(p_wrong - p, p_sd, FRACTION.alpha),
-                z_sample_size(DERIVATIVE_ERROR * mean, sd, DERIVATIVE.alpha))  # fmt: skip
+    draws = max(
+        FRACTION.z_draws(p_wrong - p, p_sd), DERIVATIVE.z_draws(DERIVATIVE_ERROR * mean, sd)
+    )
     z = all_ones_z(n, draws, np.random.default_rng(seed))
     d = get_activation(activation).df(z)
-    evidence.check(mean_check(f"fraction with {activation}'(z) < {SATURATED}", d < SATURATED, p,
-                              math.sqrt(p * (1 - p)), FRACTION.alpha, against=p_wrong - p),
-                   FRACTION)  # fmt: skip
-    evidence.check(mean_check(f"mean {activation}'(z)", d, mean, sd, DERIVATIVE.alpha,
-                              against=DERIVATIVE_ERROR * mean), DERIVATIVE)  # fmt: skip
+    evidence.test(FRACTION, mean_check, f"fraction with {activation}'(z) < {SATURATED}",
+                  d < SATURATED, p, math.sqrt(p * (1 - p)), against=p_wrong - p)  # fmt: skip
+    evidence.test(DERIVATIVE, mean_check, f"mean {activation}'(z)", d, mean, sd,
+                  against=DERIVATIVE_ERROR * mean)  # fmt: skip
 
 
 SWEEP = 4 ** np.arange(0, 6)
@@ -219,11 +216,7 @@ def test_training_is_slower_than_xavier(evidence: Evidence) -> None:
     """Article: "The network's ability to learn is hindered and the training time increases
     drastically": steps to the BCE threshold from N(0, 1) init exceed those from Xavier on
     (almost) every seed (a one-sided sign test)."""
-    alpha = SLOWER.alpha
-    n = sample_size(lambda k: binomial_exceeds_check("", k, k, 0.5, alpha,
-                                                     against=SLOWER_AGAINST).power or 0.0,
-                    POWER, 200)  # fmt: skip
-    assert n is not None
+    n = SLOWER.binomial_exceeds_trials(0.5, SLOWER_AGAINST, 200)
     steps = np.array([[steps_to(init, seed, LOSS_THRESHOLD, STEP_LIMIT)[0]
                        for init in (normal(0.0, 1.0), glorot_uniform)] for seed in range(n)])  # fmt: skip
     slower = int(np.sum(steps[:, 0] > steps[:, 1]))
@@ -244,8 +237,8 @@ def test_training_is_slower_than_xavier(evidence: Evidence) -> None:
             f"loss, {name}", np.arange(len(curve)), curve, xlabel="SGD step", ylabel="BCE loss",
             group=f"{TASK_INPUTS}-{TASK_HIDDEN}-1 sigmoid network: training loss",
         )  # fmt: skip
-    evidence.check(binomial_exceeds_check("N(0, 1) slower than Xavier", slower, n, 0.5, alpha,
-                                          against=SLOWER_AGAINST), SLOWER)  # fmt: skip
+    evidence.test(SLOWER, binomial_exceeds_check, "N(0, 1) slower than Xavier", slower, n, 0.5,
+                  against=SLOWER_AGAINST)  # fmt: skip
 
 
 @pytest.mark.claim(NORMAL_SATURATION)
@@ -253,18 +246,18 @@ def test_nielsen_example_with_normal_weights(evidence: Evidence) -> None:
     """Nielsen's example with N(0, 1) weights: Var(z) = ones + 1 and P(|z| > 1) = erfc(1/√(2·Var)),
     far from the Var(w) = 1/n_in value."""
     variance = NIELSEN_ONES + 1.0
-    draws = max(variance_sample_size(2.0, NIELSEN_VARIANCE.alpha, POWER),
-                variance_sample_size(2.0, NIELSEN_TAIL.alpha, POWER))  # fmt: skip
+    draws = max(NIELSEN_VARIANCE.variance_draws(2.0, kurtosis=NORMAL_KURTOSIS),
+                NIELSEN_TAIL.variance_draws(2.0, kurtosis=NORMAL_KURTOSIS))  # fmt: skip
     z = nielsen_z(normal(0.0, 1.0), draws, np.random.default_rng(1000))
-    evidence.check(variance_check(f"Var(z), {NIELSEN}, N(0, 1) weights", z, variance,
-                                  NIELSEN_VARIANCE.alpha), NIELSEN_VARIANCE)  # fmt: skip
+    evidence.test(NIELSEN_VARIANCE, variance_check, f"Var(z), {NIELSEN}, N(0, 1) weights", z,
+                  variance, kurtosis=NORMAL_KURTOSIS)  # fmt: skip
     evidence.number("std(z), Nielsen's example, N(0, 1)", float(np.sqrt(np.mean(z**2))))
     p = math.erfc(1.0 / math.sqrt(2.0 * variance))
     xavier = math.erfc(1.0 / math.sqrt(2.0 * (NIELSEN_ONES / NIELSEN_INPUTS + 1.0)))
     big = np.abs(z) > 1.0
     evidence.number("P(|z| > 1), Nielsen's example, N(0, 1), measured", float(np.mean(big)))
-    evidence.check(mean_check("P(|z| > 1), Nielsen's example", big, p, math.sqrt(p * (1 - p)),
-                              NIELSEN_TAIL.alpha, against=p - xavier), NIELSEN_TAIL)  # fmt: skip
+    evidence.test(NIELSEN_TAIL, mean_check, "P(|z| > 1), Nielsen's example", big, p,
+                  math.sqrt(p * (1 - p)), against=p - xavier)  # fmt: skip
 
 
 @pytest.mark.claim(NORMAL_SATURATION)

@@ -96,16 +96,16 @@ def check_last_layer(evidence: Evidence, acts: list[np.ndarray], label: str, pla
     """Mean ≈ 0 and second moment ≈ 1 at the last hidden layer (batch means are never more
     variable than one input's, so the one-input spreads are conservative)."""
     last = acts[-1]
-    evidence.check(spread_check(
-        f"{label}: last-layer activation mean", float(np.mean(last)), MEAN, MEAN_SD, plan.alpha,
-        alternative=MEAN + 1.0, against="a mean 1 off", mde_of="mean shift",
-    ), plan)  # fmt: skip
-    evidence.check(spread_check(
-        f"{label}: ln last-layer second moment", math.log(float(np.mean(last**2))),
-        math.log(SECOND), LN_Q_SD, plan.alpha, alternative=HE_LN_SECOND,
+    evidence.test(
+        plan, spread_check, f"{label}: last-layer activation mean", float(np.mean(last)), MEAN,
+        MEAN_SD, alternative=MEAN + 1.0, against="a mean 1 off", mde_of="mean shift",
+    )  # fmt: skip
+    evidence.test(
+        plan, spread_check, f"{label}: ln last-layer second moment",
+        math.log(float(np.mean(last**2))), math.log(SECOND), LN_Q_SD, alternative=HE_LN_SECOND,
         against="He-scaled weights (Var 2/n): the second moment grows every layer",
         mde_of="shift of ln(second moment)",
-    ), plan)  # fmt: skip
+    )  # fmt: skip
 
 
 @pytest.mark.claim(SELU_FIXED_POINT)

@@ -15,7 +15,7 @@ from properties.sources import KERAS_JAX
 from winit.claims import Claim, Evidence, Plan
 from winit.fans import MODES, fan_by_mode, fans
 from winit.initializers import TRUNCATED_STD, truncated_normal, variance_scaling
-from winit.stats import POWER, exact_check, ks_check, ks_sample_size, variance_check
+from winit.stats import exact_check, ks_check, variance_check
 from winit.verify.distributions import TruncatedNormal
 
 #: Where Keras and JAX cut the parent normal, in its own standard deviations.
@@ -60,7 +60,7 @@ UNTRUNCATED_DISTANCE = float(np.max(np.abs(LAW.cdf(_GRID) - TruncatedNormal(0.0,
 
 def draws(plan: Plan) -> int:
     """Draws per sample: the KS power needs far more than the variance power at its error."""
-    return ks_sample_size(plan.alpha, POWER, UNTRUNCATED_DISTANCE)
+    return plan.ks_draws(UNTRUNCATED_DISTANCE)
 
 
 @pytest.mark.claim(TRUNCATED_CORRECTION)
@@ -82,13 +82,14 @@ def check_sample(
     over = max(0.0, float(np.max(np.abs(u))) - LAW.high)
     evidence.check(exact_check(f"{label}: no draw beyond {B:g}·std/{TRUNCATED_STD:.4f}", over,
                                0.0, 1e-12))  # fmt: skip
-    evidence.check(variance_check(
-        f"{label}: Var/std^2", u, 1.0, variance.alpha, kurtosis=LAW.kurtosis, against=MISSING
-    ), variance)  # fmt: skip
-    evidence.check(ks_check(
-        f"{label}: KS vs truncated normal", u, LAW.cdf, shape.alpha,
+    evidence.test(
+        variance, variance_check, f"{label}: Var/std^2", u, 1.0, kurtosis=LAW.kurtosis,
+        against=MISSING,
+    )  # fmt: skip
+    evidence.test(
+        shape, ks_check, f"{label}: KS vs truncated normal", u, LAW.cdf,
         against=("an untruncated normal, same std (DKW bound)", UNTRUNCATED_DISTANCE),
-    ), shape)  # fmt: skip
+    )  # fmt: skip
 
 
 @pytest.mark.claim(TRUNCATED_CORRECTION)

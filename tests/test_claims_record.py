@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from winit import stats
 from winit.claims import Claim, Evidence, PlanError
 from winit.claims.record import THOROUGH_EXAMPLES
-from winit.stats import RUN_ALPHA, mean_check, variance_check, variance_sample_size
+from winit.stats import NORMAL_KURTOSIS, POWER, RUN_ALPHA, mean_check, variance_check
 
 
 def claim(cid: str = "T-CLAIM") -> Claim:
@@ -71,12 +72,11 @@ def test_a_check_under_its_planned_power_is_refused() -> None:
 def test_a_check_run_more_often_than_planned_is_refused() -> None:
     c = claim()
     plan = c.plan("variance", runs=1)
-    n = variance_sample_size(2.0, plan.alpha, 0.999)
-    x = np.random.default_rng(1).standard_normal(n)
+    x = np.random.default_rng(1).standard_normal(plan.variance_draws(2.0, kurtosis=3.0))
     ev = Evidence(c)
-    ev.check(variance_check("v", x, 1.0, plan.alpha), plan)
+    ev.test(plan, variance_check, "v", x, 1.0, kurtosis=NORMAL_KURTOSIS)
     with pytest.raises(PlanError, match="ran 2 times in one run; planned 1"):
-        ev.check(variance_check("v", x, 1.0, plan.alpha), plan)
+        ev.test(plan, variance_check, "v", x, 1.0, kurtosis=NORMAL_KURTOSIS)
 
 
 def test_a_statistical_check_without_a_plan_is_refused() -> None:
@@ -95,7 +95,7 @@ def test_another_claims_plan_is_refused() -> None:
 
 def test_every_check_reports_its_minimum_detectable_effect() -> None:
     x = np.random.default_rng(2).standard_normal(20_000)
-    v = variance_check("v", x, 1.0, 1e-9)
+    v = variance_check("v", x, 1.0, 1e-9, kurtosis=NORMAL_KURTOSIS)
     assert v.mde is not None and 1.0 < v.mde < 1.2 and v.mde_of == "variance ratio"
     assert v.n == 20_000
     m = mean_check("m", x, 0.0, 1.0, 1e-9, against=0.1)
@@ -119,3 +119,54 @@ def test_a_plan_used_by_more_tests_than_declared_fails_its_claim() -> None:
     assert result["observed"] == "fails"
     assert "'mean' by 2 tests (declared 1)" in result["failure"]["message"]
     assert claim_result({"position": 0, **c.as_dict()}, records[:1])["observed"] == "holds"
+
+
+def test_a_plan_sizes_each_test_for_its_named_error_at_its_own_alpha() -> None:
+    c = claim()
+    plan = c.plan("p", runs=1)
+    assert plan.variance_draws(2.0, kurtosis=1.8) == stats.variance_sample_size(
+        2.0, plan.alpha, POWER, 1.8
+    )
+    assert plan.ks_draws(0.05) == stats.ks_sample_size(plan.alpha, POWER, 0.05)
+    assert plan.z_draws(0.1, 1.0) == stats.z_sample_size(0.1, 1.0, plan.alpha)
+    assert plan.z_detectable() == stats.z_detectable(plan.alpha)
+    n = plan.binomial_exceeds_trials(0.5, 0.95, 1000)
+    assert n == stats.binomial_exceeds_sample_size(0.5, plan.alpha, POWER, 0.95, 1000)
+
+
+def test_a_plan_that_cannot_reach_its_power_within_the_limit_is_refused() -> None:
+    plan = claim("T-SMALL").plan("wins", runs=1)
+    with pytest.raises(PlanError, match="T-SMALL, plan 'wins': 5 trials cannot detect"):
+        plan.binomial_exceeds_trials(0.5, 0.95, 5)
+
+
+def test_a_plan_without_a_power_cannot_size_a_sample() -> None:
+    plan = claim().plan("reported", runs=1, power=None)
+    with pytest.raises(PlanError, match="requires no power, so it cannot size a sample"):
+        plan.variance_draws(2.0, kurtosis=NORMAL_KURTOSIS)
+
+
+def test_evidence_test_builds_the_check_at_the_plans_alpha_and_records_it() -> None:
+    c = claim()
+    plan = c.plan("mean", runs=1)
+    x = np.random.default_rng(3).standard_normal(100_000)
+    ev = Evidence(c)
+    check = ev.test(plan, mean_check, "mean", x, 0.0, 1.0, against=0.1)
+    assert check == mean_check("mean", x, 0.0, 1.0, plan.alpha, against=0.1)
+    assert ev.checks["mean"] is check and ev.plans["mean"] is plan
+
+
+def test_a_plans_alpha_per_example_spends_its_executions_of_one_example() -> None:
+    c = claim()
+    drawn, fixed = c.plan("drawn", per_example=3), c.plan("fixed", runs=2)
+    assert drawn.example_alpha == pytest.approx(3 * drawn.alpha)
+    with pytest.raises(PlanError, match="runs per run, not per example"):
+        _ = fixed.example_alpha
+
+
+def test_a_variance_check_on_data_not_declared_normal_is_refused_without_a_kurtosis() -> None:
+    c = claim()
+    plan = c.plan("v", runs=1)
+    x = np.random.default_rng(4).uniform(-1.0, 1.0, 1000)
+    with pytest.raises(ValueError, match="give the data's kurtosis"):
+        Evidence(c).test(plan, variance_check, "Var(w)", x, 1.0 / 3.0)

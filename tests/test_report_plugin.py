@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 
 from winit.claims.schema import validate
 
+#: A project that still names the plugin module (before the entry point existed).
 CONFTEST = """
 pytest_plugins = ["winit.claims.plugin"]
 """
@@ -71,10 +74,16 @@ TIMING = ("started", "duration_s")
 
 
 def pytest_in(
-    folder: Path, *args: str, suite: str = SUITE, env: dict[str, str] | None = None
+    folder: Path,
+    *args: str,
+    suite: str = SUITE,
+    env: dict[str, str] | None = None,
+    conftest: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """pytest (the plugin from a conftest) on ``suite`` in ``folder``."""
-    (folder / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    """pytest on ``suite`` in ``folder`` (the plugin from its entry point; a ``conftest``
+    given is written beside)."""
+    if conftest is not None:
+        (folder / "conftest.py").write_text(conftest, encoding="utf-8")
     (folder / "test_suite.py").write_text(suite, encoding="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
@@ -296,3 +305,172 @@ def test_a_run_of_named_tests_is_partial_and_keeps_the_complete_run(tmp_path: Pa
     assert without_timing(json.loads(out.read_text("utf-8"))["claims"]) == without_timing(
         full["claims"]
     )
+
+
+# --- the run's results are never lost, and an interrupted run is at most partial -------------
+
+SLOW_LAST = """
+import pathlib, time
+import pytest
+from winit.claims import Claim
+C = Claim(id="PX-FIRST", group="Beyond the article", title="t", source="s", quote="q",
+          statement="s", domain="d", expected="holds", lead="l")
+D = Claim(id="PX-LAST", group="Beyond the article", title="t", source="s", quote="q",
+          statement="s", domain="d", expected="holds", lead="l")
+
+@pytest.mark.claim(C)
+def test_first(evidence):
+    pass
+
+@pytest.mark.claim(D)
+def test_last(evidence):
+    if {slow}:
+        pathlib.Path("started").touch()
+        time.sleep(60)
+"""
+
+
+def test_an_interrupted_run_is_partial_and_its_cut_test_is_interrupted(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) during the last test of a complete run."""
+    out = tmp_path / "reports" / "results.json"
+    assert (
+        pytest_in(tmp_path, f"--winit-results={out}", suite=SLOW_LAST.format(slow=False)).returncode
+        == 0
+    )
+    complete = out.read_text(encoding="utf-8")
+    (tmp_path / "test_suite.py").write_text(SLOW_LAST.format(slow=True), encoding="utf-8")
+    with subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--winit-results={out}"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as proc:  # fmt: skip
+        _wait_for(tmp_path / "started", proc)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED
+    assert out.read_text(encoding="utf-8") == complete
+    assert not out.with_suffix(".previous.json").exists()
+    part = validate(json.loads(out.with_suffix(".partial.json").read_text("utf-8")))
+    assert (
+        part["run"]["selection"] | {"interrupted": True, "partial": True}
+        == part["run"]["selection"]
+    )
+    observed = {
+        c["id"]: (c["observed"], [t["outcome"] for t in c["tests"]]) for c in part["claims"]
+    }
+    assert observed == {
+        "PX-FIRST": ("holds", ["passed"]),
+        "PX-LAST": ("interrupted", ["interrupted"]),
+    }
+    assert "interrupted (partial run" in stdout
+
+
+def _wait_for(marker: Path, proc: subprocess.Popen[str]) -> None:
+    for _ in range(600):
+        if marker.exists():
+            return
+        assert proc.poll() is None, "the run ended before its last test started"
+        time.sleep(0.1)
+    raise AssertionError("the last test never started")
+
+
+#: A conftest that stands for a kill -9 (or a full disk) at the worst moment of writing the
+#: results: the new file is written and flushed, and the process dies before the rename.
+DIE_MID_WRITE = """
+import os, signal
+real_fsync = os.fsync
+
+def fsync(fd):
+    real_fsync(fd)
+    if os.environ.get("DIE") == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    raise OSError(28, "No space left on device")
+
+def pytest_sessionfinish(session):
+    if os.environ.get("DIE"):
+        os.fsync = fsync
+"""
+
+
+@pytest.mark.parametrize("how", ["kill", "full-disk"])
+def test_a_write_cut_short_loses_no_results(tmp_path: Path, how: str) -> None:
+    out = tmp_path / "reports" / "results.json"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    first = pytest_in(tmp_path, f"--winit-results={out}", suite=SLOW_LAST.format(slow=False),
+                      conftest=DIE_MID_WRITE, env=env)  # fmt: skip
+    assert first.returncode == 0, first.stdout + first.stderr
+    complete = out.read_text(encoding="utf-8")
+    cut = pytest_in(tmp_path, f"--winit-results={out}", suite=SLOW_LAST.format(slow=False),
+                    env=env | {"DIE": how})  # fmt: skip
+    assert cut.returncode == (-signal.SIGKILL if how == "kill" else pytest.ExitCode.USAGE_ERROR)
+    assert out.read_text(encoding="utf-8") == complete
+    if how == "full-disk":
+        assert "winit: results not written: cannot write" in cut.stdout
+        assert not list(out.parent.glob(".*.tmp"))
+    again = pytest_in(tmp_path, f"--winit-results={out}", suite=SLOW_LAST.format(slow=False),
+                      env=env)  # fmt: skip
+    assert again.returncode == 0
+    assert not list(out.parent.glob(".*.tmp"))  # the killed writer's temporary is cleaned
+
+
+# --- what --winit-results accepts -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", "existing-dir"])
+def test_an_empty_or_directory_results_path_is_a_one_line_usage_error(
+    tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "existing-dir").mkdir()
+    (tmp_path / "existing-dir" / "tracked.txt").write_text("kept", encoding="utf-8")
+    done = pytest_in(tmp_path, f"--winit-results={value}", suite=SLOW_LAST.format(slow=False))
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    lines = [ln for ln in (done.stdout + done.stderr).splitlines() if "--winit-results" in ln]
+    assert len(lines) == 1 and "give a file path" in lines[0], done.stdout + done.stderr
+    assert (tmp_path / "existing-dir" / "tracked.txt").read_text(encoding="utf-8") == "kept"
+
+
+def test_a_results_symlink_is_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "store" / "results.json"
+    target.parent.mkdir()
+    link = tmp_path / "results.json"
+    link.symlink_to(target)
+    assert (
+        pytest_in(
+            tmp_path, f"--winit-results={link}", suite=SLOW_LAST.format(slow=False)
+        ).returncode
+        == 0
+    )
+    assert link.is_symlink() and validate(json.loads(target.read_text("utf-8")))
+
+
+def test_a_conftest_naming_the_plugin_does_not_load_it_twice(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = pytest_in(tmp_path, f"--winit-results={out}", suite=SLOW_LAST.format(slow=False),
+                     conftest=CONFTEST)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(validate(json.loads(out.read_text("utf-8")))["claims"]) == 2
+
+
+def test_the_record_travels_in_user_properties_and_stays_out_of_junit_xml(tmp_path: Path) -> None:
+    out, junit = tmp_path / "results.json", tmp_path / "junit.xml"
+    done = pytest_in(tmp_path, f"--winit-results={out}", f"--junitxml={junit}",
+                     suite=SLOW_LAST.format(slow=False))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'name="winit"' not in junit.read_text(encoding="utf-8")
+
+
+def test_a_run_of_files_without_claims_fails_the_report_gate(tmp_path: Path) -> None:
+    """`pytest tests/test_fans.py --winit-results=...` after a complete run: no claim ran."""
+    out = tmp_path / "reports" / "results.json"
+    assert (
+        pytest_in(tmp_path, f"--winit-results={out}", suite=SLOW_LAST.format(slow=False)).returncode
+        == 0
+    )
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n", encoding="utf-8")
+    assert pytest_in(tmp_path, f"--winit-results={out}", "test_plain.py",
+                     suite=SLOW_LAST.format(slow=False)).returncode == 0  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "winit", "report", "--results", str(out), "--check"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "partial run" in done.stderr and "no claim selected" in done.stderr

@@ -28,7 +28,8 @@ from winit.report.plots import (
     panels,
     shared_prefix,
 )
-from winit.report.render import check_view, clean_source, clean_title, render_report
+from winit.report.render import render_report
+from winit.report.views import check_view, clean_source, clean_title
 from winit.verify.cli import main as verify_main
 
 #: The fixture's claims in the article's order of groups (FX-MISSING has none: last).
@@ -227,11 +228,15 @@ def test_a_partial_run_renders_beside_the_last_full_page(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "reports"
-    results = write_fixture(folder, partial="zero")
+    results = write_fixture(folder, partial="zero").rename(folder / "results.partial.json")
+    complete = _passing_complete_run(folder)
+    os.utime(complete, (1, 1))  # the complete run came first
     (folder / "index.html").write_text("last full page", encoding="utf-8")
-    assert run_main("--results", str(results), "--check") == 0
+    assert run_main("--results", str(complete), "--check") == 0
     assert (folder / "index.html").read_text(encoding="utf-8") == "last full page"
-    assert str(folder / "partial.html") in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert str(folder / "partial.html") in out
+    assert f"complete run {complete} (started" in out and f"partial run {results} (started" in out
     page = Page((folder / "partial.html").read_text(encoding="utf-8"))
     assert page.find("section", **{"class": "verdict partial"})
     text = "".join(page.text)
@@ -243,6 +248,17 @@ def test_a_partial_run_renders_beside_the_last_full_page(
         assert page.find("article", id=f"claim-{cid}", **{"class": "card not-run"})
         assert "Not run:" in page.seen(cid)
     assert page.find("a", href="index.html")
+
+
+def _passing_complete_run(folder: Path) -> Path:
+    """``folder/results.json``: the fixture's complete run with its failing claim passing."""
+    data = fixture_json()
+    for claim in data["claims"]:
+        claim |= {"observed": claim["expected"], "unexpected": False, "failure": None}
+    data["run"]["exitstatus"] = 0
+    path = folder / "results.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
 
 
 def test_a_later_full_run_replaces_the_partial_page(
@@ -278,42 +294,6 @@ def test_no_claim_selected_says_so_and_fails_the_check(tmp_path: Path) -> None:
     text = "".join(Page((tmp_path / "reports" / "partial.html").read_text("utf-8")).text)
     assert "NO CLAIM SELECTED: -k nonexistent selected none of the 5 claims" in text
     assert not (tmp_path / "reports" / "index.html").exists()
-
-
-def _old(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` as a plugin from before the results contract wrote it."""
-    for key in ("selection", "blas"):
-        data["run"].pop(key)
-    for c in data["claims"]:
-        for key in ("lead", "group", "main_plot", "budget"):
-            c.pop(key, None)
-        for k in c["checks"]:
-            for key in ("mde", "mde_of", "n", "per_example"):
-                k.pop(key)
-        if c["observed"] == "not-run":
-            c |= {"observed": "missing", "unexpected": True}
-    data["summary"].pop("not_run")
-    return data
-
-
-def test_results_from_before_the_contract_still_render(results: Path) -> None:
-    results.write_text(json.dumps(_old(fixture_json())), encoding="utf-8")
-    page, html = rendered(results)
-    assert [a["data-claim"] for a in page.find("a", **{"class": "toc-claim"})] == IDS
-    assert "Beyond the article" in page.text
-    assert "What to see in" not in html
-    assert len(page.find("img")) == 6
-    assert "detects a" not in html
-
-
-def test_an_old_partial_run_calls_unselected_claims_not_run(results: Path) -> None:
-    old = _old(fixture_json(partial="zero"))
-    old["run"]["exitstatus"] = 1  # such a plugin failed the run for the "missing" claims
-    results.write_text(json.dumps(old), encoding="utf-8")
-    assert run_main("--results", str(results), "--check") == 0
-    page = Page((results.parent / "partial.html").read_text(encoding="utf-8"))
-    assert page.find("article", id="claim-FX-HOLDS", **{"class": "card not-run"})
-    assert "-k zero ran 1 of 5 claims" in "".join(page.text)
 
 
 # --- verify outputs and the framework table ---------------------------------------------------
@@ -369,8 +349,8 @@ def test_an_unreadable_verify_output_counts_as_failing(results: Path) -> None:
     page, html = rendered(results)
     statuses = [r["data-status"] for r in page.find("tr", **{"class": "verify-row"})]
     assert statuses == ["unreadable", "unreadable"]
-    assert "could not read verify-broken.json" in html
-    assert "not a `winit verify --json` output" in html
+    assert "verify-broken.json: not valid JSON" in html
+    assert "verify-other.json: JSON of no kind winit writes; expected a `winit verify" in html
     assert "2 failing verify run(s)" in html
 
 
@@ -398,7 +378,7 @@ def test_bench_and_mutation_sections_are_read_loosely(results: Path) -> None:
     page, html = rendered(results)
     assert page.find("section", id="performance")
     assert page.find("section", id="mutation-score")
-    for text in ("he_normal", "1.07", "2 cores", "could not read mutants.json"):
+    for text in ("he_normal", "1.07", "2 cores", "mutants.json: not valid JSON"):
         assert text in html
     assert not page.find("script")
 
@@ -473,6 +453,7 @@ def test_unwritable_destination(
     assert run_main("--results", str(results), "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert err.startswith("winit report: cannot write")
+    assert blocker.exists()
     assert err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "reports"]
 

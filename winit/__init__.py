@@ -47,12 +47,24 @@ if TYPE_CHECKING:  # to a type checker, winit.verify is the function
     from winit.verify.api import verify
 else:  # the subpackage, callable as the function: winit.verify(...) and winit.verify.LAWS
     from winit import verify
+if TYPE_CHECKING:  # to a type checker, winit.audit is the function
+    from winit.audit.api import audit
+
+
+def __getattr__(name: str) -> object:
+    """``winit.audit``, imported on first use (callable as the function, like verify)."""
+    if name == "audit":
+        import importlib
+
+        return importlib.import_module("winit.audit")
+    raise AttributeError(f"module 'winit' has no attribute {name!r}")
+
 
 __version__ = "0.2.0"
 
 __all__ = [
     "ACTIVATIONS", "MLP", "TRUNCATED_STD", "Activation", "Forward", "Gradients", "History",
-    "Initializer", "Loss", "__version__", "as_generator", "bce", "constant", "eye", "fans",
+    "Initializer", "Loss", "__version__", "as_generator", "audit", "bce", "constant", "eye", "fans",
     "gain", "get_activation", "get_loss", "glorot_normal", "glorot_uniform", "he_normal",
     "he_uniform", "identity", "kaiming_normal", "kaiming_uniform", "leaky_relu", "lecun_normal",
     "lecun_uniform", "linear", "lsuv", "mse", "normal", "ones", "orthogonal", "relu", "selu", "sigmoid",

@@ -4,9 +4,10 @@ The pytest plugin (:mod:`winit.claims.plugin`) attaches a small record to each t
 claim, the test's evidence, hypothesis' example counts, the falsifying example, and the claims
 its process collected); under pytest-xdist those records travel with the reports to the
 controller, where :class:`Collector` gathers them. The observed verdict of a claim: a failed
-test → ``fails``; else a recorded refutation → ``refuted-as-stated``; else ``holds``; a claim
-whose tests were all skipped → ``missing``; a claim none of whose tests was selected (``-k``,
-``-m``) → ``not-run``. A claim is *unexpected* when it ran and its observed verdict differs from
+test → ``fails``; else a test the run's interruption cut short (it has no teardown report:
+Ctrl-C) → ``interrupted``; else a recorded refutation → ``refuted-as-stated``; else ``holds``; a
+claim whose tests were all skipped → ``missing``; a claim none of whose tests was selected
+(``-k``, ``-m``) or reached before an interruption → ``not-run``. A claim is *unexpected* when it ran and its observed verdict differs from
 its expected one.
 """
 
@@ -117,6 +118,8 @@ def observed_verdict(tests: list[TestRecord], refutation: str | None) -> str:
         return "missing"
     if any(t.outcome in ("failed", "error") for t in ran):
         return "fails"
+    if any(t.outcome == "interrupted" for t in ran):
+        return "interrupted"
     return "refuted-as-stated" if refutation is not None else "holds"
 
 
@@ -233,13 +236,18 @@ class Collector:
         self, nodeid: str, when: str, outcome: str, duration: float, data: dict[str, Any]
     ) -> None:
         """Fold one phase report of a test into its record."""
-        rec = self.tests.setdefault(nodeid, TestRecord(nodeid))
+        # a test is interrupted until its teardown reports
+        rec = self.tests.get(nodeid) or self.tests.setdefault(
+            nodeid, TestRecord(nodeid, outcome="interrupted")
+        )
         rec.duration_s = round(rec.duration_s + duration, 4)
         rec.claim = data.get("claim", rec.claim)
         if outcome == "failed":
             rec.outcome = "failed" if when == "call" else "error"
-        elif outcome == "skipped" and rec.outcome == "passed":
+        elif outcome == "skipped" and rec.outcome == "interrupted":
             rec.outcome = "skipped"
+        elif when == "teardown" and rec.outcome == "interrupted":
+            rec.outcome = "passed"
         rec.evidence = data.get("evidence", rec.evidence)
         rec.examples = data.get("examples", rec.examples)
         rec.failure = data.get("failure", rec.failure)
@@ -247,11 +255,17 @@ class Collector:
         self.deselected = max(self.deselected, int(data.get("deselected", 0)))
 
     def results(
-        self, run: dict[str, Any], *, keyword: str | None = None, narrowed: bool = False
+        self,
+        run: dict[str, Any],
+        *,
+        keyword: str | None = None,
+        narrowed: bool = False,
+        interrupted: bool = False,
     ) -> Results:
         """Every collected claim in report order (group, then collection order), the run's
-        selection (partial when a collected claim did not run, none was collected, or the run
-        was ``narrowed`` to named files or tests), and the tests naming no claim."""
+        selection (partial when a collected claim did not run, none was collected, the run was
+        ``narrowed`` to named files or tests or ``interrupted``), and the tests naming no
+        claim."""
         order = sorted(self.known.values(), key=lambda c: (GROUPS.index(c["group"]), c["position"]))
         by_claim: dict[str, list[TestRecord]] = {c["id"]: [] for c in order}
         other: list[TestRecord] = []
@@ -259,10 +273,12 @@ class Collector:
             by_claim.get(rec.claim or "", other).append(rec)
         claims = [claim_result(c, by_claim[c["id"]]) for c in order]
         not_run = sum(c["observed"] == "not-run" for c in claims)
+        interrupted = interrupted or any(t.outcome == "interrupted" for t in self.tests.values())
         run["selection"] = {
             "args": run.get("args", []), "selected": len(self.tests),
             "deselected": self.deselected, "keyword": keyword,
-            "partial": not_run > 0 or not claims or narrowed,
+            "partial": not_run > 0 or not claims or narrowed or interrupted,
+            "interrupted": interrupted,
         }  # fmt: skip
         return {
             "schema": SCHEMA,

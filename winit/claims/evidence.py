@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -78,6 +78,22 @@ class Evidence:
             f"[{c.low:.6g}, {c.high:.6g}] ({c.test}, alpha={c.alpha:g})"
         )
         return c
+
+    def test(
+        self, plan: Plan, constructor: Callable[..., Check], *args: Any, **kwargs: Any
+    ) -> Check:
+        """Build a check of :mod:`winit.stats` at the plan's alpha (:meth:`Plan.at_alpha`), record
+        it under ``plan`` and assert it passed (:meth:`check`).
+
+        >>> from winit.claims import Claim
+        >>> from winit.stats import mean_check
+        >>> claim = Claim(id="X", group="Beyond the article", title="t", source="s", quote="q",
+        ...               statement="s", domain="d", expected="holds", lead="l")
+        >>> plan = claim.plan("mean", runs=1, power=None)
+        >>> Evidence(claim).test(plan, mean_check, "mean", [0.0, 0.1], 0.0, 1.0).passed
+        True
+        """
+        return self.check(plan.at_alpha(constructor, *args, **kwargs), plan)
 
     def _spend(self, c: Check, plan: Plan) -> None:
         """Enforce ``plan`` on one execution of check ``c``."""

@@ -10,14 +10,24 @@ claim whose planned checks exceed the false-alarm budget under the thorough prof
 ``--hypothesis-profile`` it loads the project's ``dev`` profile (``ci`` where the ``CI``
 variable is set), so plain ``pytest`` works.
 
+The plugin is registered by the ``pytest11`` entry point ``winit.claims.plugin``: installing
+winit gives any project the marker, the fixture and the option (a ``pytest_plugins`` line naming
+the module still works and does not register it twice).
+
 With ``--winit-results PATH`` the run writes ``PATH`` (see :mod:`winit.claims.schema`): every
 claim the run collected, with the ones ``-k``/``-m`` deselected as ``not-run`` and the selection
-recorded. A complete run first moves the file that was there to ``*.previous.json`` for the
-report's diff; a partial one (some collected claim not run, or files or test ids named on the
-command line) writes ``*.partial.json`` instead and leaves the complete run's file alone. The run fails (exit status 1) when any claim that ran has an unexpected verdict.
+recorded. A complete run writes the new file and then keeps the one it replaces as
+``*.previous.json`` for the report's diff (never moving it away first: a kill at any moment
+leaves a ``PATH``). A partial run (some collected claim not run, files or test ids named on the
+command line, or an interrupted run: Ctrl-C, ``-x``) writes ``*.partial.json`` instead and leaves
+the complete run's file alone; a test cut short by the interruption is ``interrupted``, never
+passed. ``PATH`` empty or an existing directory is a usage error. The run fails (exit status 1)
+when any claim that ran has an unexpected verdict.
+
 Each test report carries a ``winit`` record (claim, evidence, hypothesis example counts,
-failure); pytest-xdist serializes it with the report, so a controller with any number of workers
-writes one merged file.
+failure) in its ``user_properties``; pytest-xdist serializes those with the report, so a
+controller with any number of workers writes one merged file. The controller takes the record
+out of the report before other plugins see it (junit XML stays as without winit).
 """
 
 from __future__ import annotations
@@ -31,12 +41,12 @@ from typing import Any
 
 import pytest
 
-from winit.atomic import ReportError, write_atomic
+from winit.atomic import ReportError, one_line, output_path, write_atomic
 from winit.claims import profiles
 from winit.claims.collect import Collector, examples_of, failure_of, run_metadata
 from winit.claims.evidence import Evidence
 from winit.claims.record import Claim, PlanError
-from winit.claims.schema import dumps, jsonable, partial_path
+from winit.claims.schema import dumps, jsonable, partial_path, previous_path
 
 RECORD = "winit"
 EVIDENCE = pytest.StashKey[Evidence]()
@@ -61,13 +71,19 @@ def pytest_configure(config: pytest.Config) -> None:
         profiles.load_default()
     config.stash[KNOWN] = {}
     config.stash[DESELECTED] = 0
+    if hasattr(config, "workerinput"):  # an xdist worker: its controller records and writes
+        return
     path = config.getoption("winit_results")
-    if path and not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
-        target = Path(path)
+    target = None
+    if path is not None:
+        try:
+            target = output_path(path)
+        except ReportError as e:
+            raise pytest.UsageError(f"--winit-results={path}: {e}") from None
         problem = _unwritable(target)
         if problem:
-            raise pytest.UsageError(f"--winit-results {path}: {problem}")
-        config.pluginmanager.register(ResultsWriter(target, config), "winit-results")
+            raise pytest.UsageError(f"--winit-results={path}: {problem}")
+    config.pluginmanager.register(Recorder(target, config), "winit-recorder")
 
 
 def _unwritable(path: Path) -> str | None:
@@ -170,7 +186,8 @@ def pytest_runtest_makereport(
             for cid, (pos, c) in item.config.stash[KNOWN].items()
         }  # fmt: skip
         record["deselected"] = item.config.stash.get(DESELECTED, 0)
-    report.__dict__[RECORD] = jsonable(record)  # numpy scalars would not cross to the controller
+    # JSON-able (numpy scalars would not cross to an xdist controller)
+    report.user_properties.append((RECORD, jsonable(record)))
     return report
 
 
@@ -183,10 +200,24 @@ def _hypothesis_options(config: pytest.Config) -> list[tuple[str, str | None]]:
     return [("profile", settings.get_current_profile_name()), ("seed", seed)]
 
 
-class ResultsWriter:
-    """Controller-side plugin: collects every test report and writes ``results.json``."""
+def take_record(report: pytest.TestReport) -> dict[str, Any]:
+    """The ``winit`` record of a test report, removed from its ``user_properties``."""
+    found: dict[str, Any] = {}
+    kept = []
+    for name, value in report.user_properties:
+        if name == RECORD and isinstance(value, dict):
+            found = value
+        else:
+            kept.append((name, value))
+    report.user_properties[:] = kept
+    return found
 
-    def __init__(self, path: Path, config: pytest.Config) -> None:
+
+class Recorder:
+    """Controller-side plugin: takes every test report's record and, with ``--winit-results``,
+    writes the results file."""
+
+    def __init__(self, path: Path | None, config: pytest.Config) -> None:
         self.path = path
         self.config = config
         self.collector = Collector()
@@ -197,9 +228,11 @@ class ResultsWriter:
         self.collection_errors: list[dict[str, str]] = []
         self.problem: str | None = None
         self.partial = False
+        self.interrupted = False
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = report.__dict__.get(RECORD, {})
+        record = take_record(report)
         self.collector.add(report.nodeid, report.when, report.outcome, report.duration, record)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -209,6 +242,8 @@ class ResultsWriter:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.path is None:
+            return
         options = dict(_hypothesis_options(self.config))
         args = list(self.config.invocation_params.args)
         run = run_metadata(
@@ -218,9 +253,16 @@ class ResultsWriter:
         # files or test ids named on the command line: the claims of the other files are unknown
         # here, so the run counts as partial (its results must not replace a complete run's)
         narrowed = any("::" in a or a.endswith(".py") for a in self.config.args)
-        results = self.collector.results(run, keyword=keyword, narrowed=narrowed)
+        # Ctrl-C, -x, --maxfail: the run stopped before its end
+        stopped = session.exitstatus == pytest.ExitCode.INTERRUPTED or bool(
+            session.shouldstop or session.shouldfail
+        )
+        results = self.collector.results(
+            run, keyword=keyword, narrowed=narrowed, interrupted=stopped
+        )
         self.summary = results["summary"]
         self.partial = bool(run["selection"]["partial"])
+        self.interrupted = stopped
         self.unexpected = [c["id"] for c in results["claims"] if c["unexpected"]]
         if self.unexpected and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -232,14 +274,16 @@ class ResultsWriter:
         try:
             if self.partial:  # the last complete run's results stay where they are
                 self.path = partial_path(self.path)
-            elif self.path.exists():  # keep the complete run before for the report's diff
-                os.replace(self.path, self.path.with_suffix(".previous.json"))
-            write_atomic(self.path, dumps(results))
-        except (OSError, ReportError) as e:
-            self.problem = str(e) if isinstance(e, ReportError) else f"cannot write: {e}"
+                write_atomic(self.path, dumps(results))
+            else:  # the complete run before is kept for the report's diff
+                write_atomic(self.path, dumps(results), previous=previous_path(self.path))
+        except ReportError as e:
+            self.problem = one_line(e)
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.path is None:
+            return
         if self.problem:
             terminalreporter.write_line(f"winit: results not written: {self.problem}", red=True)
             return
@@ -253,6 +297,8 @@ class ResultsWriter:
         )
         if s.get("not_run"):
             line += f"; {s['not_run']} not run (partial run)"
+        if self.interrupted:
+            line += "; interrupted (partial run: the last complete results stay)"
         if not ran:
             line = "winit: no claim selected"
         terminalreporter.write_line(f"{line} -> {self.path}", red=bool(self.unexpected))

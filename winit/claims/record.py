@@ -9,7 +9,9 @@ A claim is defined once, in the ``properties/`` file whose property tests check 
     @pytest.mark.claim(CLAIM)
     @given(...)
     def test_...(evidence):
-        evidence.check(variance_check(..., VARIANCE.alpha, ...), VARIANCE)
+        draws = VARIANCE.variance_draws(2.0, kurtosis=NORMAL_KURTOSIS)  # detects 2x off
+        z = ...  # `draws` pre-activations, normal
+        evidence.test(VARIANCE, variance_check, "Var(z)", z, n, kurtosis=NORMAL_KURTOSIS)
 
 Every statistical check runs under a :class:`Plan` that says how often it runs: ``per_example``
 times in each hypothesis example of ``instances`` parametrized tests, or ``runs`` times in a
@@ -18,18 +20,25 @@ most :attr:`Plan.executions` times, and the claim's run budget :data:`winit.stat
 divided equally among its plans, each share spread over the plan's executions, so the claim's
 worst-case false-alarm probability per run (:meth:`Claim.worst_case_alpha`, a Bonferroni sum)
 never exceeds the budget. A plan may fix its own ``alpha`` instead; then the sum can exceed the
-budget, and the pytest plugin refuses to run such a claim. At run time :class:`Evidence` rejects a
-check that uses more alpha than its plan, less power than the plan requires, or runs more often
-than planned (:class:`PlanError`).
+budget, and the pytest plugin refuses to run such a claim.
+
+The plan does the arithmetic: it sizes the sample for the error a check must detect
+(:meth:`Plan.variance_draws`, :meth:`Plan.ks_draws`, ...) and builds the check at its own
+alpha (:meth:`winit.claims.Evidence.test`), so a claim file says the claim and its
+measurement. At run time :class:`Evidence` rejects a check that uses more alpha than its plan,
+less power than the plan requires, or runs more often than planned (:class:`PlanError`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from winit import stats
 from winit.stats import POWER, RUN_ALPHA
 
+T = TypeVar("T")
 Verdict = Literal["holds", "refuted-as-stated"]
 EXPECTED_VERDICTS: tuple[str, ...] = ("holds", "refuted-as-stated")
 #: The report's sections, in the order the article argues, then the literature.
@@ -70,6 +79,58 @@ class Plan:
     def alpha(self) -> float:
         """The false-alarm rate of one execution of this check."""
         return self.claim.alpha_of(self)
+
+    @property
+    def example_alpha(self) -> float:
+        """The false-alarm rate of one hypothesis example's ``per_example`` executions."""
+        if self.per_example is None:
+            raise PlanError(
+                f"claim {self.claim.id}, plan {self.name!r} runs per run, not per example"
+            )
+        return self.per_example * self.alpha
+
+    def at_alpha(self, statistic: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``statistic(*args, alpha=<this plan's alpha>, **kwargs)``: a check, interval or
+        power of :mod:`winit.stats` at the plan's level."""
+        return statistic(*args, alpha=self.alpha, **kwargs)
+
+    @property
+    def _power(self) -> float:
+        if self.power is None:
+            raise PlanError(
+                f"claim {self.claim.id}, plan {self.name!r} requires no power, so it cannot size "
+                "a sample; declare it with a power"
+            )
+        return self.power
+
+    def variance_draws(self, against: float, *, kurtosis: float) -> int:
+        """Draws whose variance interval detects a variance ``against`` × (and 1/``against`` ×)
+        off for data of kurtosis ``kurtosis``
+        (:data:`~winit.stats.NORMAL_KURTOSIS` for data declared normal)."""
+        return stats.variance_sample_size(against, self.alpha, self._power, kurtosis)
+
+    def ks_draws(self, distance: float) -> int:
+        """Draws whose KS test detects a law ``distance`` away in sup norm (a power of two)."""
+        return stats.ks_sample_size(self.alpha, self._power, distance)
+
+    def z_draws(self, shift: float, sd: float) -> int:
+        """Draws of standard deviation ``sd`` whose mean's z-test detects a ``shift``."""
+        return stats.z_sample_size(shift, sd, self.alpha, self._power)
+
+    def z_detectable(self) -> float:
+        """The shift, in standard errors, the plan's z-tests detect."""
+        return stats.z_detectable(self.alpha, self._power)
+
+    def binomial_exceeds_trials(self, p: float, against: float, limit: int) -> int:
+        """Trials whose one-sided exact binomial test of a success probability above ``p``
+        detects a true ``against``, at most ``limit``."""
+        n = stats.binomial_exceeds_sample_size(p, self.alpha, self._power, against, limit)
+        if n is None:
+            raise PlanError(
+                f"claim {self.claim.id}, plan {self.name!r}: {limit} trials cannot detect a success "
+                f"probability {against:g} against {p:g}"
+            )
+        return n
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -144,11 +144,65 @@ CATALOGUE: dict[str, tuple[str, list[Entry]]] = {
 }  # fmt: skip
 #: each framework's layers, by their default initialization (``winit defaults``)
 LAYERS: dict[str, list[str]] = {
-    "torch": ["torch.nn:Linear(128, 256)", "torch.nn:Conv2d(32, 64, 3, groups=4)",
-              "torch.nn:ConvTranspose2d(32, 64, 3)", "torch.nn:MultiheadAttention(256, 8)"],
-    "keras": ["keras.layers:Dense(256)", "keras.layers:Conv2D(64, 3)"],
-    "jax": ["flax.linen:Dense(256)"],
-    "mlx": ["mlx.nn:Linear(128, 256)"],
+    "torch": [
+        "torch.nn:Linear(128, 256)", "torch.nn:Bilinear(16, 24, 32)",
+        "torch.nn:Conv1d(16, 32, 5, dilation=2)", "torch.nn:Conv2d(32, 64, 3, groups=4)",
+        "torch.nn:Conv2d(8, 16, 3, padding=1, padding_mode='circular')",
+        "torch.nn:Conv3d(4, 8, 3)", "torch.nn:ConvTranspose1d(16, 32, 4)",
+        "torch.nn:ConvTranspose2d(32, 64, 3)", "torch.nn:ConvTranspose3d(8, 4, 3, groups=2)",
+        "torch.nn:Embedding(100, 16, padding_idx=3)", "torch.nn:EmbeddingBag(100, 16, padding_idx=0)",
+        "torch.nn:RNN(12, 16, num_layers=2, nonlinearity='relu')",
+        "torch.nn:LSTM(12, 16, num_layers=2, bidirectional=True, proj_size=8)",
+        "torch.nn:GRU(12, 16, bidirectional=True)", "torch.nn:RNNCell(12, 16)",
+        "torch.nn:LSTMCell(12, 16)", "torch.nn:GRUCell(12, 16)",
+        "torch.nn:LayerNorm(32)", "torch.nn:RMSNorm(32)", "torch.nn:GroupNorm(4, 32)",
+        "torch.nn:BatchNorm1d(32)", "torch.nn:BatchNorm2d(32)", "torch.nn:BatchNorm3d(32)",
+        "torch.nn:InstanceNorm2d(32, affine=True, track_running_stats=True)",
+        "torch.nn:PReLU(8)", "torch.nn:MultiheadAttention(256, 8)",
+        "torch.nn:MultiheadAttention(32, 4, kdim=16, vdim=24, add_bias_kv=True)",
+        "torch.nn:LazyLinear(64)", "torch.nn:LazyConv2d(16, 3)", "torch.nn:LazyBatchNorm2d()",
+        "torch.nn:TransformerEncoderLayer(32, 4, dim_feedforward=64)",
+        "torch.nn:TransformerDecoderLayer(32, 4, dim_feedforward=64)",
+        "torch.nn:Transformer(32, 4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=64)",
+    ],
+    "keras": [
+        "keras.layers:Dense(256)", "keras.layers:Conv2D(64, 3)", "keras.layers:Conv1D(32, 5)",
+        "keras.layers:Conv2D(16, 3, groups=2)",
+        "keras.layers:Conv2DTranspose(16, 3)", "keras.layers:DepthwiseConv2D(3, depth_multiplier=2)",
+        "keras.layers:SeparableConv2D(32, 3)", "keras.layers:Embedding(1000, 32)",
+        "keras.layers:SimpleRNN(32)", "keras.layers:LSTM(32)", "keras.layers:GRU(32)",
+        "keras.layers:BatchNormalization()", "keras.layers:LayerNormalization()",
+        "keras.layers:GroupNormalization(8)", "keras.layers:MultiHeadAttention(2, 8)",
+        "keras.layers:EinsumDense('btd,dnh->btnh', output_shape=(None, 4, 16), bias_axes='nh')",
+    ],
+    "jax": [
+        "flax.linen:Dense(256)", "flax.linen:Conv(16, (3, 3), feature_group_count=2)",
+        "flax.linen:ConvTranspose(16, (3, 3))", "flax.linen:Embed(1000, 32)",
+        "flax.linen:LayerNorm()", "flax.linen:RMSNorm()", "flax.linen:GroupNorm(num_groups=8)",
+        "flax.linen:BatchNorm()", "flax.linen:MultiHeadDotProductAttention(num_heads=2, qkv_features=16)",
+        "flax.linen:LSTMCell(16)", "flax.linen:GRUCell(16)",
+        "flax.nnx:Linear(32, 64)", "flax.nnx:Conv(32, 16, (3, 3), feature_group_count=2)",
+        "flax.nnx:ConvTranspose(32, 16, (3,))", "flax.nnx:Embed(1000, 32)", "flax.nnx:LayerNorm(32)",
+        "flax.nnx:RMSNorm(32)", "flax.nnx:GroupNorm(32, num_groups=8)", "flax.nnx:BatchNorm(32)",
+        "flax.nnx:MultiHeadAttention(num_heads=2, in_features=32, qkv_features=16, decode=False)",
+        "equinox.nn:Linear(128, 256)", "equinox.nn:Conv2d(16, 32, 3, groups=4)",
+        "equinox.nn:ConvTranspose2d(16, 8, 3)", "equinox.nn:Embedding(1000, 32)",
+        "equinox.nn:LayerNorm(32)", "equinox.nn:GroupNorm(8, 32)", "equinox.nn:RMSNorm(32)",
+        "equinox.nn:MultiheadAttention(4, 32)", "equinox.nn:LSTMCell(12, 16)",
+        "equinox.nn:GRUCell(12, 16)",
+    ],
+    "haiku": [
+        "haiku:Linear(256)", "haiku:Conv2D(16, 3, feature_group_count=2)",
+        "haiku:Conv2DTranspose(16, 3)", "haiku:Embed(1000, 32)", "haiku:LSTM(16)",
+        "haiku:LayerNorm(-1, True, True)",
+    ],
+    "mlx": [
+        "mlx.nn:Linear(128, 256)", "mlx.nn:Conv1d(16, 32, 5)", "mlx.nn:Conv2d(16, 32, 3, groups=4)",
+        "mlx.nn:Conv3d(4, 8, 3)", "mlx.nn:Embedding(1000, 32)", "mlx.nn:RNN(12, 16)",
+        "mlx.nn:GRU(12, 16)", "mlx.nn:LSTM(12, 16)", "mlx.nn:LayerNorm(32)", "mlx.nn:RMSNorm(32)",
+        "mlx.nn:GroupNorm(8, 32)", "mlx.nn:BatchNorm(32)", "mlx.nn:InstanceNorm(32, affine=True)",
+        "mlx.nn:MultiHeadAttention(32, 4, bias=True)", "mlx.nn:TransformerEncoderLayer(32, 4, mlp_dims=64)",
+    ],
 }  # fmt: skip
 MODULES = {"haiku": "haiku", "tensorflow": "tensorflow"}
 
@@ -194,16 +248,24 @@ def rows_for(name: str) -> list[dict[str, object]]:
                      "seconds": round(time.perf_counter() - start, 2)})  # fmt: skip
     for spec in LAYERS.get(name, []):
         start = time.perf_counter()
+        top = spec.split(":")[0].split(".")[0]
+        layer_version = _version(CATALOGUE[top][0] if top in CATALOGUE else top)
+        if importlib.util.find_spec(top) is None:
+            rows.append({"framework": label, "version": layer_version, "initializer": spec,
+                         "law": "layer default", "verdict": "skipped",
+                         "reason": f"{top} is not installed"})  # fmt: skip
+            continue
         try:
             reports = layer_defaults(spec)
         except ValueError as e:
-            rows.append({"framework": label, "version": version, "initializer": spec,
+            rows.append({"framework": label, "version": layer_version, "initializer": spec,
                          "law": "layer default", "verdict": "error", "reason": str(e)})  # fmt: skip
             continue
         for r in reports:
-            rows.append({"framework": label, "version": version,
-                         "initializer": f"{spec}.{r.name}", "law": r.documented,
-                         "verdict": "pass" if r.passed else "FAIL", "reason": r.reason,
+            rows.append({"framework": label, "version": layer_version,
+                         "initializer": f"{spec}.{r.name}",
+                         "law": f"{r.documented} [{r.rule.source}]" if r.rule else r.documented,
+                         "verdict": r.verdict, "reason": r.reason,
                          "seconds": round(time.perf_counter() - start, 2)})  # fmt: skip
     return rows
 

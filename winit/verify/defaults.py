@@ -2,21 +2,17 @@
 
 ``SPEC`` is ``MODULE:Layer(args)``, e.g. ``"torch.nn:Conv2d(32, 64, 3, groups=4)"``; arguments
 are Python literals. The layer is built as its users build it (seeded through the framework's own
-seeding), every parameter is read, and each is verified against the law the framework documents
-for it, with the fans derived from the layer's configuration (groups, transposed kernels, the
-packed q/k/v projection) rather than from the parameter's shape, so biases (1-d) get their law
-too. One :class:`ParamReport` per parameter: name, shape, the fans used, the law, the verdict.
-
-Supported: ``torch.nn`` Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d, MultiheadAttention;
-``keras.layers`` Dense, Conv1D/2D/3D (built on an input ``in_features`` wide); ``flax.linen``
-Dense (initialised on an input ``in_features`` wide); ``mlx.nn`` Linear.
+seeding), every parameter and buffer is read, and each is verified against the rule its
+framework states for it (:mod:`winit.verify.rules`: the law, with fans from the layer's
+configuration, and the source line stating it); a composite layer is verified parameter by
+parameter through its children. Exact laws (ones, zeros, a constant, a zero padding row) are
+checked exactly, random ones with :func:`winit.verify.verify`'s statistics. One
+:class:`ParamReport` per parameter (or part of one); a parameter no rule covers (one a newer
+version added) is listed as unchecked and the others are still checked.
 """
 
 from __future__ import annotations
 
-import ast
-import math
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,237 +22,50 @@ from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
 from winit.verify.api import Result, verify
+from winit.verify.laws import did_you_mean
+from winit.verify.rules import FRAMEWORKS
+from winit.verify.rules.base import Children, Framework, LayerRule, Rows, Rule, Spec, parse_spec
 
-#: the law of one parameter: (law name, law parameters, the text the docs state, fans)
-Law = tuple[str, dict[str, float | str], str, tuple[int, int] | None]
-Builder = Callable[[int], Mapping[str, NDArray[Any]]]
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A parsed ``MODULE:Layer(args)``."""
-
-    module: str
-    layer: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-
-    @property
-    def text(self) -> str:
-        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
-        return f"{self.module}:{self.layer}({', '.join(parts)})"
-
-
-def parse_spec(text: str) -> Spec:
-    """``"torch.nn:Linear(128, 256)"`` → :class:`Spec`, or a one-line ``ValueError``."""
-    module, sep, call = text.partition(":")
-    usage = (
-        f"layer must be given as MODULE:Layer(args), e.g. 'torch.nn:Linear(128, 256)', got {text!r}"
-    )
-    if not sep or not module or not call:
-        raise ValueError(usage)
-    try:
-        node = ast.parse(call.strip(), mode="eval").body
-    except SyntaxError:
-        raise ValueError(usage) from None
-    if isinstance(node, ast.Name):
-        node = ast.Call(node, [], [])
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-        raise ValueError(usage)
-    try:
-        args = tuple(ast.literal_eval(a) for a in node.args)
-        kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
-    except ValueError:
-        raise ValueError(f"{text!r}: the layer's arguments must be Python literals") from None
-    return Spec(module.strip(), node.func.id, args, kwargs)
-
-
-def _uniform(bound: float, text: str, fans: tuple[int, int] | None) -> Law:
-    return "uniform", {"a": -bound, "b": bound}, text, fans
-
-
-def _zeros(text: str = "zeros") -> Law:
-    return "zeros", {}, text, None
-
-
-def _glorot_uniform(fan_in: int, fan_out: int, what: str) -> Law:
-    return _uniform(
-        math.sqrt(6.0 / (fan_in + fan_out)),
-        f"U[±√(6/(fan_in+fan_out))] ({what})",
-        (fan_in, fan_out),
-    )
-
-
-# ---------------------------------------------------------------- torch.nn
-
-
-def _torch_rules(layer: Any) -> dict[str, Law]:
-    """torch.nn's documented defaults: weight and bias U[±√k], k = 1/fan_in (Linear, Conv: the
-    in channels per group × kernel; ConvTranspose: the *out* channels per group × kernel, as its
-    docs say); MultiheadAttention: xavier_uniform of the packed (3E, E) in-projection, zero
-    biases, out_proj a Linear with a zero bias."""
-    name = type(layer).__name__
-    if name == "Linear":
-        fan_in, fan_out = layer.in_features, layer.out_features
-        law = _uniform(
-            1.0 / math.sqrt(fan_in), "U[±1/√fan_in] (kaiming_uniform a=√5)", (fan_in, fan_out)
-        )
-        return {"weight": law, "bias": law}
-    if name.startswith("Conv"):
-        kernel = math.prod(layer.kernel_size)
-        per_group = (layer.out_channels if layer.transposed else layer.in_channels) // layer.groups
-        other = layer.in_channels if layer.transposed else layer.out_channels
-        fan_in = per_group * kernel
-        which = "C_out/groups" if layer.transposed else "C_in/groups"
-        law = _uniform(
-            1.0 / math.sqrt(fan_in),
-            f"U[±1/√fan_in], fan_in = {which}·∏kernel",
-            (fan_in, other * kernel),
-        )
-        return {"weight": law, "bias": law}
-    if name == "MultiheadAttention":
-        e = layer.embed_dim
-        out_law = _uniform(1.0 / math.sqrt(e), "U[±1/√fan_in] (Linear)", (e, e))
-        return {
-            "in_proj_weight": _glorot_uniform(
-                e, 3 * e, "xavier_uniform of the packed (3E, E) q/k/v matrix"
-            ),
-            "in_proj_bias": _zeros(),
-            "out_proj.weight": out_law,
-            "out_proj.bias": _zeros(),
-        }
-    raise ValueError(f"winit defaults knows no rule for torch.nn.{name}")
-
-
-def _torch(spec: Spec) -> tuple[dict[str, Law], Builder]:
-    torch = framework("torch", "torch")
-    cls = getattr(torch.nn, spec.layer, None)
-    if cls is None:
-        raise ValueError(f"torch.nn has no layer {spec.layer!r}")
-
-    def build(seed: int) -> dict[str, NDArray[Any]]:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            layer = cls(*spec.args, **spec.kwargs)
-        return {k: v.detach().numpy() for k, v in layer.named_parameters()}
-
-    with torch.random.fork_rng(devices=[]):
-        return _torch_rules(cls(*spec.args, **spec.kwargs)), build
-
-
-# ---------------------------------------------------------------- keras.layers
-
-
-def _keras(spec: Spec, in_features: int) -> tuple[dict[str, Law], Builder]:
-    keras = framework("keras", "keras")
-    cls = getattr(keras.layers, spec.layer, None)
-    if cls is None:
-        raise ValueError(f"keras.layers has no layer {spec.layer!r}")
-
-    def make(seed: int | None) -> Any:
-        # Keras seeds Python's and numpy's global generators too (its unseeded initializers
-        # draw their seeds from Python's): put them back once the layer is built
-        saved = random.getstate(), np.random.get_state()  # noqa: NPY002
-        try:
-            if seed is not None:
-                keras.utils.set_random_seed(seed)
-            layer = cls(*spec.args, **spec.kwargs)
-            kernel_size = getattr(layer, "kernel_size", ())
-            layer.build((None, *([8] * len(kernel_size)), in_features))
-        finally:
-            random.setstate(saved[0])
-            np.random.set_state(saved[1])  # noqa: NPY002
-        return layer
-
-    def build(seed: int) -> dict[str, NDArray[Any]]:
-        layer = make(seed)
-        return {w.path.split("/")[-1]: keras.ops.convert_to_numpy(w.value) for w in layer.weights}
-
-    layer = make(None)
-    if spec.layer not in ("Dense", "Conv1D", "Conv2D", "Conv3D"):
-        raise ValueError(f"winit defaults knows no rule for keras.layers.{spec.layer}")
-    kernel = math.prod(getattr(layer, "kernel_size", ()))
-    units = getattr(layer, "units", None) or layer.filters
-    rules = {
-        "kernel": _glorot_uniform(
-            in_features * kernel, units * kernel, "glorot_uniform, Keras' default"
-        )
-    }
-    if layer.use_bias:
-        rules["bias"] = _zeros()
-    return rules, build
-
-
-# ---------------------------------------------------------------- flax.linen
-
-
-def _flax(spec: Spec, in_features: int) -> tuple[dict[str, Law], Builder]:
-    nn = framework("flax.linen", "jax")
-    jax = framework("jax", "jax")
-    if spec.layer != "Dense":
-        raise ValueError(f"winit defaults knows no rule for flax.linen.{spec.layer}")
-    layer = nn.Dense(*spec.args, **spec.kwargs)
-
-    def build(seed: int) -> dict[str, NDArray[Any]]:
-        variables = layer.init(jax.random.PRNGKey(seed), jax.numpy.ones((1, in_features)))
-        return {k: np.asarray(v) for k, v in variables["params"].items()}
-
-    fan_in, fan_out = in_features, layer.features
-    std = 1.0 / math.sqrt(fan_in)
-    kernel: Law = (
-        "truncated_normal", {"std": std},
-        "lecun_normal: variance_scaling(1, fan_in, truncated_normal), std-corrected",
-        (fan_in, fan_out),
-    )  # fmt: skip
-    rules = {"kernel": kernel}
-    if layer.use_bias:
-        rules["bias"] = _zeros()
-    return rules, build
-
-
-# ---------------------------------------------------------------- mlx.nn
-
-
-def _mlx(spec: Spec) -> tuple[dict[str, Law], Builder]:
-    mx = framework("mlx.core", "mlx")
-    nn = framework("mlx.nn", "mlx")
-    if spec.layer != "Linear":
-        raise ValueError(f"winit defaults knows no rule for mlx.nn.{spec.layer}")
-
-    def build(seed: int) -> dict[str, NDArray[Any]]:
-        mx.random.seed(seed)
-        layer = nn.Linear(*spec.args, **spec.kwargs)
-        return {k: np.array(v) for k, v in layer.parameters().items()}
-
-    weight = np.array(nn.Linear(*spec.args, **spec.kwargs).weight)
-    fan_out, fan_in = weight.shape
-    law = _uniform(1.0 / math.sqrt(fan_in), "U[±1/√fan_in] (mlx.nn.Linear)", (fan_in, fan_out))
-    return {"weight": law, "bias": law}, build
-
-
-# ---------------------------------------------------------------- the report
+__all__ = ["Layer", "ParamReport", "layer_defaults", "layer_rules", "parse_spec", "render"]
 
 
 @dataclass(frozen=True)
 class ParamReport:
-    """One parameter of the layer, its documented law, and the verdict of verifying it."""
+    """One parameter (or the rows a rule covers) of the layer, the rule it is verified against,
+    and the verdict; ``rule`` and ``result`` are ``None`` for a parameter no rule covers."""
 
     name: str
     shape: tuple[int, ...]
-    fans: tuple[int, int] | None
-    law: str
-    params: dict[str, float | str]
-    documented: str
-    result: Result
+    rule: Rule | None
+    result: Result | None
+
+    @property
+    def fans(self) -> tuple[int, int] | None:
+        return self.rule.fans if self.rule else None
+
+    @property
+    def checked(self) -> bool:
+        return self.result is not None
 
     @property
     def passed(self) -> bool:
-        return self.result.passed
+        """False only when a check failed: an unchecked parameter does not fail the layer."""
+        return self.result is None or self.result.passed
+
+    @property
+    def verdict(self) -> str:
+        return "unchecked" if self.result is None else "pass" if self.result.passed else "FAIL"
+
+    @property
+    def documented(self) -> str:
+        return self.rule.documented if self.rule else "no rule"
 
     @property
     def reason(self) -> str:
-        """One line for a failure: the first failing row's diagnosis or check."""
-        if self.passed:
+        """One line: why a parameter failed (its first failing row) or is unchecked."""
+        if self.result is None:
+            return "no rule for this parameter"
+        if self.result.passed:
             return ""
         row = self.result.failures[0]
         return (
@@ -265,67 +74,171 @@ class ParamReport:
         )
 
     def as_dict(self) -> dict[str, object]:
+        verified = self.rule.element() if self.rule else None
         return {
             "parameter": self.name, "shape": list(self.shape),
             "fan_in": self.fans[0] if self.fans else None,
             "fan_out": self.fans[1] if self.fans else None,
-            "law": self.documented, "verified_as": f"{self.law}({self.params})",
-            "verdict": "pass" if self.passed else "FAIL", "reason": self.reason,
+            "law": self.documented,
+            "verified_as": f"{verified[0]}({verified[1]})" if verified else None,
+            "source": str(self.rule.source) if self.rule else None,
+            "verdict": self.verdict, "reason": self.reason,
         }  # fmt: skip
 
 
-def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[ParamReport]:
-    """Build the layer ``text`` names, and verify each of its parameters against its documented
-    law (see the module docstring); a one-line ``ValueError`` for a bad spec or layer."""
-    spec = parse_spec(text)
-    top = spec.module.split(".")[0]
-    readers: dict[str, Callable[[], tuple[dict[str, Law], Builder]]] = {
-        "torch.nn": lambda: _torch(spec),
-        "keras.layers": lambda: _keras(spec, in_features),
-        "flax.linen": lambda: _flax(spec, in_features),
-        "mlx.nn": lambda: _mlx(spec),
-    }
-    reader = readers.get(spec.module)
-    if reader is None:
+def _unknown(fw: Framework, layer: str) -> ValueError:
+    return ValueError(
+        f"winit defaults knows no rule for {fw.module}.{layer}; it knows "
+        f"{', '.join(fw.known)}{did_you_mean(layer, fw.known)}"
+    )
+
+
+def _framework(spec: Spec) -> Framework:
+    fw = FRAMEWORKS.get(spec.module)
+    if fw is None:
         raise ValueError(
-            f"winit defaults reads layers of {', '.join(readers)}; got {spec.module!r} ({top})"
+            f"winit defaults reads layers of {', '.join(FRAMEWORKS)}; got {spec.module!r}"
+            f"{did_you_mean(spec.module, list(FRAMEWORKS))}"
         )
+    if spec.layer not in fw.known:
+        raise _unknown(fw, spec.layer)
+    return fw
+
+
+class _Walk:
+    """The rules of a built layer's parameters by their full names: a layer with a rule by it,
+    any other by its children's (a :class:`Children` rule may then replace its matrices')."""
+
+    def __init__(self, fw: Framework, module: Any, arrays: Mapping[str, NDArray[Any]]) -> None:
+        self.fw, self.arrays = fw, arrays
+        self.table = {
+            getattr(module, name): rule for name, rule in fw.layers.items() if hasattr(module, name)
+        }
+
+    def rule(self, cls: type) -> LayerRule | Children | None:
+        for base in cls.__mro__:
+            if base in self.table:
+                return self.table[base]
+        return None
+
+    def __call__(
+        self, layer: Any, prefix: str = "", named: type | None = None
+    ) -> dict[str, tuple[Rule, ...]]:
+        """``named``: the class the layer was built from, when the built object is not one
+        (a Flax module initialised) or became another (a lazy torch layer)."""
+        rule = self.rule(type(layer)) or (self.rule(named) if named else None)
+        if rule is not None and not isinstance(rule, Children):
+            return {prefix + k: v for k, v in rule(layer).items()}
+        out: dict[str, tuple[Rule, ...]] = {}
+        for name, child in self.fw.children(layer):
+            out |= self(child, f"{prefix}{name}{self.fw.separator}")
+        if isinstance(rule, Children) and rule.matrices is not None:
+            for name, value in self.arrays.items():
+                if name.startswith(prefix) and value.ndim >= 2:
+                    out[name] = (rule.matrices(tuple(value.shape)),)
+        return out
+
+
+def _part(value: NDArray[Any], rows: Rows | None) -> NDArray[Any]:
+    """The rows a rule covers (all of a parameter without ``rows``), at least 1-d."""
+    if rows is not None:
+        span = rows.span
+        value = np.delete(value, span, axis=0) if rows.rest else value[span.start : span.stop]
+    return np.atleast_1d(value)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer built from its spec: its first build's parameters and buffers, the rules that
+    cover them by name, and ``build(seed)`` for more draws (memoized per seed, so the
+    parameters of one layer share their builds)."""
+
+    spec: Spec
+    arrays: Mapping[str, NDArray[Any]]
+    rules: Mapping[str, tuple[Rule, ...]]
+    build: Callable[[int], Mapping[str, NDArray[Any]]]
+
+
+def layer_rules(text: str, *, seed: int = 0, in_features: int = 128) -> Layer:
+    """Build the layer ``text`` names and find the rule of each of its parameters and buffers
+    (see :func:`layer_defaults`; a one-line ``ValueError`` for a bad spec or layer)."""
+    spec = parse_spec(text)
+    fw = _framework(spec)
+    module = framework(spec.module, fw.convention)
+    cls = getattr(module, spec.layer, None)
+    if cls is None:
+        raise ValueError(f"{spec.module} has no layer {spec.layer!r} in the installed version")
+    builds: dict[int, Mapping[str, NDArray[Any]]] = {}
+
+    def build(s: int) -> Mapping[str, NDArray[Any]]:
+        if s not in builds:
+            builds[s] = fw.build(cls, spec, s, in_features)[1]
+        return builds[s]
+
     try:
-        rules, build = reader()
-        first = build(seed)
+        layer, first = fw.build(cls, spec, seed, in_features)
     except ValueError:
         raise
     except Exception as e:
         raise ValueError(f"building {spec.text} raised {type(e).__name__}: {e}") from None
-    missing = sorted(set(first) - set(rules))
-    if missing:
-        raise ValueError(f"{spec.text}: no documented law for parameter(s) {', '.join(missing)}")
+    if not first:
+        raise ValueError(f"{spec.text} has no parameters or buffers to check")
+    # a rule may name parameters the configuration leaves out (bias=False, no proj_size)
+    rules = {k: v for k, v in _Walk(fw, module, first)(layer, named=cls).items() if k in first}
+    if not rules:
+        raise ValueError(f"no rule covers any parameter of {spec.text}: {', '.join(first)}")
+    return Layer(spec, first, rules, build)
+
+
+def layer_defaults(text: str, *, seed: int = 0, in_features: int = 128) -> list[ParamReport]:
+    """Build the layer ``text`` names, and verify each of its parameters and buffers against
+    its framework's rule (see the module docstring).
+
+    Args:
+      text: ``MODULE:Layer(args)``.
+      seed: the run's seed; every build's seed derives from it.
+      in_features: the input width of layers built on an input (Keras, Flax, lazy torch layers).
+
+    Returns:
+      One :class:`ParamReport` per parameter, or per part of one a rule covers. A bad spec, an
+      unknown layer, a layer that fails to build, has nothing to check or no parameter a rule
+      covers: a one-line ``ValueError``.
+    """
+    built = layer_rules(text, seed=seed, in_features=in_features)
+    spec, rules, build = built.spec, built.rules, built.build
     reports = []
-    for name, value in first.items():
-        law, params, documented, fan = rules[name]
+    for name, value in built.arrays.items():
+        if name not in rules:
+            reports.append(ParamReport(name, tuple(value.shape), None, None))
+        for rule in rules.get(name, ()):
+            label = name + (rule.rows.label if rule.rows else "")
 
-        def draw(
-            shape: tuple[int, ...], rng: np.random.Generator, name: str = name
-        ) -> NDArray[Any]:
-            return build(int(rng.integers(2**31)))[name]
+            def draw(
+                shape: tuple[int, ...], rng: np.random.Generator, name: str = name,
+                rows: Rows | None = rule.rows,
+            ) -> NDArray[Any]:  # fmt: skip
+                return _part(build(int(rng.integers(2**31)))[name], rows)
 
-        law_params: dict[str, Any] = params
-        result = verify(
-            draw, law, shapes=[value.shape], seed=seed, convention="numpy",
-            name=f"{spec.text}.{name}", **law_params,
-        )  # fmt: skip
-        reports.append(ParamReport(name, tuple(value.shape), fan, law, params, documented, result))
+            law, params = rule.element()
+            law_params: dict[str, Any] = params
+            result = verify(
+                draw, law, shapes=[_part(value, rule.rows).shape], seed=seed,
+                convention="numpy", name=f"{spec.text}.{label}", layout=rule.layout,
+                **law_params,
+            )  # fmt: skip
+            reports.append(ParamReport(label, tuple(value.shape), rule, result))
     return reports
 
 
 def render(text: str, reports: list[ParamReport]) -> str:
-    """A table: parameter, shape, fans, documented law, verdict, and a reason for each FAIL."""
-    head = ("parameter", "shape", "fan_in", "fan_out", "documented law", "verdict")
+    """A table: parameter, shape, fans, documented law, its source, verdict; then a reason for
+    each FAIL and unchecked parameter."""
+    head = ("parameter", "shape", "fan_in", "fan_out", "documented law", "source", "verdict")
     rows = [head] + [
         (
-            r.name, "x".join(map(str, r.shape)),
+            r.name, "x".join(map(str, r.shape)) or "scalar",
             str(r.fans[0]) if r.fans else "-", str(r.fans[1]) if r.fans else "-",
-            r.documented, "pass" if r.passed else "FAIL",
+            r.documented, str(r.rule.source) if r.rule else "-", r.verdict,
         )
         for r in reports
     ]  # fmt: skip
@@ -333,7 +246,10 @@ def render(text: str, reports: list[ParamReport]) -> str:
     lines = [
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
-    reasons = [f"  {r.name}: {r.reason}" for r in reports if not r.passed]
+    reasons = [f"  {r.name}: {r.reason}" for r in reports if r.reason]
     failed = sum(not r.passed for r in reports)
+    unchecked = sum(not r.checked for r in reports)
     verdict = "PASSED" if not failed else f"FAILED ({failed} of {len(reports)} parameters)"
+    if unchecked:
+        verdict += f", {unchecked} unchecked"
     return "\n".join([f"layer: {text}", "", *lines, *(["", *reasons] if reasons else []), verdict])

@@ -1,0 +1,98 @@
+"""Everything ``winit audit`` takes from ``winit verify``, in one place: the law table (names,
+parameters, the distribution a law prescribes for a shape), the element distributions, the
+named errors with their power, and torch's layer default rules. The rest of the audit imports
+these names from here only, so a change in verify's public pieces is absorbed here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+from winit.initializers import TRUNCATED_STD
+from winit.verify.api import Row
+from winit.verify.checks import diagnose
+from winit.verify.cli import UsageError
+from winit.verify.cli import _Parser as Parser
+from winit.verify.distributions import (
+    Constant,
+    ElementLaw,
+    Orthogonal,
+    Target,
+    TruncatedNormal,
+    Uniform,
+)
+from winit.verify.laws import (
+    Param,
+    canonical,
+    resolve,
+    target,
+    truncation,
+)
+from winit.verify.layouts import LAYOUTS
+from winit.verify.plan import Alternative, alternatives, power
+from winit.verify.rules.base import Children
+from winit.verify.rules.torch_nn import FRAMEWORK as TORCH_LAYERS
+
+__all__ = [
+    "TORCH_AXES",
+    "TRUNCATED_STD",
+    "Alternative",
+    "Constant",
+    "ElementLaw",
+    "Orthogonal",
+    "Param",
+    "Parser",
+    "Row",
+    "Target",
+    "TruncatedNormal",
+    "Uniform",
+    "UsageError",
+    "alternatives",
+    "canonical",
+    "default_rule",
+    "diagnose",
+    "import_module",
+    "power",
+    "resolve",
+    "target",
+    "truncation",
+]  # fmt: skip
+
+#: torch stores a weight as (out, in, *kernel)
+TORCH_AXES = LAYOUTS["torch"]
+
+
+def default_rule(module: Any, local: str) -> tuple[str, dict[str, Param], str] | None:
+    """The documented default of parameter ``local`` of torch layer ``module`` (``winit
+    defaults``' rules, matched by the layer's class and its bases): (element law name, resolved
+    parameters, the documented law and its source), or ``None`` when no rule is known for the
+    layer or the parameter. A parameter whose rule covers some rows only (a padding row) is
+    given the rule of its other rows: the rows an init call wrote are their own regions."""
+    nn = sys.modules.get("torch.nn")
+    if nn is None:
+        return None
+    table = {getattr(nn, name): rule for name, rule in TORCH_LAYERS.layers.items()}
+    layer_rule = next((table[c] for c in type(module).__mro__ if c in table), None)
+    if layer_rule is None or isinstance(layer_rule, Children):
+        return None
+    rules = layer_rule(module).get(local, ())
+    rule = next((r for r in rules if r.rows is None or r.rows.rest), None)
+    if rule is None:
+        return None
+    law, params = rule.element()
+    return law, resolve(law, params), f"{rule.documented} ({rule.source})"
+
+
+def import_module(name: str) -> Any:
+    """The module ``name`` (the working directory on the import path, as with ``python -m``), or
+    a one-line ``ValueError``."""
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        raise ValueError(f"cannot import module {name!r}: {e}") from None
+    except Exception as e:  # the module itself raised while importing
+        raise ValueError(f"importing {name!r} raised {type(e).__name__}: {e}") from None

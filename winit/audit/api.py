@@ -1,0 +1,441 @@
+"""``winit.audit(model_or_builder)``: every parameter and buffer of a PyTorch model checked
+against the law its code names, on each path that builds it.
+
+Tensors sharing a law are pooled per group of names (layer indices as ``*``), standardised, and
+checked with verify's statistics; the run's false-alarm budget ``alpha`` is split evenly
+(Bonferroni) over every statistical check of every group on every path, and each check states its
+power against the named errors. At most ``sample`` values are read per tensor for the
+distribution checks; by default as many as a variance check at that alpha needs to catch a std
+10 % off with the stated power. Extremes, non-finite values and uninitialised memory are checked
+on every value.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from winit import stats
+from winit.audit.adapter import (
+    TORCH_AXES,
+    Constant,
+    ElementLaw,
+    Orthogonal,
+    Row,
+    Target,
+    TruncatedNormal,
+    Uniform,
+    alternatives,
+    truncation,
+)
+from winit.audit.adapter import target as law_target
+from winit.audit.checks import (
+    POOLED,
+    STATISTICAL,
+    STD_ERROR,
+    constant_row,
+    element_rows,
+    exact,
+    hygiene_rows,
+    orthogonal_row,
+    standardised,
+    std_alternatives,
+)
+from winit.audit.expect import Expectation, parse_expectation
+from winit.audit.identify import VACUOUS_CUT, identify
+from winit.audit.model import (
+    PATHS,
+    Builder,
+    Floats,
+    Named,
+    Region,
+    build_path,
+    is_transformers,
+    load_spec,
+)
+from winit.stats import POWER, RUN_ALPHA
+
+
+@dataclass(frozen=True)
+class Group:
+    """Tensors of one path whose names share a pattern and whose regions share a law."""
+
+    path: str
+    pattern: str
+    named: Named
+    law: str
+    tensors: tuple[str, ...]
+    values: int
+    read: int
+    identified: str
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.rows)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path, "pattern": self.pattern, "named": self.named.as_dict(),
+            "law": self.law, "tensors": list(self.tensors), "values": self.values,
+            "read": self.read, "identified": self.identified, "passed": self.passed,
+            "rows": [r.as_dict() for r in self.rows], "notes": list(self.notes),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """The outcome of :func:`audit`: one :class:`Group` per path and law group, and ``across``,
+    the checks that each group's law is the same on every path."""
+
+    name: str
+    seed: int
+    alpha: float
+    check_alpha: float
+    power: float
+    sample: int
+    paths: tuple[tuple[str, str], ...]
+    groups: tuple[Group, ...]
+    across: tuple[Row, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(g.passed for g in self.groups) and all(r.passed for r in self.across)
+
+    def __bool__(self) -> bool:
+        """False when a check failed: ``assert winit.audit(build)`` fails on it."""
+        return self.passed
+
+    @property
+    def failures(self) -> tuple[tuple[str, Row], ...]:
+        out = [(f"{g.path} {g.pattern}", r) for g in self.groups for r in g.rows if not r.passed]
+        return tuple(out + [("paths", r) for r in self.across if not r.passed])
+
+    def __repr__(self) -> str:
+        """One line, the failing checks first (pytest shows it for a failing ``assert``)."""
+        checks = sum(len(g.rows) for g in self.groups) + len(self.across)
+        if self.passed:
+            return f"<audit {self.name}: PASSED {checks} checks>"
+        text = "; ".join(f"{where}: {_why(r)}" for where, r in self.failures)
+        return f"<audit {self.name}: FAILED {len(self.failures)} of {checks}: {text}>"
+
+    def __str__(self) -> str:
+        from winit.audit.table import render  # the table imports this module
+
+        return render(self)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": "audit", "model": self.name, "seed": self.seed, "alpha": self.alpha,
+            "check_alpha": self.check_alpha, "power": self.power, "sample": self.sample,
+            "paths": {p: how for p, how in self.paths}, "passed": self.passed,
+            "groups": [g.as_dict() for g in self.groups],
+            "across": [r.as_dict() for r in self.across],
+        }  # fmt: skip
+
+
+def _why(row: Row) -> str:
+    c = row.check
+    return row.diagnosis or f"{c.name} {c.measured:.4g} not in [{c.low:.4g}, {c.high:.4g}]"
+
+
+def _form(t: Target | None) -> tuple[object, ...]:
+    """What regions must share to be pooled: the law's standardised form."""
+    if t is None:
+        return ("none",)
+    if isinstance(t, Constant):
+        return ("constant", t.value)
+    if isinstance(t, Orthogonal):
+        return ("orthogonal", t.gain)
+    s = standardised(t)
+    if isinstance(s, Uniform):
+        return ("uniform", round(s.low, 9), round(s.high, 9))
+    return ("normal", *(round(f, 9) for f in (s.loc, s.scale, s.low, s.high)))
+
+
+def _describe(r: Region) -> str:
+    return r.target.describe() if r.target is not None else r.named.text
+
+
+def group_regions(regions: Sequence[Region]) -> list[list[Region]]:
+    """Regions pooled by (pattern, named law, standardised form), in first-seen order."""
+    groups: dict[tuple[object, ...], list[Region]] = {}
+    for r in regions:
+        key = (r.pattern, r.named.source, r.named.text, _form(r.target))
+        groups.setdefault(key, []).append(r)
+    return list(groups.values())
+
+
+def _sample(r: Region, cap: int, seed: int) -> NDArray[np.float64]:
+    x = r.values[np.isfinite(r.values)]
+    if x.size > cap:
+        rng = np.random.default_rng([seed, zlib.crc32(r.name.encode())])
+        x = x[rng.choice(x.size, cap, replace=False)]
+    return x.astype(np.float64)
+
+
+def _vacuous(t: Target | None) -> str:
+    """A note when ``t`` is a normal cut so far out that the cut never happens."""
+    if not isinstance(t, TruncatedNormal) or not t.truncated:
+        return ""
+    cut = min(t.loc - t.low, t.high - t.loc) / t.scale
+    if cut <= VACUOUS_CUT:
+        return ""
+    return (
+        f"truncation vacuous: the bounds [{t.low:g}, {t.high:g}] lie {cut:.3g}σ out, so the "
+        "values are an untruncated normal; torch's trunc_normal_ takes absolute bounds, not "
+        "bounds in σ units as scipy's truncnorm"
+    )
+
+
+def _disagreement(r: Region) -> str:
+    """A note when the law the code names differs from the expectation that displaced it."""
+    if r.displaced is None:
+        return ""
+    code = r.displaced.text
+    if r.displaced.law is not None:
+        try:
+            theirs = law_target(r.displaced.law, r.displaced.params, r.shape, TORCH_AXES)
+        except ValueError:
+            theirs = None
+        if theirs is not None and r.target is not None and theirs.describe() == r.target.describe():
+            return ""
+        code += f" = {theirs.describe()}" if theirs is not None else ""
+    return f"{r.name}: the code names {code}; the expectation {r.named.text}"
+
+
+def _notes(regions: Sequence[Region]) -> list[str]:
+    notes = [_vacuous(regions[0].target), *(_disagreement(r) for r in regions)]
+    return [n for n in notes if n]
+
+
+def check_group(
+    path: str, regions: Sequence[Region], again: Mapping[str, Floats] | None,
+    alpha: float, sample: int, seed: int,
+) -> Group:  # fmt: skip
+    """Every check of one group (see :mod:`winit.audit.checks`)."""
+    # uninitialised memory can hold signalling NaNs, which raise numpy's invalid-value warning
+    # when compared or cast; the non-finite check counts them
+    with np.errstate(invalid="ignore"):
+        return _check_group(path, regions, again, alpha, sample, seed)
+
+
+def _check_group(
+    path: str, regions: Sequence[Region], again: Mapping[str, Floats] | None,
+    alpha: float, sample: int, seed: int,
+) -> Group:  # fmt: skip
+    first = regions[0]
+    parts = [r.values for r in regions]
+    t = first.target
+    rows = hygiene_rows(parts, t.value if isinstance(t, Constant) else None)
+    samples = [_sample(r, sample, seed) for r in regions]
+    read = sum(s.size for s in samples)
+    if isinstance(t, Constant):
+        rows.append(constant_row(parts, t, first.eps))
+    elif isinstance(t, Orthogonal):
+        for r in regions:
+            m = r.matrix
+            if m is not None:
+                rows.append(orthogonal_row(r.name, m, r.target, r.eps))  # type: ignore[arg-type]
+    elif t is not None:
+        law = standardised(t)
+        z, largest, n_all = [], 0.0, 0
+        for r, s in zip(regions, samples, strict=True):
+            tr: ElementLaw = r.target  # type: ignore[assignment]
+            sd = tr.var**0.5
+            z.append((s - tr.mean) / sd)
+            finite = r.values[np.isfinite(r.values)]
+            if finite.size:
+                far = max(float(finite.max()) - tr.mean, tr.mean - float(finite.min()))
+                largest = max(largest, far / sd)
+            n_all += r.values.size
+        fans = first.fans or (1, 1)
+        assert first.named.law is not None
+        cut = truncation(first.named.law, first.named.params) == "corrected"
+        found = alternatives(first.named.law, first.named.params, t, *fans)
+        alts = std_alternatives(found, t.var**0.5, cut)
+        rows += element_rows(np.concatenate(z), largest, n_all, law, alts, alpha, first.eps)
+    names = tuple(dict.fromkeys(r.name for r in regions))
+    if again is not None:
+        tensor = {r.name: r.tensor for r in regions}
+        differ = sum(not _same(tensor[n], again[n]) for n in names)
+        rows.append(
+            exact("tensors differing between two builds under one seed (count)", float(differ), 0.0)
+        )
+    return Group(
+        path, first.pattern, first.named, _describe(first), names, sum(p.size for p in parts), read,
+        identify(samples[0], first.matrix, first.fans), tuple(rows), tuple(_notes(regions)),
+    )  # fmt: skip
+
+
+def _same(a: Floats, b: Floats) -> bool:
+    """Equal values (NaN equal to NaN, checked only where a plain comparison fails)."""
+    return bool(np.array_equal(a, b) or np.array_equal(a, b, equal_nan=True))
+
+
+def _path_key(g: Group) -> str:
+    """What must agree across paths: the named law, or for a group with none, whether its values
+    are one constant (a random tensor left zero, or uninitialised, differs)."""
+    if g.named.law is not None:
+        return g.law
+    looks = g.identified if g.identified.startswith("constant") else "not constant"
+    return f"no declared law ({looks})"
+
+
+def across_paths(groups: Sequence[Group]) -> list[Row]:
+    """Per pattern built on several paths: the same laws on each (:func:`_path_key`)."""
+    seen: dict[str, dict[str, set[str]]] = {}
+    for g in groups:
+        seen.setdefault(g.pattern, {}).setdefault(g.path, set()).add(_path_key(g))
+    rows = []
+    for pattern, by_path in seen.items():
+        if len(by_path) < 2:
+            continue
+        laws = list(by_path.values())
+        same = all(x == laws[0] for x in laws[1:])
+        detail = "; ".join(f"{p}: {' + '.join(sorted(v))}" for p, v in by_path.items())
+        check = stats.exact_check(f"{pattern}: same law on every path", float(same), 1.0)
+        rows.append(
+            Row(
+                shape=POOLED,
+                check=check,
+                diagnosis="" if same else f"{pattern}: law differs between paths — {detail}",
+            )
+        )
+    return rows
+
+
+def default_sample(check_alpha: float, power: float) -> int:
+    """Values per tensor a variance check at ``check_alpha`` needs to catch a std 10 % off
+    either way with ``power`` (normal data)."""
+    return stats.variance_sample_size(STD_ERROR**2, check_alpha, power)
+
+
+def audit(
+    model_or_builder: Any,
+    *,
+    expect: Mapping[str, str] | Sequence[str] | None = None,
+    seed: int = 0,
+    paths: Sequence[str] | None = None,
+    sample: int | None = None,
+    alpha: float = RUN_ALPHA,
+    power: float = POWER,
+    name: str | None = None,
+) -> AuditResult:
+    """Audit a PyTorch model's initial values against the laws its code names.
+
+    Args:
+      model_or_builder: a ``torch.nn.Module`` (checked as built, no init call recorded), a
+        callable returning one (built under ``seed`` with its init calls recorded), or a
+        ``"MODULE:EXPR"`` string.
+      expect: ``{glob: law}`` (or ``["glob=law", ...]``): what the author meant for the tensors
+        whose names match; beats the recorded call, e.g. ``{"*.c_proj.weight":
+        "normal(std=0.02/sqrt(24))"}``.
+      seed: torch seed of every build.
+      paths: ``built`` and/or ``loaded`` (the path of a checkpoint with missing keys); default
+        every path the input can take (a plain torch module instance cannot be rebuilt: built).
+      sample: most values read per tensor by the distribution checks (default: computed).
+      alpha: the run's false-alarm budget, split over every statistical check.
+      power: the power each distribution check is sized for.
+      name: the model's name in the result.
+
+    Returns:
+      An :class:`AuditResult`, falsy when a check fails, ``str()`` its table. Bad arguments
+      raise a one-line ``ValueError``.
+
+    >>> import torch
+    >>> bool(audit(lambda: torch.nn.Linear(64, 32), paths=["built"]))
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if not (0.0 < alpha < 1.0 and 0.0 < power < 1.0):
+        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
+    if sample is not None and (
+        isinstance(sample, bool) or not isinstance(sample, int) or sample < 2
+    ):
+        raise ValueError(f"sample must be an int >= 2, got {sample!r}")
+    if paths is not None and (not paths or any(p not in PATHS for p in paths)):
+        raise ValueError(f"paths must be some of {', '.join(PATHS)}, got {list(paths)}")
+    expectations = _expectations(expect)
+    builder, model = _builder(model_or_builder)
+    if paths is None:
+        paths = PATHS if builder is not None or is_transformers(model) else ("built",)
+    label = name or (
+        model_or_builder if isinstance(model_or_builder, str) else _label(model_or_builder)
+    )
+    built: list[tuple[str, str, list[list[Region]], Mapping[str, Floats] | None]] = []
+    for path in dict.fromkeys(paths):
+        regions, again, how, model = build_path(path, builder, model, seed, expectations)
+        built.append((path, how, group_regions(regions), again))
+    names = {r.name for _, _, gs, _ in built for g in gs for r in g}
+    unmatched = [e.glob for e in expectations if not any(e.matches(n) for n in names)]
+    if unmatched:
+        raise ValueError(
+            f"--expect {unmatched[0]!r} matches no tensor of the model; its tensors are named "
+            f"like {', '.join(sorted(names)[:3])}"
+        )
+    n_checks = sum(
+        STATISTICAL for _, _, groups, _ in built for g in groups
+        if g[0].target is not None and not isinstance(g[0].target, Constant | Orthogonal)
+    )  # fmt: skip
+    each = stats.bonferroni(alpha, n_checks) if n_checks else 0.0
+    cap = sample or (default_sample(each, power) if n_checks else 2)
+    groups = [
+        check_group(path, g, again, each, cap, seed)
+        for path, _, gs, again in built for g in gs
+    ]  # fmt: skip
+    return AuditResult(
+        label, seed, alpha, each, power, cap, tuple((p, how) for p, how, _, _ in built),
+        tuple(groups), tuple(across_paths(groups)),
+    )  # fmt: skip
+
+
+def _label(obj: Any) -> str:
+    return str(getattr(obj, "__qualname__", None) or type(obj).__name__)
+
+
+def _expectations(expect: Mapping[str, str] | Sequence[str] | None) -> list[Expectation]:
+    if expect is None:
+        return []
+    if isinstance(expect, Mapping):
+        return [parse_expectation(f"{k}={v}") for k, v in expect.items()]
+    if isinstance(expect, str):
+        raise ValueError("expect must be a dict {glob: law} or a list of 'glob=law' strings")
+    return [parse_expectation(e) for e in expect]
+
+
+def _builder(obj: Any) -> tuple[Builder | None, Any | None]:
+    """(builder, model): a spec string or a callable builds; a module is the model itself."""
+    if isinstance(obj, str):
+        return load_spec(obj), None
+    try:
+        import torch
+    except ImportError:
+        raise ValueError("winit audit needs torch (pip install torch==2.13.0)") from None
+    if isinstance(obj, torch.nn.Module):
+        return None, obj
+    if callable(obj):
+        builder: Callable[[], Any] = obj
+        return builder, None
+    raise ValueError(
+        f"audit takes a torch.nn.Module, a builder or 'MODULE:EXPR', got {type(obj).__name__}"
+    )
+
+
+def finite_json(value: object) -> object:
+    """``value`` with every non-finite float as its string (strict JSON has no NaN or inf)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    return value

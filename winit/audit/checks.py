@@ -1,0 +1,176 @@
+"""The checks of one group of tensors that share a law: pooled, standardised values against the
+standardised law (mean, variance, shape, each at the group's share of the run's alpha, with its
+power against every named error), the largest value against the law's own tail for that many
+draws, and the exact checks (a constant's value, an orthogonal matrix's Gram matrix, finite
+values, no value that looks like uninitialised memory).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from winit import stats
+from winit.audit.adapter import (
+    TRUNCATED_STD,
+    Alternative,
+    Constant,
+    ElementLaw,
+    Orthogonal,
+    Row,
+    TruncatedNormal,
+    Uniform,
+    diagnose,
+    power,
+)
+from winit.stats import Check
+
+Floats = NDArray[np.float64]
+#: a tensor's values in its own float dtype
+Values = NDArray[np.floating[Any]]
+#: a group's checks pool tensors of several shapes: verify's row, with no single shape
+POOLED: tuple[int, ...] = ()
+#: the std error the default sample is sized to catch: 10 % either way (variance ratio 1.1²)
+STD_ERROR = 1.1
+#: the outlier the extremes check names: one value this many σ from the mean
+OUTLIER = 100.0
+#: |x| above this, or nonzero below TINY, is read as uninitialised memory: a law of this project
+#: puts probability below 1e-20 per value there unless it is a constant of that size
+HUGE, TINY = 1e6, 1e-30
+#: statistical checks each element-law group spends alpha on: mean, variance, shape, extremes
+STATISTICAL = 4
+
+
+def exact(name: str, measured: float, expected: float, tol: float = 0.0) -> Row:
+    return Row(shape=POOLED, check=stats.exact_check(name, measured, expected, tol))
+
+
+def standardised(law: ElementLaw) -> ElementLaw:
+    """``law`` shifted and scaled to mean 0, variance 1."""
+    m, s = law.mean, law.var**0.5
+    if isinstance(law, Uniform):
+        return Uniform((law.low - m) / s, (law.high - m) / s)
+    return TruncatedNormal((law.loc - m) / s, law.scale / s, (law.low - m) / s, (law.high - m) / s)
+
+
+def _mirror(law: ElementLaw) -> ElementLaw:
+    if isinstance(law, Uniform):
+        return Uniform(-law.high, -law.low)
+    return TruncatedNormal(-law.loc, law.scale, -law.high, -law.low)
+
+
+def tail(law: ElementLaw, t: float) -> float:
+    """P(|x| > t) under ``law`` (each side from its own lower CDF, accurate far out)."""
+    at = np.array([-t])
+    return float(law.cdf(at)[0] + _mirror(law).cdf(at)[0])
+
+
+def extreme_limit(law: ElementLaw, n: int, alpha: float) -> float:
+    """The t with P(max of n draws' |x| > t) = alpha under ``law`` (bisection)."""
+    per_draw = -math.expm1(math.log1p(-alpha) / n)
+    lo, hi = 0.0, 2.0 * OUTLIER
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if tail(law, mid) > per_draw else (lo, mid)
+    return hi
+
+
+def _rounding(law: ElementLaw, eps: float) -> float:
+    """Rounding slack of stored values near a bounded law's bounds, in σ units."""
+    low, high = law.support
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return 0.0
+    return 4 * eps * max(abs(low), abs(high))
+
+
+def extreme_check(largest: float, n: int, law: ElementLaw, alpha: float, eps: float) -> Check:
+    """The largest standardised |value| of ``n`` against ``law``'s tail for n draws."""
+    limit = extreme_limit(law, n, alpha) + _rounding(law, eps)
+    return Check(
+        "largest |value| (σ units)", "law of the maximum of n draws", largest, limit, 0.0, limit,
+        alpha, power=1.0 if limit < OUTLIER else 0.0, against=f"one value at {OUTLIER:g}σ", n=n,
+    )  # fmt: skip
+
+
+def _powered(kind: str, check: Check, alts: Sequence[Alternative], law: ElementLaw) -> Row:
+    mine = [a for a in alts if a.check == kind]
+    n = check.n or 0
+    powers = tuple((a.name, power(a, law, n, check.alpha)) for a in mine)
+    if not powers:
+        return Row(shape=POOLED, check=check)
+    weakest = min(powers, key=lambda p: p[1])
+    check = dataclasses.replace(check, power=weakest[1], against=weakest[0])
+    return Row(
+        shape=POOLED, check=check, powers=powers, diagnosis=diagnose(kind, check, list(alts))
+    )
+
+
+def std_alternatives(alts: Sequence[Alternative], sd: float, truncated: bool) -> list[Alternative]:
+    """verify's named errors in standardised units, with the 10 % std error added, and for a
+    std-corrected ±2σ truncation the correction applied with no cut (bounds read as absolute)."""
+    out = [dataclasses.replace(a, effect=a.effect / sd) if a.check == "mean" else a for a in alts]
+    if truncated:
+        out.append(Alternative(
+            "variance", "std-corrected but never cut (±2 read as absolute bounds)",
+            TRUNCATED_STD**-2, "trunc_normal_(std=σ/0.8796) with its default a=-2, b=2",
+        ))  # fmt: skip
+    out += [
+        Alternative("variance", f"std {STD_ERROR - 1:.0%} too large", STD_ERROR**2),
+        Alternative("variance", f"std {STD_ERROR - 1:.0%} too small", STD_ERROR**-2),
+    ]
+    return out
+
+
+def element_rows(
+    z: Floats, largest: float, n_all: int, law: ElementLaw, alts: Sequence[Alternative],
+    alpha: float, eps: float,
+) -> list[Row]:  # fmt: skip
+    """The statistical checks of a group's pooled standardised sample ``z`` against the
+    standardised ``law``; ``largest`` is max |z| over all ``n_all`` values, not only the sample."""
+    rows = [
+        _powered("mean", stats.mean_check("mean (standardised)", z, 0.0, 1.0, alpha), alts, law),
+        _powered("variance", stats.variance_check(
+            "variance ratio", z, 1.0, alpha, mean=0.0, kurtosis=law.kurtosis, against=STD_ERROR**2,
+        ), alts, law),
+        _powered("shape", stats.ks_check("shape (KS distance)", z, law.cdf, alpha), alts, law),
+    ]  # fmt: skip
+    rows.append(Row(shape=POOLED, check=extreme_check(largest, n_all, law, alpha, eps)))
+    return rows
+
+
+def constant_row(parts: Sequence[Values], law: Constant, eps: float) -> Row:
+    """The fraction of the values equal to the constant as stored (to the dtype's rounding)."""
+    n = sum(p.size for p in parts)
+    near = sum(int(np.sum(np.abs(p - law.value) <= eps * abs(law.value))) for p in parts)
+    frac = near / n if n else 1.0
+    return exact(f"every element = {law.value:g} (fraction)", frac, 1.0)
+
+
+def orthogonal_row(name: str, matrix: Values, law: Orthogonal, eps: float) -> Row:
+    """WᵀW (or WWᵀ) = gain²·I to 2·(rows + cols) ulps, as verify's orthogonality check."""
+    m = matrix.astype(np.float64) / law.gain
+    gram = m.T @ m if law.rows >= law.cols else m @ m.T
+    worst = float(np.max(np.abs(gram - np.eye(gram.shape[0]))))
+    return exact(
+        f"{name}: orthogonality max|WᵀW/g²-I|", worst, 0.0, 2 * (law.rows + law.cols) * eps
+    )
+
+
+def hygiene_rows(parts: Sequence[Values], constant: float | None) -> list[Row]:
+    """Exact checks on every value: all finite, and none that looks like uninitialised memory
+    (skipped for a constant law whose own value lies there)."""
+    bad = sum(p.size - int(np.isfinite(p).sum()) for p in parts)
+    rows = [exact("non-finite values (count)", float(bad), 0.0)]
+    if constant is None or TINY <= abs(constant) <= HUGE or constant == 0.0:
+        odd = 0
+        for p in parts:
+            mag = np.abs(p[np.isfinite(p)])
+            odd += int(np.sum((mag > HUGE) | ((mag > 0) & (mag < TINY))))
+        rows.append(exact(f"uninitialised-memory look: |x|>{HUGE:g} or 0<|x|<{TINY:g} (count)",
+                          float(odd), 0.0))  # fmt: skip
+    return rows

@@ -1,0 +1,339 @@
+"""Building a PyTorch model on each path and reading its tensors as regions, each with the law
+that governs it: an expectation (``--expect``), else the init call that last wrote it, else its
+layer's documented default, else none.
+
+Paths: ``built`` — the builder called under the seed, init calls recorded; ``loaded`` — the path
+a checkpoint with missing keys takes: transformers' ``from_pretrained(None, config=...,
+state_dict={})`` (the model built on the meta device, then materialised and initialised by the
+library), for plain torch the builder run on the meta device, ``to_empty`` and every module's
+``reset_parameters``, each module's after its children's (the order construction runs them, so a
+parent's custom init of a child stands).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from winit.audit.adapter import TORCH_AXES, Param, Target, default_rule, import_module, target
+from winit.audit.expect import Expectation, expectation_for
+from winit.audit.record import Recorder, Write, recording
+
+PATHS = ("built", "loaded")
+Builder = Callable[[], Any]
+#: a tensor's values as numpy in its own float dtype (half precisions as float32)
+Floats = NDArray[np.floating[Any]]
+
+
+@dataclass(frozen=True)
+class Named:
+    """The law a region is checked against and where it comes from: ``source`` is
+    ``expectation``, ``call``, ``default rule`` or ``none``; ``text`` as the reader sees it."""
+
+    source: str
+    text: str
+    law: str | None
+    params: dict[str, Param]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"source": self.source, "text": self.text, "law": self.law, "params": self.params}
+
+
+NO_LAW = Named("none", "no declared law", None, {})
+
+
+@dataclass(frozen=True)
+class Region:
+    """The elements of one tensor that one law governs (all of them, or those one call wrote
+    last): ``values`` flat, ``tensor`` all of the tensor's values (flat), the law's ``target``
+    for the tensor's shape (``None``: no law); ``displaced`` the law an expectation overrode."""
+
+    name: str
+    shape: tuple[int, ...]
+    named: Named
+    target: Target | None
+    values: Floats
+    tensor: Floats
+    whole: bool
+    eps: float
+    displaced: Named | None = None
+
+    @property
+    def pattern(self) -> str:
+        """The name with every layer index replaced by ``*``."""
+        return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", self.name)
+
+    @property
+    def matrix(self) -> Floats | None:
+        """The whole tensor as out × rest, where this region is the whole tensor."""
+        if not self.whole or len(self.shape) < 2:
+            return None
+        return self.tensor.reshape(self.shape[0], -1)
+
+    @property
+    def fans(self) -> tuple[int, int] | None:
+        return TORCH_AXES.fans(self.shape) if len(self.shape) >= 2 else None
+
+
+# ---------------------------------------------------------------- building
+
+
+class _Namespace(dict[str, Any]):
+    """A module's public names, looked up only when the expression uses them (transformers'
+    top level imports each name lazily)."""
+
+    def __init__(self, module: Any) -> None:
+        super().__init__()
+        self.module = module
+
+    def __missing__(self, key: str) -> Any:
+        if key.startswith("_") or not hasattr(self.module, key):
+            raise NameError(f"module {self.module.__name__!r} has no public name {key!r}")
+        return getattr(self.module, key)
+
+
+def load_spec(spec: str) -> Builder:
+    """``"MODULE:EXPR"`` → a builder evaluating EXPR with MODULE's public names (no builtins), and
+    calling the result if it is a callable rather than a module; or a one-line ``ValueError``."""
+    module_name, sep, expr = spec.partition(":")
+    if not sep or not module_name.strip() or not expr.strip():
+        raise ValueError(
+            f"model must be given as MODULE:EXPR, e.g. 'mypkg.models:build()', got {spec!r}"
+        )
+    try:
+        code = compile(ast.parse(expr.strip(), mode="eval"), spec, "eval")
+    except SyntaxError as e:
+        raise ValueError(f"{spec!r}: EXPR is not a Python expression ({e.msg})") from None
+    module = import_module(module_name.strip())
+    namespace = _Namespace(module)
+
+    def build() -> Any:
+        obj = eval(code, {"__builtins__": {}}, namespace)
+        # a builder named without its call (``mypkg.models:build``) is called
+        return obj if isinstance(obj, _torch().nn.Module) or not callable(obj) else obj()
+
+    return build
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ValueError("winit audit needs torch (pip install torch==2.13.0)") from None
+    return torch
+
+
+def call_user(builder: Builder, what: str) -> Any:
+    """``builder()``; what it raises becomes a one-line ``ValueError``."""
+    try:
+        return builder()
+    except ValueError:
+        raise
+    except Exception as e:
+        raise ValueError(f"{what} raised {type(e).__name__}: {e}") from None
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """transformers' loading report and warnings off for the duration."""
+    logging = sys.modules.get("transformers.utils.logging")
+    if logging is None:
+        yield
+        return
+    level, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)
+        if bars:
+            logging.enable_progress_bar()
+
+
+def is_transformers(model: Any) -> bool:
+    return hasattr(model, "config") and hasattr(type(model), "from_pretrained")
+
+
+def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
+    """How the ``loaded`` path builds the model, or ``None`` where there is none."""
+    torch = _torch()
+    if is_transformers(model):
+        cls, config = type(model), model.config
+        return lambda: cls.from_pretrained(None, config=config, state_dict={})
+    if builder is None:
+        return None
+
+    def materialised() -> Any:
+        with torch.device("meta"):
+            m = builder()
+        m.to_empty(device="cpu")
+        with torch.no_grad():
+            for module in reversed(list(m.modules())):  # each module after its children
+                reset = getattr(module, "reset_parameters", None)
+                if callable(reset):
+                    reset()
+        return m
+
+    return materialised
+
+
+def build(builder: Builder, seed: int, what: str) -> tuple[Any, list[Write]]:
+    """``builder()`` under torch seed ``seed`` (torch's global RNG state restored afterwards),
+    with the init calls it makes recorded; built again when the first build imported a model
+    library's init module (its helpers are patched only once imported)."""
+    torch = _torch()
+    missed = Recorder.missed()
+    with torch.random.fork_rng(devices=[]), _quiet_transformers():
+        torch.manual_seed(seed)
+        with recording() as rec:
+            model = call_user(builder, what)
+    if Recorder.missed() != missed:  # the build imported a library's init helpers: again
+        return build(builder, seed, what)
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"{what} returned a {type(model).__name__}, not a torch.nn.Module")
+    return model, rec.writes
+
+
+# ---------------------------------------------------------------- regions
+
+
+def _numpy(t: Any) -> Floats:
+    """The tensor's values, sharing its memory where torch allows (float32, float64)."""
+    torch = _torch()
+    t = t.detach().cpu()
+    if t.dtype not in (torch.float32, torch.float64):
+        t = t.float()
+    return t.numpy()  # type: ignore[no-any-return]
+
+
+def _owners(t: Any, writes: list[Write]) -> NDArray[np.int64]:
+    """Per element of ``t`` (flat), the index of the last write that covered it, or -1."""
+    n = t.numel()
+    owner = np.full(n, -1, dtype=np.int64)
+    ptr, off = t.untyped_storage().data_ptr(), t.storage_offset()
+    contiguous = t.is_contiguous()
+    for i, w in enumerate(writes):
+        if w.storage != ptr:
+            continue
+        if w.offset == off and w.shape == tuple(t.shape) and w.stride == tuple(t.stride()):
+            owner[:] = i
+            continue
+        if not contiguous:
+            continue
+        pos = np.array(w.offset - off, dtype=np.int64)
+        for size, stride in zip(w.shape, w.stride, strict=True):
+            pos = pos[..., None] + np.arange(size, dtype=np.int64) * stride
+        pos = pos.ravel()
+        owner[pos[(pos >= 0) & (pos < n)]] = i
+    return owner
+
+
+def _named_of(w: Write) -> Named:
+    return Named("call", w.call, w.law, w.params)
+
+
+def _default(module: Any, local: str) -> Named:
+    rule = default_rule(module, local)
+    if rule is None:
+        return NO_LAW
+    law, params, text = rule
+    return Named("default rule", f"{type(module).__name__} default: {text}", law, params)
+
+
+def _target(named: Named, shape: tuple[int, ...]) -> tuple[Named, Target | None]:
+    if named.law is None:
+        return named, None
+    try:  # a 0-d tensor is one element
+        return named, target(named.law, named.params, shape or (1,), TORCH_AXES)
+    except ValueError as e:
+        return Named(named.source, f"{named.text} (no law for shape {shape}: {e})", None, {}), None
+
+
+def tensors(model: Any) -> Iterator[tuple[str, Any, Any, str]]:
+    """(name, tensor, owning module, local name) of every floating parameter and buffer, each
+    shared tensor once."""
+    modules = dict(model.named_modules())
+    seen: set[int] = set()
+    for name, t in [*model.named_parameters(), *model.named_buffers()]:
+        if t is None or not t.is_floating_point() or id(t) in seen:
+            continue
+        seen.add(id(t))
+        owner, _, local = name.rpartition(".")
+        yield name, t, modules[owner], local
+
+
+def regions(model: Any, writes: list[Write], expectations: list[Expectation]) -> list[Region]:
+    """Every tensor of ``model`` cut into the regions one law governs (see the module
+    docstring)."""
+    out = []
+    for name, t, module, local in tensors(model):
+        shape = tuple(t.shape)
+        values = _numpy(t).ravel()
+        eps = float(np.finfo(values.dtype).eps)
+        owner = _owners(t, writes)
+        lo, hi = int(owner.min()), int(owner.max())
+        ids = [lo] if lo == hi else [int(i) for i in np.unique(owner)]
+        parts: dict[int, NDArray[np.bool_]] = {i: owner == i for i in ids}
+        expected = expectation_for(name, expectations)
+        if expected is not None:
+            most = max(parts, key=lambda i: int(parts[i].sum()))
+            displaced = _named_of(writes[most]) if most >= 0 else _default(module, local)
+            named, tgt = _target(
+                Named("expectation", expected.text, expected.law, expected.params), shape
+            )
+            out.append(Region(name, shape, named, tgt, values, values, True, eps, displaced))
+            continue
+        for i, mask in parts.items():
+            named, tgt = _target(_named_of(writes[i]) if i >= 0 else _default(module, local), shape)
+            whole = len(parts) == 1
+            part = values if whole else values[mask]
+            out.append(Region(name, shape, named, tgt, part, values, whole, eps))
+    return out
+
+
+def build_path(
+    path: str,
+    builder: Builder | None,
+    model: Any | None,
+    seed: int,
+    expectations: list[Expectation],
+) -> tuple[list[Region], Mapping[str, Floats] | None, str, Any]:
+    """The regions of one path, the values of a second build under the same seed (``None``
+    where the path cannot rebuild), a note saying how the path was built, and the model built
+    (``model``: one built before, if any, which the loaded path reads its class and config
+    from)."""
+    if path == "built":
+        if builder is None:
+            assert model is not None
+            note = "a model instance: built outside the audit, no init call recorded, not rebuilt"
+            return regions(model, [], expectations), None, note, model
+        model, writes = build(builder, seed, "building the model")
+        again, _ = build(builder, seed, "building the model again")
+        how = "the builder, under the seed"
+        return regions(model, writes, expectations), _values(again), how, model
+    if model is None:
+        assert builder is not None
+        model, _ = build(builder, seed, "building the model")
+    loaded = _loaded_builder(builder, model)
+    if loaded is None:
+        raise ValueError("the loaded path needs a builder or a transformers model")
+    how = (
+        "from_pretrained(None, config=..., state_dict={})" if is_transformers(model)
+        else "meta device, to_empty, reset_parameters"
+    )  # fmt: skip
+    first, writes = build(loaded, seed, f"the loaded path ({how})")
+    again, _ = build(loaded, seed, f"the loaded path ({how}) again")
+    return regions(first, writes, expectations), _values(again), how, model
+
+
+def _values(model: Any) -> dict[str, Floats]:
+    return {name: _numpy(t).ravel() for name, t, _, _ in tensors(model)}
