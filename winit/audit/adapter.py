@@ -8,32 +8,28 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from winit.initializers import TRUNCATED_STD
 from winit.verify.api import Row
 from winit.verify.checks import diagnose
-from winit.verify.cli import UsageError
-from winit.verify.cli import _Parser as Parser
+from winit.verify.command import Parser, UsageError
 from winit.verify.distributions import (
     Constant,
-    ElementLaw,
     Orthogonal,
     Target,
     TruncatedNormal,
     Uniform,
 )
-from winit.verify.laws import (
-    Param,
-    canonical,
-    resolve,
-    target,
-    truncation,
-)
-from winit.verify.layouts import LAYOUTS
-from winit.verify.plan import Alternative, alternatives, power
+from winit.verify.distributions import ElementDistribution as ElementLaw
+from winit.verify.laws import LAWS, Param, ResolvedLaw, canonical
+from winit.verify.laws import resolve as resolve_law
+from winit.verify.layouts import LAYOUTS, Axes
 from winit.verify.rules.base import Children
 from winit.verify.rules.torch_nn import FRAMEWORK as TORCH_LAYERS
+from winit.verify.sampling import Alternative, power
+from winit.verify.sampling import alternatives as law_alternatives
 
 __all__ = [
     "TORCH_AXES",
@@ -62,6 +58,34 @@ __all__ = [
 
 #: torch stores a weight as (out, in, *kernel)
 TORCH_AXES = LAYOUTS["torch"]
+
+
+def _law(name: str, params: Mapping[str, Param]) -> ResolvedLaw:
+    """The resolved law of an already resolved parameter set (the audit keeps name and params)."""
+    known = canonical(name)
+    return ResolvedLaw(known, LAWS[known], dict(params), {})
+
+
+def resolve(name: str, given: Mapping[str, object]) -> dict[str, Param]:
+    """The law's full parameter set (see :func:`winit.verify.laws.resolve`)."""
+    return dict(resolve_law(name, given).params)
+
+
+def target(name: str, params: Mapping[str, Param], shape: tuple[int, ...], axes: Axes) -> Target:
+    """The distribution the law prescribes for ``shape`` (:meth:`ResolvedLaw.target`)."""
+    return _law(name, params).target(shape, axes)
+
+
+def truncation(name: str, params: Mapping[str, Param]) -> str | None:
+    """``corrected``/``uncorrected`` for a ±2σ cut (:attr:`ResolvedLaw.truncation`)."""
+    return _law(name, params).truncation
+
+
+def alternatives(
+    name: str, params: Mapping[str, Param], law: Target, fan_in: int, fan_out: int
+) -> list[Alternative]:
+    """The named errors of the law for ``law`` (:func:`winit.verify.sampling.alternatives`)."""
+    return law_alternatives(_law(name, params), law, fan_in, fan_out)
 
 
 def default_rule(module: Any, local: str) -> tuple[str, dict[str, Param], str] | None:

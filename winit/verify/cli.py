@@ -57,7 +57,7 @@ def _common(p: Parser) -> None:
     p.add_argument(
         "--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="SECONDS",
         help=f"seconds each call of the code under check may take (default {DEFAULT_TIMEOUT:g}; "
-        "0: no limit); past it, exit 4",
+        "0: no limit); past it, exit 5",
     )  # fmt: skip
 
 

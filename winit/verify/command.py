@@ -24,20 +24,28 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn, TextIO
 
-from winit.atomic import ReportError, write_atomic
-from winit.verify.guard import CallTimeoutError, UserCodeError, one_line, time_limit, what_it_did
+from winit.__main__ import INTERNAL_ERROR, INTERRUPTED
+from winit.atomic import ReportError, one_line, write_atomic
+from winit.verify.guard import CallTimeoutError, UserCodeError, time_limit, what_it_did
 
+#: the code under check raised, exited or returned no numeric array
+CODE_FAILED = 4
+#: a call of the code under check ran past ``--timeout``
+TIMED_OUT = 5
+#: SIGTERM (a cancelled CI job), as a shell reports it
+TERMINATED = 143
 #: the exit statuses of ``winit verify`` and ``winit defaults``
 EXIT_STATUSES: dict[int, str] = {
     0: "every check passed (with --expect fail: one failed, as expected)",
     1: "a check failed (with --expect fail: every check passed)",
     2: "usage error: bad command line, module path, law, parameter, shape or size, or an "
     "unwritable --json",
-    3: "the code under check raised, exited (sys.exit, any status) or returned no numeric array",
-    4: "a call of the code under check ran past --timeout",
-    5: "an unexpected error inside winit (a bug: please report it)",
-    130: "interrupted (Ctrl-C)",
-    143: "terminated (SIGTERM, as a CI job is cancelled)",
+    INTERNAL_ERROR: "an unexpected error inside winit (a bug: please report it)",
+    CODE_FAILED: "the code under check raised, exited (sys.exit, any status) or returned no "
+    "numeric array",
+    TIMED_OUT: "a call of the code under check ran past --timeout",
+    INTERRUPTED: "interrupted (Ctrl-C)",
+    TERMINATED: "terminated (SIGTERM, as a CI job is cancelled)",
 }
 #: what stands for winit's non-ASCII symbols on an ASCII-only terminal
 ASCII = str.maketrans({
@@ -120,18 +128,18 @@ def emit(text: str, stream: TextIO) -> None:
 def _status(error: BaseException) -> tuple[int, str]:
     """The exit status and one-line message for an error that ended a command."""
     if isinstance(error, Terminated):
-        return 143, "terminated"
+        return TERMINATED, "terminated"
     if isinstance(error, KeyboardInterrupt):
-        return 130, "interrupted"
+        return INTERRUPTED, "interrupted"
     if isinstance(error, CallTimeoutError):
-        return 4, str(error)
+        return TIMED_OUT, str(error)
     if isinstance(error, UserCodeError):
-        return 3, str(error)
+        return CODE_FAILED, str(error)
     if isinstance(error, SystemExit):  # only the code under check calls sys.exit after parsing
-        return 3, f"the code under check {what_it_did(error)}"
+        return CODE_FAILED, f"the code under check {what_it_did(error)}"
     if isinstance(error, UsageError | ValueError):
         return 2, str(error)
-    return 5, f"unexpected {what_it_did(error)} (a bug in winit: please report it)"
+    return INTERNAL_ERROR, f"unexpected {what_it_did(error)} (a bug in winit: please report it)"
 
 
 def _json_option(argv: Sequence[str] | None) -> str | None:
@@ -157,7 +165,8 @@ def run(
 
     def fail(status: int, message: str) -> int:
         message = one_line(message)
-        emit(f"{prog}: {message if status in (130, 143) else 'error: ' + message}", sys.stderr)
+        interrupted = status in (INTERRUPTED, TERMINATED)
+        emit(f"{prog}: {message if interrupted else 'error: ' + message}", sys.stderr)
         path = args.json if args is not None else _json_option(argv)
         if path:
             _leave_failing(path, {**record(args), "error": message, "exit_status": status})
@@ -165,7 +174,7 @@ def run(
 
     def stuck(message: str) -> None:
         # the code under check ignored the timeout: report, and end the process from here
-        os._exit(fail(4, message))
+        os._exit(fail(TIMED_OUT, message))
 
     def warn(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
         emit(f"{prog}: warning: {category.__name__}: {one_line(str(message))}", sys.stderr)

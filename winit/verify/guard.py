@@ -22,6 +22,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from types import FrameType
 
+from winit.atomic import one_line
+
 #: the ``--timeout`` default: seconds one call of the code under check may take
 DEFAULT_TIMEOUT = 60.0
 #: seconds past the limit after which a call that did not stop is handed to ``on_stuck``
@@ -70,11 +72,6 @@ class _Alarm(BaseException):
 
 #: the most characters of the code under check's own message an error line quotes
 MESSAGE_LIMIT = 500
-
-
-def one_line(text: str) -> str:
-    """``text`` with its lines joined by ``" | "`` (error messages are one line)."""
-    return " | ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
 def what_it_did(error: BaseException) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from numpy.typing import NDArray
 
 from winit.verify.distributions import Constant, Orthogonal, TruncatedNormal, Uniform
-from winit.verify.laws import Param, get_law, resolve, target
+from winit.verify.laws import Param, resolve
 from winit.verify.layouts import LAYOUTS
 
 
@@ -119,26 +119,27 @@ class Rule:
     layout: str = "torch"
 
     def __post_init__(self) -> None:
-        resolve(self.law, self.params)  # an unknown law or parameter fails where it is written
-        if get_law(self.law).family == "fan" and self.fans is None:
+        # an unknown law or parameter fails where it is written
+        if resolve(self.law, self.params).family == "fan" and self.fans is None:
             raise ValueError(f"law {self.law} needs the fans its layer gives it")
 
     @property
     def documented(self) -> str:
         """The law as written, e.g. ``glorot_uniform (fan_in=8, fan_out=24)``."""
         args = [f"{k}={_short(v)}" for k, v in self.params.items()]
-        if self.fans is not None and get_law(self.law).family == "fan":
+        if self.fans is not None and resolve(self.law, self.params).family == "fan":
             args += [f"fan_in={self.fans[0]}", f"fan_out={self.fans[1]}"]
         return f"{self.law}({', '.join(args)})" if args else self.law
 
     def element(self) -> tuple[str, dict[str, Param]]:
         """The element law ``verify`` checks: ``(law, params)``, with a fan-scaled law resolved
         for :attr:`fans` into its uniform or (truncated) normal."""
-        if get_law(self.law).family != "fan":
+        resolved = resolve(self.law, self.params)
+        if resolved.family != "fan":
             return self.law, dict(self.params)
         assert self.fans is not None
         fan_in, fan_out = self.fans
-        law = target(self.law, resolve(self.law, self.params), (fan_out, fan_in), LAYOUTS["torch"])
+        law = resolved.target((fan_out, fan_in), LAYOUTS["torch"])
         if isinstance(law, Uniform):
             return "uniform", {"a": law.low, "b": law.high}
         if isinstance(law, TruncatedNormal) and not law.truncated:
