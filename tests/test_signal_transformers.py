@@ -4,19 +4,23 @@ declared bounded."""
 
 from __future__ import annotations
 
-import math
+import json
 
 import pytest
 
-torch = pytest.importorskip("torch")  # reason: the signal checks measure torch models
-transformers = pytest.importorskip("transformers")  # reason: the real models come from it
+pytest.importorskip("torch")  # reason: the signal checks measure torch models
+pytest.importorskip("transformers")  # reason: the real models come from it
 
-from winit.signal import Signal, measure  # noqa: E402
+import torch
+import transformers
+from torch import nn
+
+from winit.signal import Signal, measure
 
 torch.set_num_threads(1)  # tiny tensors: threads on a shared machine cost 100x, give nothing
 
 
-def _gpt2(layers: int, *, scaled: bool = True) -> torch.nn.Module:
+def _gpt2(layers: int, *, scaled: bool = True) -> nn.Module:
     """A small GPT-2 at its own init (seed 0); ``scaled=False`` re-draws every residual
     projection at the base std, undoing GPT-2's 1/√(2L)."""
     config = transformers.GPT2Config(
@@ -32,7 +36,7 @@ def _gpt2(layers: int, *, scaled: bool = True) -> torch.nn.Module:
     return model
 
 
-def _bert() -> torch.nn.Module:
+def _bert() -> nn.Module:
     config = transformers.BertConfig(
         num_hidden_layers=4, hidden_size=64, num_attention_heads=2, intermediate_size=128,
         vocab_size=128, max_position_embeddings=32,
@@ -77,8 +81,11 @@ def test_a_missing_depth_scaling_is_named_sqrt_depth_growth_when_the_stream_is_n
 
 
 def test_the_json_is_strict_and_says_it_is_a_signal_result() -> None:
-    import json
-
     data = measure(_gpt2(2)).as_dict()
     assert json.loads(json.dumps(data, allow_nan=False))["kind"] == "signal"
-    assert math.isclose(data["alpha"], 1e-6)
+
+
+def test_the_statistical_checks_share_the_run_alpha_by_bonferroni() -> None:
+    result = measure(_gpt2(2))
+    levels = [f.check.alpha for f in result.findings if f.check.alpha > 0.0]
+    assert sum(levels) == pytest.approx(result.alpha)

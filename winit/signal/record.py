@@ -135,7 +135,7 @@ def record_pass(
                 units = out.detach().reshape(-1, out.shape[-1])
                 record.dead[name] = float((units <= 0).all(dim=0).double().mean())
             if out.requires_grad:
-                out.register_hook(on_grad(record.backward, name))
+                out.register_hook(on_grad(record.backward, name))  # type: ignore[no-untyped-call]
 
         return hook
 
@@ -151,7 +151,7 @@ def record_pass(
                 record.branch[name] = rms(y - x)
                 record.coupling[name] = float((x * y).sum() / (x * x).sum().clamp_min(1e-300))
             if out.requires_grad:
-                out.register_hook(on_grad(record.grad_out, name))
+                out.register_hook(on_grad(record.grad_out, name))  # type: ignore[no-untyped-call]
 
         return hook
 
@@ -166,7 +166,7 @@ def record_pass(
             raise ValueError("the model returned no floating tensor to back-propagate from")
         _check_finite(record, "output", output)
         if output.requires_grad:
-            output.backward(grad(output))
+            output.backward(grad(output))  # type: ignore[no-untyped-call]
     finally:
         for handle in handles:
             handle.remove()

@@ -164,5 +164,5 @@ def _describe(f: Finding | None) -> str:
     if f is None:
         return ""
     c = f.check
-    power = "" if c.power is None else f", power {c.power:.3g} vs {c.against}"
+    power = "" if c.power is None else f", power {c.power:.3g}"
     return f"{c.name} {c.measured:.4g} in [{c.low:.4g}, {c.high:.4g}]{power}"
