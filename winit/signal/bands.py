@@ -9,8 +9,8 @@ The spread is estimated from the seeds, so the margin uses an upper confidence b
 with S seeds of sample standard deviation s, σ ≤ s·√((S−1)/χ²_{α/2}(S−1)) with probability
 ≥ 1 − α/2, and given that, the mean is within z_{1−α/4}·σ/√S of its true value with probability
 ≥ 1 − α/2. A true value inside the band therefore fails with probability ≤ α (per-seed values
-normal and independent across seeds). Power against a named alternative is computed with the
-point estimate s (it is an estimate, not a bound).
+normal and independent across seeds). Power against a named alternative is computed at
+σ = s (a plug-in estimate, not a bound), over the law of the mean and of the margin.
 
 The bands are judgements, not derived from a law, and every output says so:
 
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
-from winit.stats import POWER, Check, chi2_ppf, norm_cdf, norm_ppf
+from winit.stats import Check, chi2_ppf, detectable, norm_cdf_array, norm_ppf
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,56 @@ BOUNDED_BAND = Band(
 )
 
 
+#: Equal-probability cells the power averages over the spread's own sampling law.
+SPREAD_CELLS = 256
+
+
 def spread_upper(sd: float, seeds: int, alpha: float) -> float:
     """An upper ``1 − alpha`` confidence bound on σ from the sample sd of ``seeds`` normal draws.
 
-    >>> round(spread_upper(1.0, 31, 0.05) / 1.0, 3) > 1.0
+    >>> spread_upper(1.0, 31, 0.05) > 1.0
     True
     """
     df = seeds - 1
     return sd * math.sqrt(df / chi2_ppf(alpha, df))
 
 
+@cache
+def _spread_ratios(df: int) -> NDArray[np.float64]:
+    """s/σ at the midpoints of :data:`SPREAD_CELLS` equal-probability cells of its law
+    (√(χ²_df/df))."""
+    cells = (np.arange(SPREAD_CELLS) + 0.5) / SPREAD_CELLS
+    return np.sqrt(np.array([chi2_ppf(float(u), df) for u in cells]) / df)
+
+
+def band_power(shift: float, band: float, sd: float, seeds: int, alpha: float) -> float:
+    """P(:func:`band_check` rejects) when the true value is ``shift`` from the expected one and
+    the per-seed values have standard deviation ``sd``: over the mean's normal law and the
+    margin's (it grows with the sample sd), the latter by :data:`SPREAD_CELLS` quantiles.
+
+    >>> band_power(1.0, 0.1, 0.0, 8, 0.05), band_power(0.05, 0.1, 0.0, 8, 0.05)
+    (1.0, 0.0)
+    """
+    if sd == 0.0:
+        return 1.0 if abs(shift) > band else 0.0
+    se = sd / math.sqrt(seeds)
+    margin = _margin(sd * _spread_ratios(seeds - 1), seeds, alpha)
+    up = norm_cdf_array((abs(shift) - band - margin) / se)
+    down = norm_cdf_array((-band - margin - abs(shift)) / se)
+    return float(np.mean(up + down))
+
+
+def _margin(sd: ArrayLike, seeds: int, alpha: float) -> NDArray[np.float64]:
+    """The statistical margin of the band check for sample sd ``sd`` (see the module)."""
+    z = norm_ppf(1.0 - alpha / 4.0)
+    upper = np.asarray(sd, np.float64) * spread_upper(1.0, seeds, alpha / 2.0)
+    return z * upper / math.sqrt(seeds)
+
+
 def band_check(name: str, per_seed: ArrayLike, expected: float, band: Band, alpha: float) -> Check:
-    """Is the mean of ``per_seed`` within ``expected ± (band + margin)``? Level ``alpha`` for
-    any true value inside the band; power against ``band.alternative``.
+    """Is the mean of ``per_seed`` within ``expected ± (band + margin)``? Level ≤ ``alpha`` for
+    any true value inside the band; power (:func:`band_power` at the seeds' sd) against
+    ``band.alternative``.
 
     Raises:
         ValueError: fewer than 3 seeds (the spread needs at least 2 degrees of freedom).
@@ -96,14 +134,11 @@ def band_check(name: str, per_seed: ArrayLike, expected: float, band: Band, alph
     if x.size < 3:
         raise ValueError(f"check {name!r} needs at least 3 seeds, got {x.size}")
     sd = float(np.std(x, ddof=1))
-    se = sd / math.sqrt(x.size)
-    z = norm_ppf(1.0 - alpha / 4.0)
-    half = band.half_width + z * spread_upper(sd, x.size, alpha / 2.0) / math.sqrt(x.size)
-    shift = band.alternative - expected
-    if se > 0.0:
-        power = norm_cdf((abs(shift) - half) / se) + norm_cdf((-half - abs(shift)) / se)
-    else:
-        power = 1.0 if abs(shift) > half else 0.0
+    half = band.half_width + float(_margin(sd, x.size, alpha))
+
+    def power(shift: float) -> float:
+        return band_power(shift, band.half_width, sd, x.size, alpha)
+
     return Check(
         name=name,
         test="seed mean within a stated band plus a margin from the seed spread's upper bound",
@@ -112,9 +147,9 @@ def band_check(name: str, per_seed: ArrayLike, expected: float, band: Band, alph
         low=expected - half,
         high=expected + half,
         alpha=alpha,
-        power=power,
+        power=power(band.alternative - expected),
         against=band.against,
-        mde=half + norm_ppf(POWER) * se,
+        mde=detectable(power, 0.0, 100.0 * half + 1.0),
         mde_of="departure of the true value from the expected one",
         n=x.size,
     )
