@@ -20,7 +20,9 @@ The bands are judgements, not derived from a law, and every output says so:
   most √2 per block — He init on ReLU is at 0, Glorot init on ReLU (variance halved per layer)
   is at twice the band;
 - :data:`BOUNDED_BAND`: a stream declared bounded grows (or shrinks) in RMS by at most 2× over
-  the whole depth.
+  the whole depth;
+- :data:`WIDTH_BAND`: a layer's output RMS scales with width at most as width^±¼ (the mup
+  coordinate check at step 0: flat is 0; N(0, 1)-like fixed-std weights give ½).
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ BOUNDED_BAND = Band(
 
 #: Equal-probability cells the power averages over the spread's own sampling law.
 SPREAD_CELLS = 256
+
+WIDTH_BAND = Band(
+    half_width=0.25,
+    why="judgement: output RMS scales with width at most as width^±1/4 (flat: 0)",
+    alternative=0.5,
+    against="output RMS ∝ √width (a fixed weight std)",
+)
 
 
 def spread_upper(sd: float, seeds: int, alpha: float) -> float:

@@ -18,7 +18,7 @@ from winit.signal.bands import BOUNDED_BAND, NORM_BAND, SLOPE_BAND, Band, band_c
 from winit.signal.inputs import MakeInput, call, resolve
 from winit.signal.record import Pass, blocks_of, is_norm, record_pass
 from winit.signal.result import Finding, Layer, Signal
-from winit.stats import RUN_ALPHA, bonferroni, exact_check
+from winit.stats import POWER, RUN_ALPHA, bonferroni, exact_check
 
 #: The default seeds: enough that the seed spread's upper confidence bound is within a few
 #: times the estimate at the run's alpha.
@@ -31,7 +31,7 @@ Model = nn.Module | Callable[[], nn.Module]
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """A band check to make once the number of checks (the Bonferroni divisor) is known."""
 
     subject: str
@@ -53,7 +53,7 @@ def _modes(model: nn.Module) -> tuple[str, ...]:
     return ("train", "eval") if differs else ("eval",)
 
 
-def _passes(model: Model, make: MakeInput, seeds: Sequence[int], mode: str) -> list[Pass]:
+def record_seeds(model: Model, make: MakeInput, seeds: Sequence[int], mode: str) -> list[Pass]:
     """One recorded pass per seed; a builder is rebuilt under each seed, an instance is copied
     (train mode updates batch-norm statistics) and kept."""
     out = []
@@ -78,7 +78,8 @@ def _log(values: list[float]) -> NDArray[np.float64]:
     return np.log(np.maximum(np.asarray(values, dtype=np.float64), 1e-300))
 
 
-def _geo(values: list[float]) -> float | None:
+def geometric_mean(values: list[float]) -> float | None:
+    """The geometric mean of RMS values; ``None`` for none."""
     return float(np.exp(np.mean(_log(values)))) if values else None
 
 
@@ -94,12 +95,12 @@ def _slopes(passes: list[Pass], field: str, names: list[str]) -> NDArray[np.floa
 
 def _depth_plans(
     passes: list[Pass], blocks: list[str], mode: str, bounded: bool, notes: list[str]
-) -> list[_Plan]:
+) -> list[Plan]:
     """Growth through depth: of the branches on a residual stream (the stream's own √depth
     growth named), of the layers' outputs otherwise; a declared bounded stream's total growth."""
     coupling = [np.mean([p.coupling.get(b, 0.0) for p in passes]) for b in blocks]
     residual = bool(blocks) and all(c >= RESIDUAL_COUPLING for c in coupling)
-    plans: list[_Plan] = []
+    plans: list[Plan] = []
     if residual:
         notes.append(
             f"{mode}: {len(blocks)} blocks on a residual stream ({blocks[0]} … {blocks[-1]}); "
@@ -109,12 +110,12 @@ def _depth_plans(
         branches = _slopes(passes, "branch", blocks)
         if branches is not None:
             plans.append(
-                _Plan("blocks: branch", mode, "forward ln-RMS slope", branches, 0.0, SLOPE_BAND)
+                Plan("blocks: branch", mode, "forward ln-RMS slope", branches, 0.0, SLOPE_BAND)
             )
         grads = _slopes(passes, "grad_out", blocks)
         if grads is not None:
             plans.append(
-                _Plan("blocks: stream", mode, "backward ln-RMS slope", grads, 0.0, SLOPE_BAND,
+                Plan("blocks: stream", mode, "backward ln-RMS slope", grads, 0.0, SLOPE_BAND,
                       named_pass="√depth growth of a residual stream's gradient toward the "
                       "input: named, not failed", growing=-1.0)
             )  # fmt: skip
@@ -124,7 +125,7 @@ def _depth_plans(
                 [math.log(p.stream_out[blocks[-1]] / p.stream_in[blocks[0]]) for p in passes]
             )
             plans.append(
-                _Plan(
+                Plan(
                     "blocks: stream",
                     mode,
                     "forward ln growth",
@@ -136,7 +137,7 @@ def _depth_plans(
             )
         elif streams is not None:
             plans.append(
-                _Plan("blocks: stream", mode, "forward ln-RMS slope", streams, 0.0, SLOPE_BAND,
+                Plan("blocks: stream", mode, "forward ln-RMS slope", streams, 0.0, SLOPE_BAND,
                       named_pass="√depth growth of a residual stream (its branches keep their "
                       "RMS): named, not failed; declare bounded_stream=True to fail it")
             )  # fmt: skip
@@ -145,7 +146,7 @@ def _depth_plans(
         for field, name in (("stream_out", "forward"), ("grad_out", "backward")):
             slopes = _slopes(passes, field, blocks)
             if slopes is not None:
-                plans.append(_Plan("layers", mode, f"{name} ln-RMS slope", slopes, 0.0, SLOPE_BAND))
+                plans.append(Plan("layers", mode, f"{name} ln-RMS slope", slopes, 0.0, SLOPE_BAND))
     return plans
 
 
@@ -203,7 +204,7 @@ def measure(
     blocks = blocks_of(sample)
     modules = dict(sample.named_modules())
     layers: list[Layer] = []
-    plans: list[_Plan] = []
+    plans: list[Plan] = []
     exact: list[Finding] = []
     notes: list[str] = []
     modes = _modes(sample)
@@ -212,14 +213,14 @@ def measure(
                      "initial running statistics and is not checked as a normaliser")  # fmt: skip
     was_training = sample.training
     for mode in modes:
-        passes = _passes(model, given.make, seeds, mode)
+        passes = record_seeds(model, given.make, seeds, mode)
         for name in passes[0].forward:
             module = modules[name]
             layers.append(
                 Layer(
                     name=name, kind="layer", type=type(module).__name__, mode=mode,
-                    forward=_geo([p.forward[name] for p in passes]),
-                    backward=_geo([p.backward[name] for p in passes if name in p.backward]),
+                    forward=geometric_mean([p.forward[name] for p in passes]),
+                    backward=geometric_mean([p.backward[name] for p in passes if name in p.backward]),
                     dead=float(np.mean([p.dead[name] for p in passes])) if name in passes[0].dead else None,
                 )
             )  # fmt: skip
@@ -235,14 +236,14 @@ def measure(
                 exact.append(Finding(name, mode, check, "pass: deliberately zero gain", "", True))
             else:
                 plans.append(
-                    _Plan(name, mode, "output ln RMS", _log(values), 0.0, NORM_BAND, per=" (gain)")
+                    Plan(name, mode, "output ln RMS", _log(values), 0.0, NORM_BAND, per=" (gain)")
                 )
         for name in blocks:
             if name in passes[0].stream_out:
                 layers.append(
                     Layer(name=f"{name} (stream)", kind="block", type=type(modules[name]).__name__,
-                          mode=mode, forward=_geo([p.stream_out[name] for p in passes]),
-                          backward=_geo([p.grad_out[name] for p in passes if name in p.grad_out]))
+                          mode=mode, forward=geometric_mean([p.stream_out[name] for p in passes]),
+                          backward=geometric_mean([p.grad_out[name] for p in passes if name in p.grad_out]))
                 )  # fmt: skip
         plans += _depth_plans(
             passes, [b for b in blocks if b in passes[0].stream_out], mode, bounded_stream, notes
@@ -253,7 +254,7 @@ def measure(
         exact.append(Finding("all modules", mode, check, verdict, "", not bad))
     sample.train(was_training)
     check_alpha = bonferroni(alpha, max(1, len(plans)))
-    findings = [_finding(plan, check_alpha) for plan in plans] + exact
+    findings = [finding(plan, check_alpha) for plan in plans] + exact
     return Signal(
         model=type(sample).__name__, input=given.describe, modes=modes, seeds=seeds,
         alpha=alpha, check_alpha=check_alpha, bounded_stream=bounded_stream,
@@ -261,10 +262,10 @@ def measure(
     )  # fmt: skip
 
 
-def _finding(plan: _Plan, check_alpha: float) -> Finding:
+def finding(plan: Plan, check_alpha: float) -> Finding:
     """The plan's check and verdict: a named growth (the seed mean beyond its statistical
     margin in the named direction) passes with its name, in the band or not; a failure says
-    the RMS ratio e^measured and the accepted range."""
+    the RMS ratio e^measured and the accepted range; a pass below :data:`POWER` says so."""
     check = band_check(plan.name, plan.per_seed, plan.expected, plan.band, check_alpha)
     margin = check.high - check.expected - plan.band.half_width
     if plan.named_pass and plan.growing * (check.measured - check.expected) > margin:
@@ -275,5 +276,7 @@ def _finding(plan: _Plan, check_alpha: float) -> Finding:
         accepted = f"x[{math.exp(check.low):.3g}, {math.exp(check.high):.3g}]"
         verdict = f"FAIL: RMS x{math.exp(check.measured):.3g}{plan.per}, outside {accepted}"
         passed = False
+    if passed and check.power is not None and check.power < POWER:
+        verdict += f" (underpowered: power {check.power:.3g} < {POWER}; use more seeds)"
     band = f"{plan.name}: ±{plan.band.half_width:.3g} ({plan.band.why}); power against {plan.band.against}"
     return Finding(plan.subject, plan.mode, check, verdict, band, passed)
