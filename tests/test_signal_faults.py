@@ -57,6 +57,17 @@ def _stack(*, one_plus: bool) -> nn.Module:
     return nn.Sequential(*[Block(one_plus=one_plus) for _ in range(DEPTH)])
 
 
+def _unnormed_stack() -> nn.Module:
+    """The stack without its norms and with He-scale output projections: each block triples
+    the stream's variance (exponential, not √depth, growth)."""
+    model = _stack(one_plus=False)
+    for block in model.children():
+        assert isinstance(block, Block)
+        block.norm = nn.Identity()  # type: ignore[assignment]
+        nn.init.kaiming_normal_(block.down.weight, nonlinearity="relu")
+    return model
+
+
 def _mlp(init: str) -> nn.Module:
     """A plain ReLU MLP of DEPTH square layers, weights He or N(0, 1), biases zero."""
     torch.manual_seed(0)
@@ -81,6 +92,12 @@ def test_a_one_plus_weight_norm_at_gain_2_fails_and_names_every_norm_layer() -> 
     result = measure(_stack(one_plus=True), FEATURES)
     failed = {f.subject for f in result.failures}
     assert failed == {f"{i}.norm" for i in range(DEPTH)}, repr(result)
+
+
+def test_an_exponentially_growing_residual_stream_is_not_named_sqrt_depth_and_fails() -> None:
+    result = measure(_unnormed_stack(), FEATURES)
+    streams = [f for f in result.findings if f.subject == "blocks: stream"]
+    assert streams and not any(f.passed for f in streams), repr(result)
 
 
 def test_a_he_initialised_plain_relu_mlp_passes() -> None:

@@ -45,6 +45,9 @@ class Plan:
     per: str = " per block"
     #: the direction a named growth takes: +1 up the blocks (forward), −1 toward the input
     growing: float = 1.0
+    #: the named growth is only named when this plan's check passes (the branches keep their
+    #: RMS: the stream's growth is additive, √depth, not exponential)
+    named_if: Plan | None = None
 
 
 def _modes(model: nn.Module) -> tuple[str, ...]:
@@ -108,16 +111,16 @@ def _depth_plans(
             f"{RESIDUAL_COUPLING} (a heuristic)"
         )
         branches = _slopes(passes, "branch", blocks)
-        if branches is not None:
-            plans.append(
-                Plan("blocks: branch", mode, "forward ln-RMS slope", branches, 0.0, SLOPE_BAND)
-            )
+        if branches is None:
+            return plans
+        branch = Plan("blocks: branch", mode, "forward ln-RMS slope", branches, 0.0, SLOPE_BAND)
+        plans.append(branch)
         grads = _slopes(passes, "grad_out", blocks)
         if grads is not None:
             plans.append(
                 Plan("blocks: stream", mode, "backward ln-RMS slope", grads, 0.0, SLOPE_BAND,
-                      named_pass="√depth growth of a residual stream's gradient toward the "
-                      "input: named, not failed", growing=-1.0)
+                      named_pass="" if bounded else "√depth growth of a residual stream's "
+                      "gradient toward the input: named, not failed", growing=-1.0, named_if=branch)
             )  # fmt: skip
         streams = _slopes(passes, "stream_out", blocks)
         if bounded:
@@ -139,7 +142,7 @@ def _depth_plans(
             plans.append(
                 Plan("blocks: stream", mode, "forward ln-RMS slope", streams, 0.0, SLOPE_BAND,
                       named_pass="√depth growth of a residual stream (its branches keep their "
-                      "RMS): named, not failed; declare bounded_stream=True to fail it")
+                      "RMS): named, not failed; declare bounded_stream=True to fail it", named_if=branch)
             )  # fmt: skip
     elif blocks:
         notes.append(f"{mode}: {len(blocks)} layers in sequence, no residual stream found")
@@ -268,7 +271,8 @@ def finding(plan: Plan, check_alpha: float) -> Finding:
     the RMS ratio e^measured and the accepted range; a pass below :data:`POWER` says so."""
     check = band_check(plan.name, plan.per_seed, plan.expected, plan.band, check_alpha)
     margin = check.high - check.expected - plan.band.half_width
-    if plan.named_pass and plan.growing * (check.measured - check.expected) > margin:
+    additive = plan.named_if is None or finding(plan.named_if, check_alpha).passed
+    if plan.named_pass and additive and plan.growing * (check.measured - check.expected) > margin:
         verdict, passed = f"pass: {plan.named_pass}", True
     elif check.passed:
         verdict, passed = "pass", True
