@@ -139,3 +139,13 @@ def test_a_model_without_a_makeable_input_is_refused_with_what_is_accepted() -> 
 def test_fewer_than_three_seeds_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 3"):
         measure(_mlp("he"), seeds=range(2))
+
+
+def test_an_overflowing_activation_fails_the_non_finite_check_and_names_the_layer() -> None:
+    model = _mlp("he")
+    second = list(model.children())[2]
+    assert isinstance(second, nn.Linear)
+    nn.init.constant_(second.weight, 1e38)  # float32 overflows to inf in the second Linear
+    result = measure(model, seeds=range(4))
+    verdicts = [f.verdict for f in result.failures if f.subject == "all modules"]
+    assert verdicts and verdicts[0].startswith("FAIL: non-finite in 2 (forward)"), repr(result)

@@ -88,9 +88,9 @@ def geometric_mean(values: list[float]) -> float | None:
 
 def _slopes(passes: list[Pass], field: str, names: list[str]) -> NDArray[np.float64] | None:
     """Per seed, the least-squares slope of ln RMS against block index; ``None`` with fewer
-    than 3 blocks measured."""
+    than 3 blocks measured or a non-finite RMS (the non-finite check fails on it)."""
     rows = [[getattr(p, field).get(n) for n in names] for p in passes]
-    if any(v is None for row in rows for v in row) or len(names) < 3:
+    if any(v is None or not math.isfinite(v) for row in rows for v in row) or len(names) < 3:
         return None
     index = np.arange(len(names), dtype=np.float64)
     return np.array([np.polyfit(index, _log(row), 1)[0] for row in rows])
@@ -251,7 +251,7 @@ def measure(
         plans += _depth_plans(
             passes, [b for b in blocks if b in passes[0].stream_out], mode, bounded_stream, notes
         )
-        bad = sorted(set().union(*(p.nonfinite for p in passes)))
+        bad = list({name: None for p in passes for name in p.nonfinite})
         check = exact_check("non-finite activations or gradients (modules)", float(len(bad)), 0.0)
         verdict = "pass" if not bad else f"FAIL: non-finite in {', '.join(bad[:5])}"
         exact.append(Finding("all modules", mode, check, verdict, "", not bad))

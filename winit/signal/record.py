@@ -88,7 +88,8 @@ class Pass:
         coupling: block name → regression coefficient of output on input (≈ 1 on a residual
             stream, ≈ 0 through a random layer).
         grad_out: block name → RMS of the gradient of its output.
-        nonfinite: names of the leaves or blocks with a non-finite activation or gradient.
+        nonfinite: ``"name (forward)"`` or ``"name (backward)"`` for each leaf or block with a
+            non-finite activation or gradient, in the order met (the forward call order first).
     """
 
     forward: dict[str, float] = field(default_factory=dict)
@@ -99,12 +100,12 @@ class Pass:
     branch: dict[str, float] = field(default_factory=dict)
     coupling: dict[str, float] = field(default_factory=dict)
     grad_out: dict[str, float] = field(default_factory=dict)
-    nonfinite: set[str] = field(default_factory=set)
+    nonfinite: dict[str, None] = field(default_factory=dict)
 
 
-def _check_finite(record: Pass, name: str, x: torch.Tensor) -> None:
+def _check_finite(record: Pass, name: str, x: torch.Tensor, direction: str) -> None:
     if not bool(torch.isfinite(x).all()):
-        record.nonfinite.add(name)
+        record.nonfinite[f"{name} ({direction})"] = None
 
 
 def record_pass(
@@ -120,7 +121,7 @@ def record_pass(
         def hook(g: torch.Tensor) -> None:
             if name not in store:
                 store[name] = rms(g)
-                _check_finite(record, name, g)
+                _check_finite(record, name, g, "backward")
 
         return hook
 
@@ -130,7 +131,7 @@ def record_pass(
             if out is None or name in record.forward:
                 return
             record.forward[name] = rms(out)
-            _check_finite(record, name, out)
+            _check_finite(record, name, out, "forward")
             if isinstance(module, nn.ReLU):
                 units = out.detach().reshape(-1, out.shape[-1])
                 record.dead[name] = float((units <= 0).all(dim=0).double().mean())
@@ -145,7 +146,7 @@ def record_pass(
             if inp is None or out is None or name in record.stream_out:
                 return
             record.stream_in[name], record.stream_out[name] = rms(inp), rms(out)
-            _check_finite(record, name, out)
+            _check_finite(record, name, out, "forward")
             if inp.shape == out.shape:
                 x, y = inp.detach().double(), out.detach().double()
                 record.branch[name] = rms(y - x)
@@ -164,7 +165,7 @@ def record_pass(
         output = _first_tensor(call())
         if output is None:
             raise ValueError("the model returned no floating tensor to back-propagate from")
-        _check_finite(record, "output", output)
+        _check_finite(record, "output", output, "forward")
         if output.requires_grad:
             output.backward(grad(output))  # type: ignore[no-untyped-call]
     finally:
