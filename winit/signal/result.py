@@ -13,9 +13,9 @@ class Layer:
     """One layer's or block's signal in one mode: geometric means over the seeds.
 
     Args:
-        name: the module's name (a block's branch is ``name + " (branch)"``).
-        kind: ``"layer"`` (a leaf module), ``"block"`` (a block's output, the stream) or
-            ``"branch"`` (a block's output − input).
+        name: the module's name (a block's ``name + " (stream)"``, a layer at a width
+            ``name + " @ width"``).
+        kind: ``"layer"`` (a leaf module) or ``"block"`` (a block's output, the stream).
         type: the module's class name.
         mode: ``"train"`` or ``"eval"``.
         forward: RMS of the output (``None``: not a tensor).
@@ -117,24 +117,21 @@ class Signal:
 
     def __str__(self) -> str:
         """The table: layer, forward RMS, backward RMS, check, verdict; then the notes."""
-        checks = {
-            (f.subject, f.mode): f for f in self.findings if not f.subject.startswith("blocks")
-        }
+        by_layer: dict[tuple[str, str], list[Finding]] = {}
+        for f in self.findings:
+            by_layer.setdefault((f.subject, f.mode), []).append(f)
         head = ("layer", "mode", "forward RMS", "backward RMS", "check", "verdict")
         rows = [head]
         for layer in self.layers:
-            found = checks.pop((layer.name, layer.mode), None)
+            mine = by_layer.pop((layer.name, layer.mode), [None])
             dead = "" if layer.dead is None else f" dead {layer.dead:.0%}"
-            rows.append(
-                (layer.name + dead, layer.mode, _num(layer.forward), _num(layer.backward),
-                 _describe(found), "" if found is None else found.verdict)
-            )  # fmt: skip
-        for f in [
-            f
-            for f in self.findings
-            if (f.subject, f.mode) in checks or f.subject.startswith("blocks")
-        ]:
-            rows.append((f.subject, f.mode, "", "", _describe(f), f.verdict))
+            forward, backward = _num(layer.forward), _num(layer.backward)
+            for found in mine:  # a layer's checks on its own rows, its RMS on the first
+                rows.append((layer.name + dead, layer.mode, forward, backward, _describe(found),
+                             "" if found is None else found.verdict))  # fmt: skip
+                forward = backward = ""
+        for rest in by_layer.values():  # checks of the blocks, of all layers, of the modules
+            rows += [(f.subject, f.mode, "", "", _describe(f), f.verdict) for f in rest]
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = [
             f"signal {self.model} | input: {self.input} | seeds {len(self.seeds)} | "
