@@ -89,3 +89,10 @@ def test_the_statistical_checks_share_the_run_alpha_by_bonferroni() -> None:
     result = measure(_gpt2(2))
     levels = [f.check.alpha for f in result.findings if f.check.alpha > 0.0]
     assert sum(levels) == pytest.approx(result.alpha)
+
+
+def test_each_gpt2_block_is_shown_as_its_stream_and_its_branch() -> None:
+    result = measure(_gpt2(2), seeds=range(4))
+    kinds = {(layer.name, layer.kind) for layer in result.layers}
+    for block in ("h.0", "h.1"):
+        assert {(f"{block} (stream)", "block"), (f"{block} (branch)", "branch")} <= kinds

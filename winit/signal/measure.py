@@ -248,6 +248,12 @@ def measure(
                           mode=mode, forward=geometric_mean([p.stream_out[name] for p in passes]),
                           backward=geometric_mean([p.grad_out[name] for p in passes if name in p.grad_out]))
                 )  # fmt: skip
+            if name in passes[0].branch:
+                layers.append(
+                    Layer(name=f"{name} (branch)", kind="branch", type=type(modules[name]).__name__,
+                          mode=mode, forward=geometric_mean([p.branch[name] for p in passes]),
+                          backward=None)
+                )  # fmt: skip
         plans += _depth_plans(
             passes, [b for b in blocks if b in passes[0].stream_out], mode, bounded_stream, notes
         )

@@ -13,9 +13,10 @@ class Layer:
     """One layer's or block's signal in one mode: geometric means over the seeds.
 
     Args:
-        name: the module's name (a block's ``name + " (stream)"``, a layer at a width
-            ``name + " @ width"``).
-        kind: ``"layer"`` (a leaf module) or ``"block"`` (a block's output, the stream).
+        name: the module's name (a block's ``name + " (stream)"`` and ``" (branch)"``, a layer
+            at a width ``name + " @ width"``).
+        kind: ``"layer"`` (a leaf module), ``"block"`` (a block's output, the stream) or
+            ``"branch"`` (a block's output − input, forward only).
         type: the module's class name.
         mode: ``"train"`` or ``"eval"``.
         forward: RMS of the output (``None``: not a tensor).
