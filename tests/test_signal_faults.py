@@ -149,3 +149,9 @@ def test_an_overflowing_activation_fails_the_non_finite_check_and_names_the_laye
     result = measure(model, seeds=range(4))
     verdicts = [f.verdict for f in result.failures if f.subject == "all modules"]
     assert verdicts and verdicts[0].startswith("FAIL: non-finite in 2 (forward)"), repr(result)
+
+
+def test_a_model_too_shallow_for_a_depth_check_says_only_finiteness_was_checked() -> None:
+    result = measure(nn.Sequential(nn.Linear(WIDTH, WIDTH)), seeds=range(4))
+    assert [f.subject for f in result.findings] == ["all modules"]
+    assert any("only finiteness checked" in note for note in result.notes)

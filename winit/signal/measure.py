@@ -262,6 +262,8 @@ def measure(
         verdict = "pass" if not bad else f"FAIL: non-finite in {', '.join(bad[:5])}"
         exact.append(Finding("all modules", mode, check, verdict, "", not bad))
     sample.train(was_training)
+    if not plans:
+        notes.append("no norm layer and fewer than 3 blocks or layers: only finiteness checked")
     check_alpha = bonferroni(alpha, max(1, len(plans)))
     findings = [finding(plan, check_alpha) for plan in plans] + exact
     return Signal(
