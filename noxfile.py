@@ -75,7 +75,7 @@ def browser(session: nox.Session) -> None:
     """Open the report in headless Chromium (Debian's) at 1280 and 412 px and check it;
     screenshots reports/screenshot-*.png."""
     session.install("-e", ".[report,browser]")
-    session.run("python", "-m", "tests.browser_check", "reports")
+    session.run("python", "-m", "tools.browser_check", "reports")
 
 
 @nox.session
@@ -88,7 +88,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over winit, tests, properties and this file."""
+    """mypy --strict over winit, tests, tools, properties, benchmarks and this file."""
     session.install("-e", ".[test,report,browser,lint]", "nox")
     session.run("mypy")
 
@@ -206,16 +206,16 @@ def mutants(session: nox.Session) -> None:
     mutmut runs on the core modules ([tool.mutmut] in pyproject; skipped with
     ``nox -s mutants -- quick``; other arguments name catalogue mutants to run, e.g.
     ``-- quick variance-2x``) and prints its per-module score and survivors, then the hand-written
-    catalogue of the domain's bugs (tests/mutants.py): scored against the property suite alone
+    catalogue of the domain's bugs (tools/mutants.py): scored against the property suite alone
     (reported), then against the whole gate, tests + properties, where a survivor fails it. The
     scores go to reports/mutants.json, which the next ``nox -s report`` shows."""
     session.install("-e", ".[test,report]", "mutmut>=3.5,<4")
     if "quick" not in session.posargs:
         session.run("mutmut", "run", "--max-children", "2", env=ONE_BLAS_THREAD)
         session.run("mutmut", "results")
-        session.run("python", "-m", "tests.mutants", "--mutmut-scores", *SCORES)
+        session.run("python", "-m", "tools.mutants", "--mutmut-scores", *SCORES)
     names = [a for a in session.posargs if a != "quick"]
-    catalogue = ("python", "-m", "tests.mutants", *names, *SCORES)
+    catalogue = ("python", "-m", "tools.mutants", *names, *SCORES)
     session.run(*catalogue, env=ONE_BLAS_THREAD, success_codes=[0, 1])
     session.run(*catalogue, "--targets", "tests", "properties", env=ONE_BLAS_THREAD)
 
@@ -225,7 +225,7 @@ def flake(session: nox.Session) -> None:
     """Flake rate: the property suite rerun N times with fresh seeds, failures per claim.
 
     ``nox -s flake -- 200`` (default 50); prints the failures per claim beside the count the
-    stated alphas allow and records them in reports/flake.json for the report (tests/flake.py)."""
+    stated alphas allow and records them in reports/flake.json for the report (tools/flake.py)."""
     session.install("-e", TEST)
-    session.run("python", "-m", "tests.flake", "--json", "reports/flake.json", *session.posargs,
+    session.run("python", "-m", "tools.flake", "--json", "reports/flake.json", *session.posargs,
                 env=ONE_BLAS_THREAD)  # fmt: skip

@@ -237,14 +237,14 @@ def test_glorot_uniform_bound_scales_with_the_gain() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["tests.flake", "abc"], "flake.py: error: argument runs: invalid int value: 'abc'"),
-        (["tests.flake", "0"], "flake.py: error: runs, --jobs and --workers must be positive"),
-        (["tests.flake", "5", "--workers", "-1"], "flake.py: error: runs, --jobs and --workers must be positive"),
-        (["tests.flake", "5", "--log", "/proc/flake.jsonl"], "flake.py: error: cannot write the log /proc/flake.jsonl"),
-        (["tests.flake", "5", "--log", "/tmp/winit-flake-test.jsonl", "--json", "/proc/flake.json"], "flake.py: error: cannot write /proc/flake.json"),
-        (["tests.flake", "5", "--only", "properties/data.py"], "flake.py: error: argument --only: expected a property test file like properties/test_zero_init.py; got 'properties/data.py'"),
-        (["tests.flake", "5", "--blas-threads", "0"], "flake.py: error: argument --blas-threads: expected positive integers like 1,2; got '0'"),
-        (["tests.mutants", "quick-ish"], "mutants.py: error: unknown mutant(s) quick-ish; known: variance-2x"),
+        (["tools.flake", "abc"], "flake.py: error: argument runs: invalid int value: 'abc'"),
+        (["tools.flake", "0"], "flake.py: error: runs, --jobs and --workers must be positive"),
+        (["tools.flake", "5", "--workers", "-1"], "flake.py: error: runs, --jobs and --workers must be positive"),
+        (["tools.flake", "5", "--log", "/proc/flake.jsonl"], "flake.py: error: cannot write the log /proc/flake.jsonl"),
+        (["tools.flake", "5", "--log", "/tmp/winit-flake-test.jsonl", "--json", "/proc/flake.json"], "flake.py: error: cannot write /proc/flake.json"),
+        (["tools.flake", "5", "--only", "properties/data.py"], "flake.py: error: argument --only: expected a property test file like properties/test_zero_init.py; got 'properties/data.py'"),
+        (["tools.flake", "5", "--blas-threads", "0"], "flake.py: error: argument --blas-threads: expected positive integers like 1,2; got '0'"),
+        (["tools.mutants", "quick-ish"], "mutants.py: error: unknown mutant(s) quick-ish; known: variance-2x"),
         (["benchmarks.bench", "--frobnicate"], "bench.py: error: unrecognized arguments: --frobnicate"),
     ],
 )  # fmt: skip

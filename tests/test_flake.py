@@ -1,4 +1,4 @@
-"""The flake session's bookkeeping (tests/flake.py), with the property suite's runs stubbed out:
+"""The flake session's bookkeeping (tools/flake.py), with the property suite's runs stubbed out:
 every run is logged as it ends, and a measurement resumes on the same code only."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import flake
 from tests.report_fixture import write_fixture
 from tests.test_report_render import rendered
+from tools import flake
 
 
 def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None) -> list[int]:

@@ -1,4 +1,4 @@
-"""The mutation score's bookkeeping (tests/mutants.py): mutmut's per-module counts, the merged
+"""The mutation score's bookkeeping (tools/mutants.py): mutmut's per-module counts, the merged
 score file nox -s mutants writes, and the report section that shows it."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import mutants
 from tests.report_fixture import write_fixture
 from tests.test_report_render import rendered
+from tools import mutants
 
 
 def write_meta(folder: Path, module: str, codes: list[int]) -> None:

@@ -1,7 +1,7 @@
 """Flake rate of the gate: rerun the whole property suite with fresh random seeds and count the
 false alarms per claim next to the count the stated alphas allow.
 
-``python -m tests.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` under the
+``python -m tools.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` under the
 ``flake`` profile (the ``dev`` example count, a fresh ``--hypothesis-seed`` per run, no example
 database) until RUNS runs (default 50) of the code under test are logged, and prints, per claim,
 the runs in which it failed with their seeds and BLAS thread counts.

@@ -1,7 +1,7 @@
 """Hand-written mutants of the core: the realistic bugs of this domain, applied to a copy of the
 source, each run against the property suite. A mutant is *killed* when the suite fails.
 
-``python -m tests.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
+``python -m tools.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
 score (``--mutmut-scores``: mutmut's per-module score instead); ``--json FILE`` also records the
 score there (one row per module or catalogue run, merged with the rows already in the file), which
 the report shows as its "Mutation score" section. ``tests/test_suite_power.py`` runs the issue's
@@ -131,7 +131,7 @@ BY_NAME = {m.name: m for m in CATALOGUE}
 def mutated_copy(mutant: Mutant, dest: Path) -> Path:
     """Copy the project (sources only) to ``dest`` and apply ``mutant``; error if it no longer
     applies (the source changed under it)."""
-    for part in ("winit", "properties", "tests"):
+    for part in ("winit", "properties", "tests", "tools"):
         shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml"):
         shutil.copy2(ROOT / name, dest / name)
