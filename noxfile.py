@@ -24,19 +24,23 @@ ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 SCORES = ("--json", "reports/mutants.json")
 
 
+def _unit_tests(session: nox.Session, marker: str) -> None:
+    session.install("-e", ".[test,report]")
+    session.run("pytest", "tests", "-m", marker, "--hypothesis-profile=ci", "-n", "2",
+                *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests of winit itself (tests/), including the report's."""
-    session.install("-e", ".[test,report]")
-    session.run(
-        "pytest",
-        "tests",
-        "--hypothesis-profile=ci",
-        "-n",
-        "2",
-        *session.posargs,
-        env=ONE_BLAS_THREAD,
-    )
+    """Unit tests of winit itself (tests/), including the report's; not the integration tests."""
+    _unit_tests(session, "not integration")
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """The integration tests (tests/integration): the property suite against broken cores, the
+    README's install blocks in a fresh venv (from git and from a wheel). CI runs them."""
+    _unit_tests(session, "integration")
 
 
 def _claims(session: nox.Session, profile: str) -> None:

@@ -29,7 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from winit.atomic import ReportError, write_atomic
 from winit.claims.record import GROUPS
 from winit.claims.schema import Results, as_float, latest_results, load_results, partial_path
-from winit.report.plots import Panel, panels
+from winit.report.plots import Panel, panels, prerender
 
 STATUS = {
     "held": "✓ held",
@@ -728,6 +728,7 @@ def render_report(
         print(f"winit report: {warning}", file=sys.stderr)
     verify = verify_beside(results_path)
     out = out_path if out_path is not None else page_for(results, results_path)
+    prerender(c["series"] for c in results["claims"])
     html = render_html(
         results, previous, extras_beside(results_path), verify, conformance_beside(results_path)
     )
