@@ -244,6 +244,8 @@ def test_glorot_uniform_bound_scales_with_the_gain() -> None:
         (["tools.flake", "5", "--log", "/tmp/winit-flake-test.jsonl", "--json", "/proc/flake.json"], "flake.py: error: cannot write /proc/flake.json"),
         (["tools.flake", "5", "--only", "properties/data.py"], "flake.py: error: argument --only: expected a property test file like properties/test_zero_init.py; got 'properties/data.py'"),
         (["tools.flake", "5", "--blas-threads", "0"], "flake.py: error: argument --blas-threads: expected positive integers like 1,2; got '0'"),
+        (["tools.flake", "5", "--shard", "3/2"], "flake.py: error: argument --shard: expected I/N with 1 <= I <= N, like 3/20; got '3/2'"),
+        (["tools.flake", "5", "--merge", "/no/such.jsonl"], "flake.py: error: no log /no/such.jsonl"),
         (["tools.mutants", "quick-ish"], "mutants.py: error: unknown mutant(s) quick-ish; known: variance-2x"),
         (["benchmarks.bench", "--frobnicate"], "bench.py: error: unrecognized arguments: --frobnicate"),
     ],

@@ -23,6 +23,13 @@ the runs in which it failed with their seeds and BLAS thread counts.
   the whole suite.
 - ``--json FILE`` (the session's ``reports/flake.json``) records the tally after every run, for
   the report's "False alarms on fresh seeds" section.
+- ``--shard I/N`` runs shard I of N: the runs numbered I-1, I-1+N, ... of the RUNS, each with
+  the BLAS thread count of its number, logged as that shard's (a CI matrix runs the N shards
+  at once). ``--seed S`` gives run number k the seed S + k (mod 2³²) instead of a fresh random
+  one, so shards of one measurement draw distinct seeds, and the same seeds can be run again.
+- ``--merge LOG ...`` runs nothing: it tallies the runs of the shards' logs into one summary
+  (and ``--json``), refusing logs of different code (fingerprints) or of different property
+  files, and a seed run twice (overlapping shards).
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
 
 Every claim's checks are sized so that one run false-alarms with probability at most
@@ -77,6 +84,7 @@ class Run:
     verdicts: dict[str, str]
     seconds: float
     only: list[str] = field(default_factory=list)
+    shard: str = ""
 
     @property
     def failed(self) -> list[str]:
@@ -97,18 +105,83 @@ def fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()[:12]
 
 
-def logged(log: Path, current: str, only: list[str]) -> list[Run]:
-    """The runs in ``log`` made on the code of fingerprint ``current`` with the files ``only``."""
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` (1-based) of ``count``: the runs numbered ``index - 1`` modulo ``count``."""
+
+    index: int = 1
+    count: int = 1
+
+    def __str__(self) -> str:
+        return "" if self.count == 1 else f"{self.index}/{self.count}"
+
+    def numbers(self, runs: int) -> list[int]:
+        """The run numbers (0-based, of ``runs`` in all) this shard runs."""
+        return list(range(self.index - 1, runs, self.count))
+
+
+def _shard(text: str) -> Shard:
+    """``"3/20"`` → shard 3 of 20."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, like 3/20; got {text!r}")
+    return Shard(int(index), int(count))
+
+
+def read_log(log: Path) -> list[Run]:
+    """Every run logged in ``log``."""
     if not log.exists():
         return []
-    runs = [
-        Run(**json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines() if line
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [Run(**json.loads(line)) for line in lines if line]
+
+
+def logged(log: Path, current: str, only: list[str], shard: str = "") -> list[Run]:
+    """The runs in ``log`` made on the code of fingerprint ``current`` with the files ``only``
+    (by the shard ``shard``, "" for an unsharded measurement)."""
+    return [
+        r for r in read_log(log) if r.fingerprint == current and r.only == only and r.shard == shard
     ]
-    return [r for r in runs if r.fingerprint == current and r.only == only]
+
+
+def merged(logs: list[Path]) -> list[Run]:
+    """The runs of the shards' ``logs``, one measurement: raises :class:`ValueError` (one line)
+    when they ran different code or property files, or when a seed was run twice."""
+    runs: list[Run] = []
+    where: dict[int, Path] = {}
+    for log in logs:
+        if not log.is_file():
+            raise ValueError(f"no log {log}")
+        try:
+            logged_runs = read_log(log)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{log} is not a flake log: {err}") from None
+        for run in logged_runs:
+            first = runs[0] if runs else run
+            if run.fingerprint != first.fingerprint:
+                raise ValueError(
+                    f"shards of different code: fingerprint {run.fingerprint} in {log}, "
+                    f"{first.fingerprint} in {logs[0]}"
+                )
+            if run.only != first.only:
+                raise ValueError(f"shards of different property files: {log} ran {run.only}")
+            if run.seed in where:
+                raise ValueError(
+                    f"overlapping shards: seed {run.seed} is in {where[run.seed]} and {log}"
+                )
+            where[run.seed] = log
+            runs.append(run)
+    return runs
 
 
 def run_once(
-    seed: int, results: Path, workers: int, threads: int, current: str, only: list[str]
+    seed: int,
+    results: Path,
+    workers: int,
+    threads: int,
+    current: str,
+    only: list[str],
+    shard: str = "",
 ) -> Run:
     """One run of the property suite (or of the files ``only``) with ``seed`` on ``threads`` BLAS
     threads per process."""
@@ -127,7 +200,8 @@ def run_once(
         raise RuntimeError(f"seed {seed}: pytest exited {proc.returncode} without results: {tail}")
     data = json.loads(results.read_text(encoding="utf-8"))
     verdicts = {c["id"]: c["observed"] for c in data["claims"] if c["observed"] != "not-run"}
-    run = Run(current, seed, threads, verdicts, round(time.perf_counter() - start, 1), only)
+    seconds = round(time.perf_counter() - start, 1)
+    run = Run(current, seed, threads, verdicts, seconds, only, shard)
     if run.failed:  # keep the evidence: the failing example and its reproduction
         shutil.copy2(results, KEPT / f"flake-{seed}.json")
     return run
@@ -200,8 +274,17 @@ class Tally:
         )
 
 
-def summary(tally: Tally, wall: float, new: int) -> str:
-    """Failures per claim and per BLAS thread count, beside the count the alphas allow."""
+def sitting(tally: Tally, wall: float, new: int) -> str:
+    """What this sitting added to the logged runs, and in how much wall time."""
+    return (
+        f"{len(tally.runs) - new} of the runs logged before this sitting; this sitting: {new} "
+        f"runs in {wall:.0f}s wall" + (f" ({wall / new:.1f}s per run)" if new else "")
+    )
+
+
+def summary(tally: Tally, tail: str) -> str:
+    """Failures per claim and per BLAS thread count, beside the count the alphas allow, then
+    ``tail`` (where the runs came from)."""
     lines = [f"\nproperty files: {tally.files}"] if tally.files else []
     lines.append(f"\n{'claim':26} failures / {len(tally.runs)} runs  (seeds)")
     for c in tally.claims:
@@ -212,11 +295,7 @@ def summary(tally: Tally, wall: float, new: int) -> str:
         f"{row['runs']} runs"
         for row in tally.per_threads()
     ]
-    lines.append(
-        f"\nflake: {tally.verdict()}; {len(tally.runs) - new} of the runs logged before this "
-        f"sitting; this sitting: {new} runs in {wall:.0f}s wall"
-        + (f" ({wall / new:.1f}s per run)" if new else "")
-    )
+    lines.append(f"\nflake: {tally.verdict()}; {tail}")
     return "\n".join(lines)
 
 
@@ -255,23 +334,33 @@ def main(argv: list[str] | None = None) -> int:
                         help="also record the tally in this file (e.g. reports/flake.json)")  # fmt: skip
     parser.add_argument("--log", type=Path, default=LOG,
                         help=f"the runs' log, appended to (default {LOG.relative_to(ROOT)})")  # fmt: skip
+    parser.add_argument("--shard", type=_shard, default=Shard(), metavar="I/N",
+                        help="run shard I of N: the runs numbered I-1, I-1+N, ... (a CI matrix)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=None,
+                        help="run number k draws seed SEED + k (default: a fresh random seed)")  # fmt: skip
+    parser.add_argument("--merge", nargs="+", type=Path, default=[], metavar="LOG",
+                        help="run nothing: tally the runs of these shard logs as one measurement")  # fmt: skip
     args = parser.parse_args(argv)
     if args.runs < 1 or args.workers < 1 or args.jobs < 1:
         parser.error("runs, --jobs and --workers must be positive")
+    if args.merge:
+        return _merge(parser, args.merge, args.json, args.runs)
     try:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         args.log.touch()
     except OSError as err:
         parser.error(f"cannot write the log {args.log}: {err.strerror}")
-    current = fingerprint()
+    current, shard = fingerprint(), str(args.shard)
     only = sorted(set(args.only))
-    runs = logged(args.log, current, only)
+    numbers = args.shard.numbers(args.runs)
+    runs = logged(args.log, current, only, shard)
     if runs:
         print(f"resuming: {len(runs)} runs of this code ({current}"
-              f"{', ' + ' '.join(only) if only else ''}) already in {args.log}")  # fmt: skip
+              f"{', ' + ' '.join(only) if only else ''}{', shard ' + shard if shard else ''}) "
+              f"already in {args.log}")  # fmt: skip
     if args.json is not None:  # written now too: an unwritable place fails before any run
         try:
-            record(args.json, Tally(runs), args.runs)
+            record(args.json, Tally(runs), len(numbers))
         except ReportError as err:
             parser.error(str(err))
     start, new = time.perf_counter(), 0
@@ -281,13 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         started = len(runs)
         while True:
             late = args.max_seconds is not None and time.perf_counter() - start > args.max_seconds
-            while started < args.runs and len(pending) < args.jobs and not late:
-                seed = secrets.randbits(32)
-                threads = args.blas_threads[started % len(args.blas_threads)]
-                results = Path(tmp) / f"run-{started}.json"
-                pending.add(
-                    pool.submit(run_once, seed, results, args.workers, threads, current, only)
-                )
+            while started < len(numbers) and len(pending) < args.jobs and not late:
+                k = numbers[started]
+                seed = secrets.randbits(32) if args.seed is None else (args.seed + k) % 2**32
+                threads = args.blas_threads[k % len(args.blas_threads)]
+                results = Path(tmp) / f"run-{k}.json"
+                pending.add(pool.submit(run_once, seed, results, args.workers, threads, current,
+                                        only, shard))  # fmt: skip
                 started += 1
             if not pending:
                 break
@@ -299,13 +388,26 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(run)
                 new += 1
                 if args.json is not None:  # kept current: a cut-short sitting still shows
-                    record(args.json, Tally(runs), args.runs)
-                print(f"run {len(runs):4}/{args.runs} seed {run.seed:10} blas threads "
+                    record(args.json, Tally(runs), len(numbers))
+                print(f"run {len(runs):4}/{len(numbers)} seed {run.seed:10} blas threads "
                       f"{run.blas_threads}  {'FAILED ' + ', '.join(run.failed) if run.failed else 'ok'}"
                       f"  ({run.seconds:.0f}s, {time.perf_counter() - start:.0f}s in all)", flush=True)  # fmt: skip
     if args.json is not None:
-        record(args.json, Tally(runs), args.runs)
-    print(summary(Tally(runs), time.perf_counter() - start, new))
+        record(args.json, Tally(runs), len(numbers))
+    print(summary(Tally(runs), sitting(Tally(runs), time.perf_counter() - start, new)))
+    return 1 if any(r.failed for r in runs) else 0
+
+
+def _merge(parser: argparse.ArgumentParser, logs: list[Path], out: Path | None, target: int) -> int:
+    """``--merge``: the shards' runs tallied as one measurement of ``target`` runs."""
+    try:
+        runs = merged(logs)
+        if out is not None:
+            record(out, Tally(runs), target)
+    except (ValueError, ReportError) as err:
+        parser.error(str(err))
+    shards = sorted({r.shard for r in runs})
+    print(summary(Tally(runs), f"merged from {len(logs)} logs (shards {', '.join(shards)})"))
     return 1 if any(r.failed for r in runs) else 0
 
 
