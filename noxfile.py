@@ -99,10 +99,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(venv_backend=TORCH_BACKEND)
 def bench(session: nox.Session) -> None:
-    """Speed vs the bare RNG and torch, and the pipeline's wall time -> reports/bench.json.
+    """Speed vs the bare RNG and torch, and the pipeline's wall time -> reports/bench.json;
+    ``-- goals [--readme]``: the workflow's speed goals instead -> reports/goals.json.
 
     Initializers against the RNG and torch.nn.init, training steps against eager torch; prints a
-    table. Not part of the gate."""
+    table. ``goals`` times nox from a fresh clone, warm nox, tests and report (benchmarks/goals.py)
+    and rewrites the README's numbers with ``--readme``. Not part of the gate."""
+    if session.posargs[:1] == ["goals"]:
+        session.install("-e", ".", "nox", "uv")
+        session.run("python", "-m", "benchmarks.goals", *session.posargs[1:])
+        return
     session.install("-e", ".[test,report,bench]")
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 

@@ -17,6 +17,10 @@ import pytest
 
 from winit.claims.schema import validate
 
+#: Each test runs pytest in a subprocess (several under xdist): integration, not the gate, whose
+#: properties session runs the plugin on the real claims every time.
+pytestmark = pytest.mark.integration
+
 CONFTEST = """
 pytest_plugins = ["winit.claims.plugin"]
 """

@@ -494,6 +494,7 @@ def test_interrupted_write_keeps_the_old_file(
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
 
 
+@pytest.mark.integration  # three whole pages, two of them drawn afresh
 def test_render_is_deterministic_except_timestamp_lines(tmp_path: Path, uncached: None) -> None:
     first = rendered(write_fixture(tmp_path / "a"))[1]
     plots.forget()  # the plots drawn again, not remembered
