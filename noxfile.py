@@ -218,8 +218,14 @@ def mutants(session: nox.Session) -> None:
     ``-- quick variance-2x``) and prints its per-module score and survivors, then the hand-written
     catalogue of the domain's bugs (tools/mutants.py): scored against the property suite alone
     (reported), then against the whole gate, tests + properties, where a survivor fails it. The
-    scores go to reports/mutants.json, which the next ``nox -s report`` shows."""
+    scores go to reports/mutants.json, which the next ``nox -s report`` shows.
+
+    ``-- quick --shard I/N`` runs shard I of N of the catalogue (a CI matrix);
+    ``-- --merge FILE ...`` merges the shards' score files into reports/mutants.json."""
     session.install("-e", ".[test,report]", "mutmut>=3.5,<4")
+    if "--merge" in session.posargs:
+        session.run("python", "-m", "tools.mutants", *session.posargs, *SCORES)
+        return
     if "quick" not in session.posargs:
         session.run("mutmut", "run", "--max-children", "2", env=ONE_BLAS_THREAD)
         session.run("mutmut", "results")
@@ -235,7 +241,9 @@ def flake(session: nox.Session) -> None:
     """Flake rate: the property suite rerun N times with fresh seeds, failures per claim.
 
     ``nox -s flake -- 200`` (default 50); prints the failures per claim beside the count the
-    stated alphas allow and records them in reports/flake.json for the report (tools/flake.py)."""
+    stated alphas allow and records them in reports/flake.json for the report (tools/flake.py).
+    ``-- 200 --shard I/N --seed S`` runs shard I of N (a CI matrix: .github/workflows/nightly.yml);
+    ``-- 200 --merge LOG ...`` tallies the shards' logs as one measurement."""
     session.install("-e", TEST)
     session.run("python", "-m", "tools.flake", "--json", "reports/flake.json", *session.posargs,
                 env=ONE_BLAS_THREAD)  # fmt: skip

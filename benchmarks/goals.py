@@ -9,9 +9,11 @@ times (default 3) there and prints min / median / max wall seconds, the median C
 its processes (less sensitive than wall time to other work on the machine), and the median's
 ratio to the property suite's median. A fresh-clone run gets a new clone (and an empty plot
 cache) each time; package downloads come from the installer's cache as on any machine that
-installed a package before. ``--json`` (default ``reports/goals.json``) records the figures;
+installed a package before. ``--json`` (default ``reports/goals.json``) records the figures
+after each command's runs, marked incomplete until the last;
 ``--readme`` rewrites the README's numbers block from them (``--from FILE``: from a recorded
-measurement, measuring nothing). Exit status 1 when a command failed (nothing is recorded).
+measurement, measuring nothing). Exit status 1 when a command failed (its runs are not
+recorded).
 """
 
 from __future__ import annotations
@@ -121,41 +123,57 @@ def row(
     }  # fmt: skip
 
 
-def measure(repeats: int, ci: bool, log: Path) -> dict[str, Any]:
-    """Every goal (and ``.ci/run`` when ``ci``) ``repeats`` times, and the floor."""
+def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
+    """Every goal (and ``.ci/run`` when ``ci``) ``repeats`` times, and the floor, recorded in
+    ``out`` after each command's runs (``"complete": false`` until the last): one fresh-clone
+    run first builds the clone the warm goals run in, the other fresh-clone runs come last."""
     load_start = os.getloadavg()[0]
     timings: dict[Goal, list[Timing]] = {}
+    floor: list[Timing] = []
+    fresh, warm_goals = GOALS[0], [*GOALS[1:], *([CI] if ci else [])]
+
+    def record(complete: bool) -> dict[str, Any]:
+        floor_s = statistics.median(t.wall_s for t in floor) if floor else None
+        data = {
+            "what": "wall seconds (min/median/max) of the workflow's commands, the median CPU "
+            "seconds of their processes, and the median's ratio to the property suite's own run",
+            "complete": complete,
+            "floor": row("property suite alone (pytest properties -n 2, ci profile)", None,
+                         floor, None) if floor else None,
+            "goals": [row(g.name, g.limit_s, timings[g], floor_s)
+                      for g in (fresh, *warm_goals) if g in timings],
+            "machine": {
+                "cores": os.cpu_count(), "python": platform.python_version(),
+                "load_average_1m": [round(load_start, 2), round(os.getloadavg()[0], 2)],
+                "PYTHONDONTWRITEBYTECODE": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+            },
+            "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                     capture_output=True, text=True, check=False).stdout.strip(),
+            "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }  # fmt: skip
+        write_atomic(out, json.dumps(data, indent=2) + "\n")
+        return data
+
     with tempfile.TemporaryDirectory(prefix="winit-goals-") as tmp:
         base = Path(tmp)
-        fresh = GOALS[0]
-        for i in range(repeats):
+
+        def fresh_run(i: int) -> None:
             here = clone(base / f"fresh-{i}")
             env = _env(base / f"plots-fresh-{i}")  # a new user: no plot drawn yet
             timings.setdefault(fresh, []).append(timed(fresh.command, here, env, log))
-        warm, env = base / f"fresh-{repeats - 1}", _env(base / f"plots-fresh-{repeats - 1}")
-        floor = [
-            timed([str(warm / ".nox" / "properties" / "bin" / "python"), *FLOOR], warm,
-                  env | ONE_BLAS_THREAD, log)
-            for _ in range(repeats)
-        ]  # fmt: skip
-        for goal in [*GOALS[1:], *([CI] if ci else [])]:
+            record(complete=False)
+
+        fresh_run(0)
+        warm, env = base / "fresh-0", _env(base / "plots-fresh-0")
+        python = str(warm / ".nox" / "properties" / "bin" / "python")
+        floor += [timed([python, *FLOOR], warm, env | ONE_BLAS_THREAD, log) for _ in range(repeats)]
+        record(complete=False)
+        for goal in warm_goals:
             timings[goal] = [timed(goal.command, warm, env, log) for _ in range(repeats)]
-    floor_s = statistics.median(t.wall_s for t in floor)
-    return {
-        "what": "wall seconds (min/median/max) of the workflow's commands, the median CPU "
-        "seconds of their processes, and the median's ratio to the property suite's own run",
-        "floor": row("property suite alone (pytest properties -n 2, ci profile)", None, floor,
-                     None),
-        "goals": [row(g.name, g.limit_s, t, floor_s) for g, t in timings.items()],
-        "machine": {
-            "cores": os.cpu_count(), "python": platform.python_version(),
-            "load_average_1m": [round(load_start, 2), round(os.getloadavg()[0], 2)],
-            "PYTHONDONTWRITEBYTECODE": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
-        },
-        "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                 capture_output=True, text=True, check=False).stdout.strip(),
-        "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }  # fmt: skip
+            record(complete=False)
+        for i in range(1, repeats):
+            fresh_run(i)
+    return record(complete=True)
 
 
 def _seconds(x: float) -> str:
@@ -171,18 +189,19 @@ def table(data: dict[str, Any]) -> str:
         f"{m['python']}; 1-minute load average {load}"
         + ("; PYTHONDONTWRITEBYTECODE set" if m["PYTHONDONTWRITEBYTECODE"] else "")
         + "), "
-        f"{data['floor']['runs']} runs each:",
+        + ("" if data["complete"] else "; **incomplete**: the measurement was cut short")
+        + ":",
         "",
-        "| command | goal | wall s: min / median / max | CPU s (median) | median / property suite | met |",
-        "|---|---|---|---|---|---|",
+        "| command | goal | runs | wall s: min / median / max | CPU s (median) | median / property suite | met |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for r in [data["floor"], *data["goals"]]:
+    for r in [data["floor"], *data["goals"]] if data["floor"] else data["goals"]:
         w, limit = r["wall_s"], r["limit_s"]
         lines.append(
-            f"| {r['goal']} | {'—' if limit is None else f'≤ {limit:g} s'} | "
+            f"| {r['goal']} | {'—' if limit is None else f'≤ {limit:g} s'} | {r['runs']} | "
             f"{_seconds(w['min'])} / {_seconds(w['median'])} / {_seconds(w['max'])} | "
             f"{_seconds(r['cpu_s_median'])} | "
-            f"{'1' if r['ratio_to_floor'] is None else r['ratio_to_floor']} | "
+            f"{'—' if r['ratio_to_floor'] is None else r['ratio_to_floor']} | "
             f"{ {True: 'yes', False: '**no**', None: '—'}[r['met']] } |"
         )
     return "\n".join(lines)
@@ -217,11 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         log = Path(tempfile.mkstemp(prefix="winit-goals-", suffix=".log")[1])
         print(f"timing {args.repeats} runs of each command; their output: {log}", flush=True)
         try:
-            data = measure(args.repeats, args.ci, log)
+            data = measure(args.repeats, args.ci, log, args.json)
         except CommandFailedError as err:
-            print(f"goals: {err}", file=sys.stderr)
+            print(f"goals: {err} (the runs before it are in {args.json})", file=sys.stderr)
             return 1
-        write_atomic(args.json, json.dumps(data, indent=2) + "\n")
     block = table(data)
     print(block)
     if args.readme:

@@ -19,7 +19,7 @@ def _measurement() -> dict[str, object]:
         "goals": [goals.row("nox -s tests, warm", 20.0, RUNS, 5.0)],
         "machine": {"cores": 2, "python": "3.11.7", "load_average_1m": [1.0, 2.0],
                     "PYTHONDONTWRITEBYTECODE": False},
-        "commit": "abc1234", "measured": "2026-12-06 11:00 UTC",
+        "commit": "abc1234", "measured": "2026-12-06 11:00 UTC", "complete": True,
     }  # fmt: skip
 
 
@@ -44,8 +44,13 @@ def test_the_readme_block_is_rewritten_from_the_measurement(tmp_path: Path) -> N
     goals.rewrite_readme(readme, goals.table(_measurement()))
     text = readme.read_text()
     assert "old numbers" not in text and text.startswith("before\n") and text.endswith("after\n")
-    assert "| nox -s tests, warm | ≤ 20 s | 10.0 / 12.0 / 30.0 | 19.0 | 2.4 | yes |" in text
+    assert "| nox -s tests, warm | ≤ 20 s | 3 | 10.0 / 12.0 / 30.0 | 19.0 | 2.4 | yes |" in text
     assert "at commit abc1234 on 2 cores" in text
+
+
+def test_an_incomplete_measurement_says_so() -> None:
+    assert "**incomplete**" in goals.table(_measurement() | {"complete": False})
+    assert "**incomplete**" not in goals.table(_measurement())
 
 
 def test_a_readme_without_the_block_is_refused(tmp_path: Path) -> None:

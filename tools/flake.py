@@ -58,6 +58,7 @@ from pathlib import Path
 import hypothesis
 import numpy as np
 
+from tools.shards import Shard, shard_of
 from winit.atomic import ReportError, write_atomic
 from winit.claims.schema import latest_results
 from winit.stats import RUN_ALPHA
@@ -103,29 +104,6 @@ def fingerprint(root: Path = ROOT) -> str:
     versions = (np.__version__, hypothesis.__version__, platform.python_version())
     digest.update(" ".join(versions).encode())
     return digest.hexdigest()[:12]
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` (1-based) of ``count``: the runs numbered ``index - 1`` modulo ``count``."""
-
-    index: int = 1
-    count: int = 1
-
-    def __str__(self) -> str:
-        return "" if self.count == 1 else f"{self.index}/{self.count}"
-
-    def numbers(self, runs: int) -> list[int]:
-        """The run numbers (0-based, of ``runs`` in all) this shard runs."""
-        return list(range(self.index - 1, runs, self.count))
-
-
-def _shard(text: str) -> Shard:
-    """``"3/20"`` → shard 3 of 20."""
-    index, _, count = text.partition("/")
-    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
-        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, like 3/20; got {text!r}")
-    return Shard(int(index), int(count))
 
 
 def read_log(log: Path) -> list[Run]:
@@ -334,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also record the tally in this file (e.g. reports/flake.json)")  # fmt: skip
     parser.add_argument("--log", type=Path, default=LOG,
                         help=f"the runs' log, appended to (default {LOG.relative_to(ROOT)})")  # fmt: skip
-    parser.add_argument("--shard", type=_shard, default=Shard(), metavar="I/N",
+    parser.add_argument("--shard", type=shard_of, default=Shard(), metavar="I/N",
                         help="run shard I of N: the runs numbered I-1, I-1+N, ... (a CI matrix)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=None,
                         help="run number k draws seed SEED + k (default: a fresh random seed)")  # fmt: skip
