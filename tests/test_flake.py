@@ -201,3 +201,12 @@ def test_merging_refuses_overlapping_shards(
         flake.main(["4", "--merge", str(one), str(again)])
     assert exit_.value.code == 2
     assert f"overlapping shards: seed 5 is in {one} and {again}" in capsys.readouterr().err
+
+
+def test_the_merge_computes_the_matrix_wall_time_from_the_measured_runs(
+    threads: list[int], log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flake.main(["6", "--seed", "5", "--shard", "1/3", "--log", str(log)])  # 2 runs of 0 s
+    capsys.readouterr()
+    flake.main(["200", "--merge", str(log), "--matrix", "20", "--jobs", "2"])
+    assert "200 runs over 20 shards, 2 at a time: 5 rounds x 0s" in capsys.readouterr().out

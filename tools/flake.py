@@ -29,7 +29,8 @@ the runs in which it failed with their seeds and BLAS thread counts.
   one, so shards of one measurement draw distinct seeds, and the same seeds can be run again.
 - ``--merge LOG ...`` runs nothing: it tallies the runs of the shards' logs into one summary
   (and ``--json``), refusing logs of different code (fingerprints) or of different property
-  files, and a seed run twice (overlapping shards).
+  files, and a seed run twice (overlapping shards); ``--matrix N`` adds the wall time of RUNS
+  runs over N shards computed from the merged runs' times.
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
 
 Every claim's checks are sized so that one run false-alarms with probability at most
@@ -43,10 +44,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -318,11 +321,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="run number k draws seed SEED + k (default: a fresh random seed)")  # fmt: skip
     parser.add_argument("--merge", nargs="+", type=Path, default=[], metavar="LOG",
                         help="run nothing: tally the runs of these shard logs as one measurement")  # fmt: skip
+    parser.add_argument("--matrix", type=int, default=None, metavar="N",
+                        help="with --merge: the wall time of RUNS runs over N shards")  # fmt: skip
     args = parser.parse_args(argv)
     if args.runs < 1 or args.workers < 1 or args.jobs < 1:
         parser.error("runs, --jobs and --workers must be positive")
     if args.merge:
-        return _merge(parser, args.merge, args.json, args.runs)
+        return _merge(parser, args)
     try:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         args.log.touch()
@@ -376,16 +381,36 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(r.failed for r in runs) else 0
 
 
-def _merge(parser: argparse.ArgumentParser, logs: list[Path], out: Path | None, target: int) -> int:
-    """``--merge``: the shards' runs tallied as one measurement of ``target`` runs."""
+def matrix_wall(runs: list[Run], target: int, shards: int, jobs: int) -> str:
+    """The wall time of ``target`` runs spread over ``shards`` jobs of a CI matrix, each running
+    ``jobs`` at a time, computed from the measured ``runs``: rounds per shard × the median run.
+
+    >>> ran = [Run("f", s, 1, {}, seconds, [], "1/2") for s, seconds in ((1, 100.0), (2, 140.0))]
+    >>> matrix_wall(ran, 200, 20, 2)
+    '200 runs over 20 shards, 2 at a time: 5 rounds x 120s (the median of 2 measured runs) = 600s per shard, plus its set-up'
+    """
+    rounds = math.ceil(math.ceil(target / shards) / jobs)
+    median = statistics.median(r.seconds for r in runs)
+    return (
+        f"{target} runs over {shards} shards, {jobs} at a time: {rounds} rounds x {median:.0f}s "
+        f"(the median of {len(runs)} measured runs) = {rounds * median:.0f}s per shard, plus "
+        "its set-up"
+    )
+
+
+def _merge(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``--merge``: the shards' runs tallied as one measurement of ``args.runs`` runs (and, with
+    ``--matrix N``, the wall time of that many runs over N shards)."""
     try:
-        runs = merged(logs)
-        if out is not None:
-            record(out, Tally(runs), target)
+        runs = merged(args.merge)
+        if args.json is not None:
+            record(args.json, Tally(runs), args.runs)
     except (ValueError, ReportError) as err:
         parser.error(str(err))
     shards = sorted({r.shard for r in runs})
-    print(summary(Tally(runs), f"merged from {len(logs)} logs (shards {', '.join(shards)})"))
+    print(summary(Tally(runs), f"merged from {len(args.merge)} logs (shards {', '.join(shards)})"))
+    if args.matrix is not None and runs:
+        print(matrix_wall(runs, args.runs, args.matrix, args.jobs))
     return 1 if any(r.failed for r in runs) else 0
 
 
