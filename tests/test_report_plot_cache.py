@@ -3,6 +3,7 @@ matplotlib version): an unchanged panel is read back, not drawn; any change draw
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,15 @@ def test_no_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.delenv("WINIT_PLOT_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert plots.cache_dir() == tmp_path / "winit" / "plots"
+
+
+def test_panels_unused_for_a_month_are_pruned(folder: Path) -> None:
+    plots.panels(SERIES)
+    (entry,) = folder.glob("*.json")
+    old = entry.stat().st_mtime - (plots.UNUSED_DAYS + 1) * 86400
+    os.utime(entry, (old, old))
+    plots.prune(folder)
+    assert not entry.exists()
+    plots.panels({"other": SERIES["curve"] | {"group": "h"}})
+    plots.prune(folder)
+    assert len(list(folder.glob("*.json"))) == 1  # used now: kept

@@ -27,7 +27,8 @@ date make the same series give the same bytes. Text is at least :data:`MIN_FONT_
 A drawn panel is kept in a cache folder (:func:`cache_dir`) under a key of its content: the
 panel's series, this module's source and matplotlib's version, so a panel whose data did not
 change is not drawn again, and any change to the data or to how it is drawn draws it anew.
-:func:`prerender` draws a page's missing panels in parallel.
+:func:`prerender` draws a page's missing panels in parallel (and drops panels unused for
+:data:`UNUSED_DAYS` days).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import multiprocessing
 import os
 import re
 import textwrap
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -95,6 +97,7 @@ STYLE: dict[RcKeyType, Any] = {
     "axes.spines.right": False,
 }
 MEMO_PANELS = 512  # drawn panels a process keeps in memory (a page has about 40)
+UNUSED_DAYS = 30.0  # a cached panel not used for this long is removed
 #: The plotting code's version in a panel's cache key: this module's source.
 _CODE = Path(__file__).read_bytes()
 _LOG_WORDS = re.compile(r"\s*[,;]?\s*\blog[- ]scale\b\s*", re.IGNORECASE)
@@ -371,11 +374,23 @@ def _stored(key: str) -> tuple[str, str] | None:
     folder = cache_dir()
     if folder is None:
         return None
+    path = folder / f"{key}.json"
     try:
-        kept = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)  # used now: kept by :func:`prune`
         return str(kept["alt"]), str(kept["svg"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def prune(folder: Path, days: float = UNUSED_DAYS) -> None:
+    """Remove the panels of ``folder`` not used for ``days`` days (drawn by older code, or of
+    data that changed)."""
+    cutoff = time.time() - days * 86400
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _store(key: str, drawn: tuple[str, str]) -> None:
@@ -433,9 +448,13 @@ def prerender(all_series: Iterable[Mapping[str, Mapping[str, Any]]]) -> None:
     contents = list(
         dict.fromkeys(_content(g, m) for series in all_series for g, m in _groups(series).items())
     )
+    folder = cache_dir()
+    if folder is None:
+        return
+    prune(folder)
     missing = [c for c in contents if _stored(_key(c)) is None]
     workers = min(len(missing), os.cpu_count() or 1)
-    if workers < 2 or cache_dir() is None:  # one panel or core: the pool would only add its cost
+    if workers < 2:  # one panel or one core: a pool would only add its start-up
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_drawn, missing))
