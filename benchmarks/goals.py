@@ -4,9 +4,9 @@ built, and ``.ci/run`` in full (``--ci``), each against its limit and as a ratio
 suite's own run time, the floor no gate can beat (its claims run that long).
 
 ``nox -s bench -- goals [--repeats N] [--ci] [--readme]`` (or ``python -m benchmarks.goals``)
-clones the repository's committed HEAD into a temporary folder, runs each command ``--repeats``
-times (default 3) there and prints min / median / max wall seconds, the median CPU seconds of
-its processes (less sensitive than wall time to other work on the machine), and the median's
+clones the repository's committed HEAD (as it was at the start) into a temporary folder, runs
+each command ``--repeats`` times (default 3) there and prints min / median / max wall seconds,
+the median CPU seconds of its processes (less sensitive than wall time to other work on the machine), and the median's
 ratio to the property suite's median. A fresh-clone run gets a new clone (and an empty plot
 cache) each time; package downloads come from the installer's cache as on any machine that
 installed a package before. ``--json`` (default ``reports/goals.json``) records the figures
@@ -101,10 +101,18 @@ def timed(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> 
     return Timing(round(wall, 2), round(cpu, 2))
 
 
-def clone(dest: Path) -> Path:
-    """A fresh clone of the repository's committed HEAD at ``dest``."""
+def head() -> str:
+    """The repository's committed HEAD (what a clone gets)."""
+    git = ["git", "-C", str(ROOT), "rev-parse", "HEAD"]
+    return subprocess.run(git, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def clone(dest: Path, commit: str) -> Path:
+    """A fresh clone of the repository at ``commit`` in ``dest``."""
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest)],
                    check=True, capture_output=True)  # fmt: skip
+    subprocess.run(["git", "-C", str(dest), "checkout", "--quiet", commit], check=True,
+                   capture_output=True)  # fmt: skip
     return dest
 
 
@@ -127,7 +135,7 @@ def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
     """Every goal (and ``.ci/run`` when ``ci``) ``repeats`` times, and the floor, recorded in
     ``out`` after each command's runs (``"complete": false`` until the last): one fresh-clone
     run first builds the clone the warm goals run in, the other fresh-clone runs come last."""
-    load_start = os.getloadavg()[0]
+    load_start, commit = os.getloadavg()[0], head()
     timings: dict[Goal, list[Timing]] = {}
     floor: list[Timing] = []
     fresh, warm_goals = GOALS[0], [*GOALS[1:], *([CI] if ci else [])]
@@ -147,8 +155,7 @@ def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
                 "load_average_1m": [round(load_start, 2), round(os.getloadavg()[0], 2)],
                 "PYTHONDONTWRITEBYTECODE": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
             },
-            "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                     capture_output=True, text=True, check=False).stdout.strip(),
+            "commit": commit[:7],
             "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }  # fmt: skip
         write_atomic(out, json.dumps(data, indent=2) + "\n")
@@ -158,7 +165,7 @@ def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
         base = Path(tmp)
 
         def fresh_run(i: int) -> None:
-            here = clone(base / f"fresh-{i}")
+            here = clone(base / f"fresh-{i}", commit)
             env = _env(base / f"plots-fresh-{i}")  # a new user: no plot drawn yet
             timings.setdefault(fresh, []).append(timed(fresh.command, here, env, log))
             record(complete=False)
