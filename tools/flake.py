@@ -56,10 +56,8 @@ import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
-
-import hypothesis
-import numpy as np
 
 from tools.shards import Shard, shard_of
 from winit.atomic import ReportError, write_atomic
@@ -104,7 +102,8 @@ def fingerprint(root: Path = ROOT) -> str:
     )  # fmt: skip
     for path in [*files, root / "conftest.py", root / "pyproject.toml"]:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    versions = (np.__version__, hypothesis.__version__, platform.python_version())
+    versions = tuple(metadata.version(p) for p in ("numpy", "hypothesis"))
+    versions += (platform.python_version(),)
     digest.update(" ".join(versions).encode())
     return digest.hexdigest()[:12]
 
