@@ -45,11 +45,23 @@ def integration(session: nox.Session) -> None:
 
 def _claims(session: nox.Session, profile: str) -> None:
     session.install("-e", TEST)
+    args = list(session.posargs)
+    if "--merge" in args:  # shards' results (tools/shards.py) merged into one run
+        args.remove("--merge")
+        session.run("python", "-m", "tools.shards", "merge-results", *args, "--out", RESULTS,
+                    success_codes=[0, 1])  # fmt: skip
+        return
     # a test named after `--` (a failing card's reproduction line) runs alone, not beside all
-    named = any(a.startswith("properties/") for a in session.posargs)
+    named = any(a.startswith("properties/") for a in args)
+    targets = [] if named else ["properties"]
+    if "--shard" in args:  # shard I/N of the property files, for a CI matrix
+        at = args.index("--shard")
+        listed = session.run("python", "-m", "tools.shards", "files", *args[at + 1 : at + 2],
+                             silent=True)  # fmt: skip
+        targets, args = str(listed).split(), args[:at] + args[at + 2 :]
     session.run(
-        "pytest", *([] if named else ["properties"]), f"--hypothesis-profile={profile}",
-        f"--winit-results={RESULTS}", "--junitxml=reports/junit.xml", "-n", "2", *session.posargs,
+        "pytest", *targets, f"--hypothesis-profile={profile}",
+        f"--winit-results={RESULTS}", "--junitxml=reports/junit.xml", "-n", "2", *args,
         success_codes=[0, 1],  # failing claims: `report` renders them, then fails the gate
         env=ONE_BLAS_THREAD,
     )  # fmt: skip
@@ -63,7 +75,10 @@ def properties(session: nox.Session) -> None:
 
 @nox.session
 def thorough(session: nox.Session) -> None:
-    """The claims with the thorough hypothesis profile (nightly; then `nox -s report`)."""
+    """The claims with the thorough hypothesis profile (nightly; then `nox -s report`).
+
+    ``-- --shard I/N`` runs shard I of N of the property files (-> reports/results.partial.json);
+    ``-- --merge SHARD.json ...`` merges the shards' results into reports/results.json."""
     _claims(session, "thorough")
 
 
