@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import usage_error
 from tests.report_fixture import write_fixture
 from tests.test_report_render import rendered
 from tools import flake
@@ -185,10 +186,8 @@ def test_merging_refuses_shards_of_different_code(
     flake.main(["4", "--seed", "5", "--shard", "1/2", "--log", str(one)])
     other = flake.Run("0" * 12, 6, 2, {"A": "holds"}, 1.0, [], "2/2")
     two.write_text(json.dumps(asdict(other)) + "\n")
-    with pytest.raises(SystemExit) as exit_:
-        flake.main(["4", "--merge", str(one), str(two)])
-    assert exit_.value.code == 2
-    assert f"shards of different code: fingerprint {'0' * 12} in {two}" in capsys.readouterr().err
+    error = usage_error(flake.main, ["4", "--merge", str(one), str(two)], capsys)
+    assert f"shards of different code: fingerprint {'0' * 12} in {two}" in error
 
 
 def test_merging_refuses_overlapping_shards(
@@ -197,10 +196,8 @@ def test_merging_refuses_overlapping_shards(
     one, again = tmp_path / "one.jsonl", tmp_path / "again.jsonl"
     for log in (one, again):  # the same shard of the same seeds, twice
         flake.main(["4", "--seed", "5", "--shard", "1/2", "--log", str(log)])
-    with pytest.raises(SystemExit) as exit_:
-        flake.main(["4", "--merge", str(one), str(again)])
-    assert exit_.value.code == 2
-    assert f"overlapping shards: seed 5 is in {one} and {again}" in capsys.readouterr().err
+    error = usage_error(flake.main, ["4", "--merge", str(one), str(again)], capsys)
+    assert f"overlapping shards: seed 5 is in {one} and {again}" in error
 
 
 def test_the_merge_computes_the_matrix_wall_time_from_the_measured_runs(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import usage_error
 from tests.report_fixture import write_fixture
 from tests.test_report_render import rendered
 from tools import mutants
@@ -141,10 +142,8 @@ def test_merging_refuses_catalogue_shards_of_different_commits(
     data = json.loads(two.read_text(encoding="utf-8"))
     data["scores"][0]["commit"] = "0000000"
     two.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SystemExit) as exit_:
-        mutants.main(["--merge", str(one), str(two)])
-    assert exit_.value.code == 2
-    assert f"shards of different code: commit 0000000 in {two}" in capsys.readouterr().err
+    error = usage_error(mutants.main, ["--merge", str(one), str(two)], capsys)
+    assert f"shards of different code: commit 0000000 in {two}" in error
 
 
 def test_merging_refuses_overlapping_catalogue_shards(
@@ -153,7 +152,5 @@ def test_merging_refuses_overlapping_catalogue_shards(
     one, again = tmp_path / "one.json", tmp_path / "again.json"
     for path in (one, again):
         mutants.main(["--shard", "1/2", "--json", str(path)])
-    with pytest.raises(SystemExit) as exit_:
-        mutants.main(["--merge", str(one), str(again)])
-    assert exit_.value.code == 2
-    assert "overlapping shards: mutant variance-2x against properties" in capsys.readouterr().err
+    error = usage_error(mutants.main, ["--merge", str(one), str(again)], capsys)
+    assert "overlapping shards: mutant variance-2x against properties" in error
