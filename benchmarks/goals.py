@@ -195,7 +195,7 @@ def table(data: dict[str, Any]) -> str:
         f"Measured {data['measured']} at commit {data['commit']} on {m['cores']} cores (Python "
         f"{m['python']}; 1-minute load average {load}"
         + ("; PYTHONDONTWRITEBYTECODE set" if m["PYTHONDONTWRITEBYTECODE"] else "")
-        + "), "
+        + ")"
         + ("" if data["complete"] else "; **incomplete**: the measurement was cut short")
         + ":",
         "",

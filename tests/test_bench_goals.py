@@ -46,7 +46,7 @@ def test_the_readme_block_is_rewritten_from_the_measurement(tmp_path: Path) -> N
     text = readme.read_text()
     assert "old numbers" not in text and text.startswith("before\n") and text.endswith("after\n")
     assert "| nox -s tests, warm | ≤ 20 s | 3 | 10.0 / 12.0 / 30.0 | 19.0 | 2.4 | yes |" in text
-    assert "at commit abc1234 on 2 cores" in text
+    assert "at commit abc1234 on 2 cores (Python 3.11.7; 1-minute load average 1.0 → 2.0):" in text
 
 
 def test_an_incomplete_measurement_says_so() -> None:
