@@ -8,10 +8,26 @@ checks each layer's RMS flat in width (the mup coordinate check at step 0); the 
 judgements, stated in :mod:`winit.signal.bands` and on every output.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from winit.signal.bands import BOUNDED_BAND, NORM_BAND, SLOPE_BAND, WIDTH_BAND, Band, band_check
-from winit.signal.measure import SEEDS, measure
 from winit.signal.result import Finding, Layer, Signal
-from winit.signal.widths import widths
+
+if TYPE_CHECKING:
+    from winit.signal.measure import SEEDS, measure
+    from winit.signal.widths import widths
+
+#: the names that need torch, imported on first use (``import winit.signal`` does not need it)
+_TORCH = {"SEEDS": "winit.signal.measure", "measure": "winit.signal.measure",
+          "widths": "winit.signal.widths"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TORCH:
+        return getattr(importlib.import_module(_TORCH[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BOUNDED_BAND",
