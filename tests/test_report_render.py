@@ -330,7 +330,7 @@ def test_a_failing_verify_fails_the_banner_and_the_check(
     assert run_main("--results", str(results), "--out", out, "--check") == 0
     assert _verify(results.parent, "verify-he.json", law="he_normal").exists()  # wrong law
     assert run_main("--results", str(results), "--out", out, "--check") == 1
-    assert "1 failing verify run(s): winit.initializers:glorot_normal (he_normal)" in (
+    assert "1 failing verify, defaults or audit output(s): winit.initializers:glorot_normal (he_normal)" in (
         capsys.readouterr().err
     )
     page = Page(Path(out).read_text(encoding="utf-8"))
@@ -352,7 +352,7 @@ def test_an_unreadable_verify_output_counts_as_failing(results: Path) -> None:
     assert statuses == ["unreadable", "unreadable"]
     assert "verify-broken.json: not valid JSON" in html
     assert "verify-other.json: JSON of no kind winit writes; expected a `winit verify" in html
-    assert "2 failing verify run(s)" in html
+    assert "2 failing verify, defaults or audit output(s)" in html
 
 
 def test_the_framework_table_has_a_badge_per_initializer(results: Path) -> None:
