@@ -24,28 +24,44 @@ ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 SCORES = ("--json", "reports/mutants.json")
 
 
+def _unit_tests(session: nox.Session, marker: str) -> None:
+    session.install("-e", ".[test,report]")
+    session.run("pytest", "tests", "-m", marker, "--hypothesis-profile=ci", "-n", "2",
+                *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests of winit itself (tests/), including the report's."""
-    session.install("-e", ".[test,report]")
-    session.run(
-        "pytest",
-        "tests",
-        "--hypothesis-profile=ci",
-        "-n",
-        "2",
-        *session.posargs,
-        env=ONE_BLAS_THREAD,
-    )
+    """Unit tests of winit itself (tests/), including the report's; not the integration tests."""
+    _unit_tests(session, "not integration")
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """The integration tests (tests/integration): the property suite against broken cores, the
+    README's install blocks in a fresh venv (from git and from a wheel). CI runs them."""
+    _unit_tests(session, "integration")
 
 
 def _claims(session: nox.Session, profile: str) -> None:
     session.install("-e", TEST)
+    args = list(session.posargs)
+    if "--merge" in args:  # shards' results (tools/shards.py) merged into one run
+        args.remove("--merge")
+        session.run("python", "-m", "tools.shards", "merge-results", *args, "--out", RESULTS,
+                    success_codes=[0, 1])  # fmt: skip
+        return
     # a test named after `--` (a failing card's reproduction line) runs alone, not beside all
-    named = any(a.startswith("properties/") for a in session.posargs)
+    named = any(a.startswith("properties/") for a in args)
+    targets = [] if named else ["properties"]
+    if "--shard" in args:  # shard I/N of the property files, for a CI matrix
+        at = args.index("--shard")
+        listed = session.run("python", "-m", "tools.shards", "files", *args[at + 1 : at + 2],
+                             silent=True)  # fmt: skip
+        targets, args = str(listed).split(), args[:at] + args[at + 2 :]
     session.run(
-        "pytest", *([] if named else ["properties"]), f"--hypothesis-profile={profile}",
-        f"--winit-results={RESULTS}", "--junitxml=reports/junit.xml", "-n", "2", *session.posargs,
+        "pytest", *targets, f"--hypothesis-profile={profile}",
+        f"--winit-results={RESULTS}", "--junitxml=reports/junit.xml", "-n", "2", *args,
         success_codes=[0, 1],  # failing claims: `report` renders them, then fails the gate
         env=ONE_BLAS_THREAD,
     )  # fmt: skip
@@ -59,7 +75,10 @@ def properties(session: nox.Session) -> None:
 
 @nox.session
 def thorough(session: nox.Session) -> None:
-    """The claims with the thorough hypothesis profile (nightly; then `nox -s report`)."""
+    """The claims with the thorough hypothesis profile (nightly; then `nox -s report`).
+
+    ``-- --shard I/N`` runs shard I of N of the property files (-> reports/results.partial.json);
+    ``-- --merge SHARD.json ...`` merges the shards' results into reports/results.json."""
     _claims(session, "thorough")
 
 
@@ -75,7 +94,7 @@ def browser(session: nox.Session) -> None:
     """Open the report in headless Chromium (Debian's) at 1280 and 412 px and check it;
     screenshots reports/screenshot-*.png."""
     session.install("-e", ".[report,browser]")
-    session.run("python", "-m", "tests.browser_check", "reports")
+    session.run("python", "-m", "tools.browser_check", "reports")
 
 
 @nox.session
@@ -88,17 +107,23 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over winit, tests, properties and this file."""
+    """mypy --strict over winit, tests, tools, properties, benchmarks and this file."""
     session.install("-e", ".[test,report,browser,lint]", "nox")
     session.run("mypy")
 
 
 @nox.session(venv_backend=TORCH_BACKEND)
 def bench(session: nox.Session) -> None:
-    """Speed vs the bare RNG and torch, and the pipeline's wall time -> reports/bench.json.
+    """Speed vs the bare RNG and torch, and the pipeline's wall time -> reports/bench.json;
+    ``-- goals [--readme]``: the workflow's speed goals instead -> reports/goals.json.
 
     Initializers against the RNG and torch.nn.init, training steps against eager torch; prints a
-    table. Not part of the gate."""
+    table. ``goals`` times nox from a fresh clone, warm nox, tests and report (benchmarks/goals.py)
+    and rewrites the README's numbers with ``--readme``. Not part of the gate."""
+    if session.posargs[:1] == ["goals"]:
+        session.install("-e", ".", "nox", "uv")
+        session.run("python", "-m", "benchmarks.goals", *session.posargs[1:])
+        return
     session.install("-e", ".[test,report,bench]")
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 
@@ -206,16 +231,22 @@ def mutants(session: nox.Session) -> None:
     mutmut runs on the core modules ([tool.mutmut] in pyproject; skipped with
     ``nox -s mutants -- quick``; other arguments name catalogue mutants to run, e.g.
     ``-- quick variance-2x``) and prints its per-module score and survivors, then the hand-written
-    catalogue of the domain's bugs (tests/mutants.py): scored against the property suite alone
+    catalogue of the domain's bugs (tools/mutants.py): scored against the property suite alone
     (reported), then against the whole gate, tests + properties, where a survivor fails it. The
-    scores go to reports/mutants.json, which the next ``nox -s report`` shows."""
+    scores go to reports/mutants.json, which the next ``nox -s report`` shows.
+
+    ``-- quick --shard I/N`` runs shard I of N of the catalogue (a CI matrix);
+    ``-- --merge FILE ...`` merges the shards' score files into reports/mutants.json."""
     session.install("-e", ".[test,report]", "mutmut>=3.5,<4")
+    if "--merge" in session.posargs:
+        session.run("python", "-m", "tools.mutants", *session.posargs, *SCORES)
+        return
     if "quick" not in session.posargs:
         session.run("mutmut", "run", "--max-children", "2", env=ONE_BLAS_THREAD)
         session.run("mutmut", "results")
-        session.run("python", "-m", "tests.mutants", "--mutmut-scores", *SCORES)
+        session.run("python", "-m", "tools.mutants", "--mutmut-scores", *SCORES)
     names = [a for a in session.posargs if a != "quick"]
-    catalogue = ("python", "-m", "tests.mutants", *names, *SCORES)
+    catalogue = ("python", "-m", "tools.mutants", *names, *SCORES)
     session.run(*catalogue, env=ONE_BLAS_THREAD, success_codes=[0, 1])
     session.run(*catalogue, "--targets", "tests", "properties", env=ONE_BLAS_THREAD)
 
@@ -225,9 +256,11 @@ def flake(session: nox.Session) -> None:
     """Flake rate: the property suite rerun N times with fresh seeds, failures per claim.
 
     ``nox -s flake -- 200`` (default 50); prints the failures per claim beside the count the
-    stated alphas allow and records them in reports/flake.json for the report (tests/flake.py)."""
+    stated alphas allow and records them in reports/flake.json for the report (tools/flake.py).
+    ``-- 200 --shard I/N --seed S`` runs shard I of N (a CI matrix: .github/workflows/nightly.yml);
+    ``-- 200 --merge LOG ...`` tallies the shards' logs as one measurement."""
     session.install("-e", TEST)
-    session.run("python", "-m", "tests.flake", "--json", "reports/flake.json", *session.posargs,
+    session.run("python", "-m", "tools.flake", "--json", "reports/flake.json", *session.posargs,
                 env=ONE_BLAS_THREAD)  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The flake session's bookkeeping (tests/flake.py), with the property suite's runs stubbed out:
+"""The flake session's bookkeeping (tools/flake.py), with the property suite's runs stubbed out:
 every run is logged as it ends, and a measurement resumes on the same code only."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import flake
+from tests.cli import usage_error
 from tests.report_fixture import write_fixture
 from tests.test_report_render import rendered
+from tools import flake
 
 
 def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None) -> list[int]:
@@ -22,11 +23,17 @@ def _stub_runs(monkeypatch: pytest.MonkeyPatch, failing_seed: int | None = None)
     threads_given: list[int] = []
 
     def run_once(
-        seed: int, results: Path, workers: int, threads: int, current: str, only: list[str]
+        seed: int,
+        results: Path,
+        workers: int,
+        threads: int,
+        current: str,
+        only: list[str],
+        shard: str = "",
     ) -> flake.Run:
         threads_given.append(threads)
         verdict = "fails" if seed == failing_seed else "holds"
-        return flake.Run(current, seed, threads, {"A": verdict, "B": "holds"}, 0.0, only)
+        return flake.Run(current, seed, threads, {"A": verdict, "B": "holds"}, 0.0, only, shard)
 
     monkeypatch.setattr(flake, "run_once", run_once)
     return threads_given
@@ -136,3 +143,67 @@ def test_the_report_shows_the_tally_of_the_logged_runs(
     assert page.find("section", id="flake-rate")
     for text in ("False alarms on fresh seeds", "2 in 2 runs of 2 claims", "2 of 2", "A 7"):
         assert text in html
+
+
+def _tally(path: Path) -> dict[str, object]:
+    """A flake.json without the time it was written."""
+    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    del data["updated"]
+    return data
+
+
+def test_a_shard_runs_its_share_of_the_run_numbers_with_their_seeds_and_threads(
+    threads: list[int], log: Path
+) -> None:
+    assert flake.main(["7", "--shard", "2/3", "--seed", "5", "--log", str(log)]) == 0
+    runs = flake.read_log(log)
+    assert [r.seed for r in runs] == [5 + 1, 5 + 4]  # run numbers 1 and 4 of 0..6
+    assert [r.blas_threads for r in runs] == [2, 1]  # as run 1 and run 4 of an unsharded run
+    assert {r.shard for r in runs} == {"2/3"}
+
+
+def test_two_shards_merged_give_the_tally_of_one_unsharded_run_over_the_same_seeds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _stub_runs(monkeypatch, failing_seed=5 + 2)
+    seeds = ["--seed", "5"]
+    whole, one, two = (tmp_path / f"{name}.jsonl" for name in ("whole", "one", "two"))
+    assert (
+        flake.main(["6", *seeds, "--log", str(whole), "--json", str(tmp_path / "whole.json")]) == 1
+    )
+    flake.main(["6", *seeds, "--shard", "1/2", "--log", str(one)])
+    flake.main(["6", *seeds, "--shard", "2/2", "--log", str(two)])
+    merged = tmp_path / "merged.json"
+    assert flake.main(["6", "--merge", str(one), str(two), "--json", str(merged)]) == 1
+    assert _tally(merged) == _tally(tmp_path / "whole.json")
+    assert sorted(r.seed for r in flake.merged([one, two])) == list(range(5, 11))
+
+
+def test_merging_refuses_shards_of_different_code(
+    threads: list[int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    flake.main(["4", "--seed", "5", "--shard", "1/2", "--log", str(one)])
+    other = flake.Run("0" * 12, 6, 2, {"A": "holds"}, 1.0, [], "2/2")
+    two.write_text(json.dumps(asdict(other)) + "\n")
+    error = usage_error(flake.main, ["4", "--merge", str(one), str(two)], capsys)
+    assert f"shards of different code: fingerprint {'0' * 12} in {two}" in error
+
+
+def test_merging_refuses_overlapping_shards(
+    threads: list[int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, again = tmp_path / "one.jsonl", tmp_path / "again.jsonl"
+    for log in (one, again):  # the same shard of the same seeds, twice
+        flake.main(["4", "--seed", "5", "--shard", "1/2", "--log", str(log)])
+    error = usage_error(flake.main, ["4", "--merge", str(one), str(again)], capsys)
+    assert f"overlapping shards: seed 5 is in {one} and {again}" in error
+
+
+def test_the_merge_computes_the_matrix_wall_time_from_the_measured_runs(
+    threads: list[int], log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flake.main(["6", "--seed", "5", "--shard", "1/3", "--log", str(log)])  # 2 runs of 0 s
+    capsys.readouterr()
+    flake.main(["200", "--merge", str(log), "--matrix", "20", "--jobs", "2"])
+    assert "200 runs over 20 shards, 2 at a time: 5 rounds x 0s" in capsys.readouterr().out

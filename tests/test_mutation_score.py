@@ -1,4 +1,4 @@
-"""The mutation score's bookkeeping (tests/mutants.py): mutmut's per-module counts, the merged
+"""The mutation score's bookkeeping (tools/mutants.py): mutmut's per-module counts, the merged
 score file nox -s mutants writes, and the report section that shows it."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import mutants
+from tests.cli import usage_error
 from tests.report_fixture import write_fixture
 from tests.test_report_render import rendered
+from tools import mutants
 
 
 def write_meta(folder: Path, module: str, codes: list[int]) -> None:
@@ -98,3 +99,58 @@ def test_a_file_where_the_reports_folder_should_be(
     assert mutants.main(["--mutmut-scores", "--json", str(tmp_path / "reports" / "m.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write") and err.count("\n") == 1
+
+
+@pytest.fixture
+def stubbed_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Catalogue runs stubbed: every mutant is killed but ``gain-missing``; returns the mutants
+    run."""
+    ran: list[str] = []
+
+    def run_suite(mutant: mutants.Mutant, targets: list[str], *extra: str) -> tuple[bool, float]:
+        ran.append(mutant.name)
+        return mutant.name != "gain-missing", 0.0
+
+    monkeypatch.setattr(mutants, "run_suite", run_suite)
+    return ran
+
+
+def _rows(path: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))["scores"]
+    return rows
+
+
+def test_two_catalogue_shards_merged_give_the_score_of_one_whole_run(
+    stubbed_runs: list[str], tmp_path: Path
+) -> None:
+    whole, one, two, merged = (tmp_path / f"{n}.json" for n in ("whole", "one", "two", "merged"))
+    mutants.main(["--json", str(whole)])
+    mutants.main(["--shard", "1/2", "--json", str(one)])
+    mutants.main(["--shard", "2/2", "--json", str(two)])
+    assert sorted(stubbed_runs) == sorted(2 * [m.name for m in mutants.CATALOGUE])
+    assert mutants.main(["--merge", str(one), str(two), "--json", str(merged)]) == 1
+    assert _rows(merged) == _rows(whole)
+    assert _rows(merged)[0]["survivors"] == "gain-missing"
+
+
+def test_merging_refuses_catalogue_shards_of_different_commits(
+    stubbed_runs: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    mutants.main(["--shard", "1/2", "--json", str(one)])
+    mutants.main(["--shard", "2/2", "--json", str(two)])
+    data = json.loads(two.read_text(encoding="utf-8"))
+    data["scores"][0]["commit"] = "0000000"
+    two.write_text(json.dumps(data), encoding="utf-8")
+    error = usage_error(mutants.main, ["--merge", str(one), str(two)], capsys)
+    assert f"shards of different code: commit 0000000 in {two}" in error
+
+
+def test_merging_refuses_overlapping_catalogue_shards(
+    stubbed_runs: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, again = tmp_path / "one.json", tmp_path / "again.json"
+    for path in (one, again):
+        mutants.main(["--shard", "1/2", "--json", str(path)])
+    error = usage_error(mutants.main, ["--merge", str(one), str(again)], capsys)
+    assert "overlapping shards: mutant variance-2x against properties" in error

@@ -184,12 +184,34 @@ def test_a_file_of_another_kind_says_what_it_is_and_fails_the_gate(tmp_path: Pat
     assert "verify-copy.json (cannot be used: " in done.stderr and "? (?)" not in done.stderr
 
 
-def test_an_audit_output_is_one_more_kind(tmp_path: Path) -> None:
+def _audit_output(passed: bool) -> dict[str, Any]:
+    """What ``winit audit SPEC --json`` writes (AuditResult.as_dict), one group, one check."""
+    row = {"shape": [], "name": "variance (standardised)", "test": "chi-square interval",
+           "measured": 1.0 if passed else 4.0, "expected": 1.0, "low": 0.9, "high": 1.1,
+           "alpha": 1e-8, "passed": passed, "powers": {}, "diagnosis": ""}  # fmt: skip
+    group = {"path": "built", "pattern": "fc.weight", "passed": passed, "rows": [row]}
+    return {"kind": "audit", "model": "mypkg:build()", "seed": 0, "passed": passed,
+            "paths": {"built": "as users build it"}, "groups": [group], "across": []}  # fmt: skip
+
+
+@pytest.mark.parametrize("passed", [True, False])
+def test_an_audit_output_gates_like_a_verify_output(tmp_path: Path, passed: bool) -> None:
     results = write(tmp_path / "results.json", passing())
-    write(tmp_path / "audit-mlp.json", {"kind": "audit", "rows": [{"layer": "fc1", "ok": True}]})
-    done = winit("report", "--results", str(results))
-    assert done.returncode == 0, done.stderr
-    assert 'id="audit"' in (tmp_path / "index.html").read_text(encoding="utf-8")
+    write(tmp_path / "audit-mlp.json", _audit_output(passed))
+    done = winit("report", "--results", str(results), "--check")
+    assert done.returncode == (0 if passed else 1), done.stdout + done.stderr
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "mypkg:build()" in html and "built fc.weight: variance (standardised)" in html
+    if not passed:
+        assert "mypkg:build() (the laws its code names)" in done.stderr
+
+
+def test_an_audit_output_that_lists_no_check_fails_the_gate(tmp_path: Path) -> None:
+    results = write(tmp_path / "results.json", passing())
+    write(tmp_path / "audit-empty.json", {**_audit_output(True), "groups": []})
+    done = winit("report", "--results", str(results), "--check")
+    assert done.returncode == 1
+    assert "audit-empty.json lists no check" in (tmp_path / "index.html").read_text("utf-8")
 
 
 # --- bad input: one line, exit 2, the previous page kept --------------------------------------

@@ -19,7 +19,11 @@ import pytest
 
 from winit.claims.schema import validate
 
-#: A project that still names the plugin module (before the entry point existed).
+#: Each test runs pytest in a subprocess (several under xdist): integration, not the gate, whose
+#: properties session runs the plugin on the real claims every time.
+pytestmark = pytest.mark.integration
+
+#: A conftest that names the plugin module as well as its entry point (it loads once).
 CONFTEST = """
 pytest_plugins = ["winit.claims.plugin"]
 """

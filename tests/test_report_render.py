@@ -20,6 +20,7 @@ from winit.__main__ import main as winit_main
 from winit.atomic import write_atomic
 from winit.claims.record import GROUPS
 from winit.claims.schema import dumps
+from winit.report import plots
 from winit.report.plots import (
     axis_label,
     coincident,
@@ -329,7 +330,7 @@ def test_a_failing_verify_fails_the_banner_and_the_check(
     assert run_main("--results", str(results), "--out", out, "--check") == 0
     assert _verify(results.parent, "verify-he.json", law="he_normal").exists()  # wrong law
     assert run_main("--results", str(results), "--out", out, "--check") == 1
-    assert "1 failing verify run(s): winit.initializers:glorot_normal (he_normal)" in (
+    assert "1 failing verify, defaults or audit output(s): winit.initializers:glorot_normal (he_normal)" in (
         capsys.readouterr().err
     )
     page = Page(Path(out).read_text(encoding="utf-8"))
@@ -351,7 +352,7 @@ def test_an_unreadable_verify_output_counts_as_failing(results: Path) -> None:
     assert statuses == ["unreadable", "unreadable"]
     assert "verify-broken.json: not valid JSON" in html
     assert "verify-other.json: JSON of no kind winit writes; expected a `winit verify" in html
-    assert "2 failing verify run(s)" in html
+    assert "2 failing verify, defaults or audit output(s)" in html
 
 
 def test_the_framework_table_has_a_badge_per_initializer(results: Path) -> None:
@@ -474,8 +475,10 @@ def test_interrupted_write_keeps_the_old_file(
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
 
 
-def test_render_is_deterministic_except_timestamp_lines(tmp_path: Path) -> None:
+@pytest.mark.integration  # three whole pages, two of them drawn afresh
+def test_render_is_deterministic_except_timestamp_lines(tmp_path: Path, uncached: None) -> None:
     first = rendered(write_fixture(tmp_path / "a"))[1]
+    plots.forget()  # the plots drawn again, not remembered
     again = rendered(write_fixture(tmp_path / "a"))[1]
     later = rendered(write_fixture(tmp_path / "b", started="2026-02-02T00:00:00+00:00"))[1]
     assert first == again
@@ -567,9 +570,11 @@ def test_optional_series_fields_are_drawn() -> None:
     assert "cut at 400: not reached" in _svg(steps)
 
 
-def test_panels_are_deterministic() -> None:
+def test_panels_are_deterministic(uncached: None) -> None:
     series = fixture_json()["claims"][2]["series"]
-    assert panels(series) == panels(series)
+    first = panels(series)
+    plots.forget()  # drawn again, not remembered
+    assert panels(series) == first
 
 
 def test_facets_draw_small_multiples_on_shared_axes_with_one_legend() -> None:

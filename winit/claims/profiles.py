@@ -25,13 +25,13 @@ settings.register_profile(
     "ci", _BASE, max_examples=MAX_EXAMPLES["ci"], derandomize=True, database=None
 )
 settings.register_profile("dev", _BASE, max_examples=MAX_EXAMPLES["dev"])
-# Mutation runs (tests/mutants.py): the ci draws without shrinking. A mutant is killed by the
+# Mutation runs (tools/mutants.py): the ci draws without shrinking. A mutant is killed by the
 # first failing example; shrinking it to a minimal one only costs time (minutes per mutant).
 settings.register_profile(
     "mutants", settings.get_profile("ci"), phases=[Phase.explicit, Phase.reuse, Phase.generate]
 )
 settings.register_profile("thorough", _BASE, max_examples=MAX_EXAMPLES["thorough"])
-# Flake measurement (tests/flake.py): dev's draws from a fresh seed per run, and no example
+# Flake measurement (tools/flake.py): dev's draws from a fresh seed per run, and no example
 # database, so one run's false alarm is not replayed by every later run.
 settings.register_profile("flake", settings.get_profile("dev"), database=None)
 

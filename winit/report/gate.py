@@ -56,7 +56,7 @@ def verify_failures(verify: Sequence[VerifyRun]) -> list[str]:
         else f"{v.initializer} ({v.law})"
         for v in failed
     )
-    return [f"{len(failed)} failing verify run(s): {names}"]
+    return [f"{len(failed)} failing verify, defaults or audit output(s): {names}"]
 
 
 def gate_failures(results: Results, verify: Sequence[VerifyRun] = ()) -> list[str]:

@@ -8,11 +8,12 @@ entry. A file of no kind the place accepts gives one line saying what the file i
 cannot be used (:class:`~winit.atomic.ReportError`).
 
 Beside ``results.json`` the report looks for the outputs listed in :data:`BESIDE`:
-``verify*.json`` (``winit verify --json`` or ``winit defaults --json``: one row with a badge per
-output, an unusable one counts as failing since the gate cannot tell it passed),
-``frameworks*.json`` (the conformance table), ``bench.json``, ``mutants.json``, ``flake.json``
-and ``audit*.json`` (read loosely: the first list of objects as a table, the other values as
-facts; a problem is the section's error line).
+``verify*.json`` (``winit verify --json`` or ``winit defaults --json``) and ``audit*.json``
+(``winit audit --json``): one row with a badge per output, each gating like a claim; an
+unusable one counts as failing since the gate cannot tell it passed. ``frameworks*.json`` (the
+conformance table), ``bench.json``, ``mutants.json`` and ``flake.json`` are read loosely (the
+first list of objects as a table, the other values as facts; a problem is the section's error
+line).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from winit.report.tables import (
     Conformance,
     Extra,
     VerifyRun,
+    audit_run,
     bench_section,
     conformance,
     defaults_run,
@@ -105,7 +107,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("flake", "the false-alarm count (nox -s flake)", _named("flake.json"),
          _loose("flake-rate", "False alarms on fresh seeds (nox -s flake)")),
     Kind("audit", "a `winit audit --json` output", lambda _, d: _has(d, kind=str) and d["kind"] == "audit",
-         _loose("audit", "Model audit (winit audit)")),
+         audit_run),
 )  # fmt: skip
 KIND = {k.name: k for k in KINDS}
 
@@ -162,7 +164,7 @@ BESIDE = (("verify*.json", ("verify", "defaults")), ("frameworks*.json", ("frame
 
 def _unusable(path: Path, accept: tuple[str, ...], line: str) -> Any:
     """The placeholder of an input that cannot be used, carrying its one line."""
-    if "verify" in accept:
+    if "verify" in accept or "audit" in accept:
         return VerifyRun(f"verify-{path.stem}", path.name, status="unreadable", error=line)
     if "frameworks" in accept:
         return Conformance(path.name, error=line)

@@ -23,17 +23,32 @@ series say decides how they are drawn:
 
 Panels are SVG (matplotlib, no pyplot state), embedded as data URIs; a fixed hash salt and no
 date make the same series give the same bytes. Text is at least :data:`MIN_FONT_PT` points.
+
+A drawn panel is kept in a cache folder (:func:`cache_dir`) under a key of its content: the
+panel's series, this module's source and matplotlib's version, so a panel whose data did not
+change is not drawn again, and any change to the data or to how it is drawn draws it anew.
+:func:`prerender` draws a page's missing panels in parallel (and drops panels unused for
+:data:`UNUSED_DAYS` days).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
+import hashlib
 import io
+import json
 import math
+import multiprocessing
+import os
 import re
 import textwrap
+import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -47,6 +62,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 from matplotlib.typing import RcKeyType
 from numpy.typing import NDArray
 
+from winit.atomic import ReportError, write_atomic
 from winit.claims.schema import as_float
 
 # Okabe–Ito without its yellow, which is too faint on white for thin lines.
@@ -80,6 +96,10 @@ STYLE: dict[RcKeyType, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+MEMO_PANELS = 512  # drawn panels a process keeps in memory (a page has about 40)
+UNUSED_DAYS = 30.0  # a cached panel not used for this long is removed
+#: The plotting code's version in a panel's cache key: this module's source.
+_CODE = Path(__file__).read_bytes()
 _LOG_WORDS = re.compile(r"\s*[,;]?\s*\blog[- ]scale\b\s*", re.IGNORECASE)
 
 
@@ -318,25 +338,123 @@ def _draw(
     return curves, math.ceil(len(entries) / ncol)
 
 
-def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
-    """One panel per group of ``series`` (a claim's exported series), in first-seen order."""
-    groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+def _groups(series: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, Any]]]:
+    """``series`` by group, in first-seen order."""
+    groups: dict[str, list[tuple[str, Any]]] = {}
     for name, entry in series.items():
         groups.setdefault(str(entry["group"]), []).append((name, entry))
+    return groups
+
+
+def _content(group: str, members: list[tuple[str, Any]]) -> str:
+    """A panel's input as canonical JSON: what its picture depends on, besides this code."""
+    return json.dumps([group, members], sort_keys=True, allow_nan=True, default=str)
+
+
+def _key(content: str) -> str:
+    """The cache key of a panel: its input, the plotting code and matplotlib's version."""
+    digest = hashlib.sha256(content.encode())
+    digest.update(b"\0" + _CODE + b"\0" + matplotlib.__version__.encode())
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """Where drawn panels are kept between runs: ``$WINIT_PLOT_CACHE`` (empty: nowhere), else
+    ``winit/plots`` in the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``), as
+    matplotlib keeps its font cache."""
+    chosen = os.environ.get("WINIT_PLOT_CACHE")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "winit" / "plots"
+
+
+def _stored(key: str) -> tuple[str, str] | None:
+    """The (alt, svg) kept under ``key``, if any and readable (an unreadable entry is redrawn)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{key}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)  # used now: kept by :func:`prune`
+        return str(kept["alt"]), str(kept["svg"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def prune(folder: Path, days: float = UNUSED_DAYS) -> None:
+    """Remove the panels of ``folder`` not used for ``days`` days (drawn by older code, or of
+    data that changed)."""
+    cutoff = time.time() - days * 86400
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
+def _store(key: str, drawn: tuple[str, str]) -> None:
+    """Keep a drawn panel under ``key``; a cache that cannot be written is only not used."""
+    folder = cache_dir()
+    if folder is not None:
+        with contextlib.suppress(ReportError):
+            write_atomic(folder / f"{key}.json", json.dumps({"alt": drawn[0], "svg": drawn[1]}))
+
+
+@functools.lru_cache(maxsize=MEMO_PANELS)
+def _drawn(content: str) -> tuple[str, str]:
+    """(alt text, SVG) of the panel whose input is ``content`` (:func:`_content`): from the
+    cache folder when drawn before by this code, else drawn (and kept)."""
+    key = _key(content)
+    kept = _stored(key)
+    if kept is not None:
+        return kept
+    group, members = json.loads(content)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), layout="constrained")
+        curves, rows = _draw(fig, group, [(name, entry) for name, entry in members])
+        fig.set_size_inches(FIG_WIDTH_IN, FIG_HEIGHT_IN + LEGEND_ROW_IN * rows)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    described = [
+        c.names[0]
+        if len(c.names) == 1
+        else f"{len(c.names)} identical curves ({', '.join(c.names)})"
+        for c in curves
+    ]
+    drawn = f"{group}: " + "; ".join(described), buf.getvalue()
+    _store(key, drawn)
+    return drawn
+
+
+def forget() -> None:
+    """Empty this process' memory of drawn panels (the cache folder stays)."""
+    _drawn.cache_clear()
+
+
+def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
+    """One panel per group of ``series`` (a claim's exported series), in first-seen order."""
     out = []
-    for group, members in groups.items():
-        with matplotlib.rc_context(STYLE):
-            fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), layout="constrained")
-            curves, rows = _draw(fig, group, members)
-            fig.set_size_inches(FIG_WIDTH_IN, FIG_HEIGHT_IN + LEGEND_ROW_IN * rows)
-            buf = io.StringIO()
-            fig.savefig(buf, format="svg", metadata={"Date": None})
-        uri = "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
-        described = [
-            c.names[0]
-            if len(c.names) == 1
-            else f"{len(c.names)} identical curves ({', '.join(c.names)})"
-            for c in curves
-        ]
-        out.append(Panel(group, f"{group}: " + "; ".join(described), uri))
+    for group, members in _groups(series).items():
+        alt, svg = _drawn(_content(group, members))
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        out.append(Panel(group, alt, uri))
     return out
+
+
+def prerender(all_series: Iterable[Mapping[str, Mapping[str, Any]]]) -> None:
+    """Draw the panels of every claim's ``series`` that are not drawn yet, in parallel (one
+    process per core), so that the :func:`panels` calls that follow find them drawn."""
+    contents = list(
+        dict.fromkeys(_content(g, m) for series in all_series for g, m in _groups(series).items())
+    )
+    folder = cache_dir()
+    if folder is None:
+        return
+    prune(folder)
+    missing = [c for c in contents if _stored(_key(c)) is None]
+    workers = min(len(missing), os.cpu_count() or 1)
+    if workers < 2:  # one panel or one core: a pool would only add its start-up
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_drawn, missing))

@@ -25,7 +25,7 @@ from winit.claims.record import GROUPS
 from winit.claims.schema import Results, previous_path
 from winit.report.gate import gate_failures, newer_partial, status_of
 from winit.report.inputs import Beside, beside, read_results
-from winit.report.plots import Panel, panels
+from winit.report.plots import Panel, panels, prerender
 from winit.report.tables import VERIFY_STATUS, Conformance, Extra, VerifyRun
 from winit.report.views import check_view, clean_source, clean_title, fmt_number
 
@@ -227,6 +227,7 @@ def render_page(
     if warning:
         print(f"winit report: {one_line(warning)}", file=sys.stderr)
     out = out_path if out_path is not None else page_for(results, results_path)
+    prerender(c["series"] for c in results["claims"])
     write_atomic(out, render_html(results, previous, found.extras, found.verify, found.frameworks))
     if out_path is None and out.name == FULL_PAGE:
         dropped = drop_superseded_partial(results_path)

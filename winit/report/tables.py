@@ -95,6 +95,41 @@ def verify_run(path: Path, data: dict[str, Any]) -> VerifyRun:
     return _outcome(run, data["passed"], data.get("expected"))
 
 
+def _check_rows(rows: object, prefix: str) -> list[CheckView]:
+    """The check rows of an output (verify's row format), each named after ``prefix``; rows
+    that are not checks are left out."""
+    views: list[CheckView] = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not row.keys() >= _ROW_FIELDS:
+            continue
+        try:
+            view = check_view(row)
+        except (KeyError, TypeError, ValueError):
+            continue
+        views.append(CheckView(**{**view.__dict__, "name": f"{prefix}: {view.name}"}))
+    return views
+
+
+def audit_run(path: Path, data: dict[str, Any]) -> VerifyRun:
+    """A ``winit audit --json`` output: every parameter group's checks on every path it was
+    built on, then the checks that each group's law is the same on every path."""
+    run = VerifyRun(f"verify-{path.stem}", path.name, law="the laws its code names")
+    run.initializer = str(data.get("model", "?"))
+    paths = data.get("paths")
+    run.params = ", ".join(map(str, paths)) if isinstance(paths, dict) else ""
+    groups = data.get("groups")
+    for g in groups if isinstance(groups, list) else []:
+        if isinstance(g, dict):
+            run.checks += _check_rows(
+                g.get("rows"), f"{g.get('path', '?')} {g.get('pattern', '?')}"
+            )
+    run.checks += _check_rows(data.get("across"), "paths")
+    if not run.checks:
+        run.error = f"{path.name} lists no check"
+    passed = bool(data.get("passed")) and bool(run.checks)
+    return _outcome(run, passed, data.get("expected"))
+
+
 def defaults_run(path: Path, data: dict[str, Any]) -> VerifyRun:
     """A ``winit defaults --json`` output: each parameter of the layer against its documented
     law, as a row that passes or fails."""

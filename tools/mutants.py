@@ -1,11 +1,16 @@
 """Hand-written mutants of the core: the realistic bugs of this domain, applied to a copy of the
 source, each run against the property suite. A mutant is *killed* when the suite fails.
 
-``python -m tests.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
+``python -m tools.mutants [NAME ...]`` runs the catalogue (``nox -s mutants``) and prints the
 score (``--mutmut-scores``: mutmut's per-module score instead); ``--json FILE`` also records the
 score there (one row per module or catalogue run, merged with the rows already in the file), which
-the report shows as its "Mutation score" section. ``tests/test_suite_power.py`` runs the issue's
-four against the claims that must catch them.
+the report shows as its "Mutation score" section. ``tests/integration/test_suite_power.py``
+runs four of them against the claims that must catch them.
+
+``--shard I/N`` runs shard I of N of the catalogue (mutants I-1, I-1+N, ...): its row names
+the shard and its mutants. ``--merge FILE ...`` runs nothing: it merges the shards' rows of the
+score files into one row per target (in ``--json``), refusing shards made from different
+commits or shards that ran the same mutant.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.shards import Shard, shard_of
 from winit.atomic import ReportError, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,7 +137,7 @@ BY_NAME = {m.name: m for m in CATALOGUE}
 def mutated_copy(mutant: Mutant, dest: Path) -> Path:
     """Copy the project (sources only) to ``dest`` and apply ``mutant``; error if it no longer
     applies (the source changed under it)."""
-    for part in ("winit", "properties", "tests"):
+    for part in ("winit", "properties", "tests", "tools"):
         shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml"):
         shutil.copy2(ROOT / name, dest / name)
@@ -146,13 +152,14 @@ def mutated_copy(mutant: Mutant, dest: Path) -> Path:
 def run_suite(mutant: Mutant, targets: Sequence[str], *extra: str) -> tuple[bool, float]:
     """Run pytest on ``targets`` (with ``extra`` options) in a mutated copy; return (killed,
     seconds). Killed means a test failed (exit status 1); any other error (the copy does not
-    import, a bad target) raises instead of counting as a kill."""
+    import, a bad target) raises instead of counting as a kill. The integration tests are left
+    out: a mutant is scored against the gate, and the copy has no git history to install from."""
     with tempfile.TemporaryDirectory(prefix=f"winit-{mutant.name}-") as tmp:
         copy = mutated_copy(mutant, Path(tmp))
         start = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", *targets, "-x", "-q", "-p", "no:cacheprovider",
-             "--hypothesis-profile=mutants", *extra],
+             "--hypothesis-profile=mutants", "-m", "not integration", *extra],
             cwd=copy, capture_output=True, text=True, check=False,
             env={**_clean_env(), "PYTHONPATH": str(copy)},
         )  # fmt: skip
@@ -234,12 +241,52 @@ def record(path: Path, rows: list[dict[str, Any]]) -> None:
             f"{path}: not a mutation-score file ({e}); delete it to start anew"
         ) from None
     commit = source_commit()
-    rows = [{**r, "commit": commit} for r in rows]
+    rows = [{"commit": commit, **r} for r in rows]  # merged shards keep the commit they ran
     key = {(r["mutants"], r["run against"]) for r in rows}
     kept = [r for r in old if (r.get("mutants"), r.get("run against")) not in key]
     data = {"what": "killed/total per mutated module and per run of the hand-written catalogue",
             "updated": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "scores": kept + rows}  # fmt: skip
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+CATALOGUE_ROW = "hand-written catalogue"
+
+
+def merge_shards(files: list[Path]) -> list[dict[str, Any]]:
+    """One row per target from the shard rows of the score ``files``: killed, totals and
+    survivors added up. Raises :class:`ReportError` (one line) on shards of different commits
+    or shards that ran the same mutant."""
+    rows: dict[str, dict[str, Any]] = {}
+    ran: dict[tuple[str, str], Path] = {}
+    commit: tuple[str, Path] | None = None
+    for path in files:
+        try:
+            shards = [r for r in json.loads(path.read_text(encoding="utf-8"))["scores"]
+                      if r.get("shard")]  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ReportError(f"{path}: not a mutation-score file ({e})") from None
+        for r in shards:
+            commit = commit or (r["commit"], path)
+            if r["commit"] != commit[0]:
+                raise ReportError(f"shards of different code: commit {r['commit']} in {path}, "
+                                  f"{commit[0]} in {commit[1]}")  # fmt: skip
+            for name in r["names"]:
+                if (r["run against"], name) in ran:
+                    raise ReportError(f"overlapping shards: mutant {name} against "
+                                      f"{r['run against']} is in {ran[r['run against'], name]} "
+                                      f"and {path}")  # fmt: skip
+                ran[r["run against"], name] = path
+            m = rows.setdefault(r["run against"], {"killed": 0, "total": 0, "survivors": []})
+            m["killed"] += r["killed"]
+            m["total"] += r["total"]
+            m["survivors"] += [] if r["survivors"] == "none" else r["survivors"].split(", ")
+    if commit is None:
+        raise ReportError(f"no shard rows in {', '.join(map(str, files))}")
+    return [
+        {**score_row(f"{CATALOGUE_ROW} ({m['total']} domain bugs)", against, m["killed"],
+                     m["total"], m["survivors"]), "commit": commit[0]}
+        for against, m in rows.items()
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,8 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None,
                         help="also record the score in this file (e.g. reports/mutants.json)")  # fmt: skip
+    parser.add_argument("--shard", type=shard_of, default=Shard(), metavar="I/N",
+                        help="run shard I of N of the catalogue (mutants I-1, I-1+N, ...)")  # fmt: skip
+    parser.add_argument("--merge", nargs="+", type=Path, default=[], metavar="FILE",
+                        help="run nothing: merge the shard rows of these score files")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.mutmut_scores:
+    if args.merge:
+        try:
+            rows = merge_shards(args.merge)
+        except ReportError as e:
+            parser.error(str(e))
+    elif args.mutmut_scores:
         rows = mutmut_scores(ROOT / "mutants")
         if not rows:
             print("no mutmut results under mutants/: run `mutmut run` first", file=sys.stderr)
@@ -263,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [n for n in args.names if n not in BY_NAME]
         if unknown:
             parser.error(f"unknown mutant(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
-        chosen = [BY_NAME[n] for n in args.names] or list(CATALOGUE)
+        chosen = args.shard.share([BY_NAME[n] for n in args.names] or list(CATALOGUE))
         survivors = []
         for m in chosen:
             dead, secs = run_suite(m, args.targets)
@@ -271,9 +327,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{'killed ' if dead else 'SURVIVED'} {m.name:26} {secs:6.1f}s  {m.why}", flush=True
             )
-        what = "hand-written catalogue" + ("" if args.names else f" ({len(chosen)} domain bugs)")
+        what = CATALOGUE_ROW + ("" if args.names else f" ({len(chosen)} domain bugs)")
         rows = [score_row(what, " + ".join(args.targets), len(chosen) - len(survivors),
                           len(chosen), survivors)]  # fmt: skip
+        if args.shard.count > 1:  # a part of the catalogue, merged by --merge
+            rows = [rows[0] | {"mutants": f"{CATALOGUE_ROW}, shard {args.shard}",
+                               "shard": str(args.shard), "names": [m.name for m in chosen]}]  # fmt: skip
     print("\n".join(f"mutation score: {describe(r)}" for r in rows))
     if args.json is not None:
         try:

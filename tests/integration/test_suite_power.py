@@ -1,6 +1,6 @@
 """Demonstrated power (issue 3): the property suite fails on a core broken on purpose.
 
-Each case applies one mutant of :mod:`tests.mutants` to a copy of the source and runs only the
+Each case applies one mutant of :mod:`tools.mutants` to a copy of the source and runs only the
 property file of the claim that must catch it (the ``mutants`` hypothesis profile: the ``ci``
 draws, no shrinking), then checks that the run failed *and* that the failing claim is the one
 that should have caught the bug. A control run of the same files on the unmutated copy passes,
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutants import BY_NAME, Mutant, run_suite
+from tools.mutants import BY_NAME, Mutant, run_suite
 from winit.claims.schema import partial_path
 
 #: (mutant, property file that must catch it, the claims allowed to be the one that fails)

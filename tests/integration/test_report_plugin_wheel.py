@@ -11,9 +11,7 @@ import subprocess
 import venv
 from pathlib import Path
 
-import pytest
-
-from tests.test_verify_readme import ROOT, readme_block
+from tests.integration.test_verify_readme import ROOT, readme_block
 from winit.claims.schema import validate
 
 
@@ -24,7 +22,6 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.integration
 def test_a_project_outside_the_repository_loads_the_plugin_from_the_wheel(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(

@@ -11,7 +11,7 @@ sections) in the median card. Checks a fixture report (a full run with a failing
 unexpected claim, and a partial run) and ``reports/index.html`` / ``reports/partial.html`` when
 present; saves screenshots of the top and of one card at both widths under ``reports/``.
 
-Run by ``nox -s browser`` as ``python -m tests.browser_check [reports]``.
+Run by ``nox -s browser`` as ``python -m tools.browser_check [reports]``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_block(tag: str) -> str:
@@ -21,6 +21,14 @@ def readme_block(tag: str) -> str:
     match = re.search(rf"<!-- readme-test: {tag} -->\n```\w+\n(.*?)```", text, re.DOTALL)
     assert match, f"README.md has no block tagged {tag}"
     return match.group(1)
+
+
+def _has_history() -> bool:
+    """Whether ROOT is the top of a git checkout with a commit (a `git archive` tarball is not,
+    even when extracted inside another repository)."""
+    git = ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", "--show-toplevel", "HEAD"]
+    done = subprocess.run(git, capture_output=True, text=True, check=False)
+    return done.returncode == 0 and Path(done.stdout.splitlines()[0]).resolve() == ROOT
 
 
 def _run(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -37,6 +45,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     if shutil.which("git") is None:
         # reason: the install block installs from a git URL, which pip clones with git
         pytest.skip("git is not on PATH")  # reason: above
+    if not _has_history():
+        # reason: the install block clones the repository, which a source tarball is not
+        pytest.skip(f"{ROOT} has no git history (a source tarball)")  # reason: above
     base = tmp_path_factory.mktemp("readme")
     venv.create(base / "venv", with_pip=True)
     bindir = base / "venv" / "bin"

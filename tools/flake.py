@@ -1,7 +1,7 @@
 """Flake rate of the gate: rerun the whole property suite with fresh random seeds and count the
 false alarms per claim next to the count the stated alphas allow.
 
-``python -m tests.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` under the
+``python -m tools.flake [RUNS]`` (``nox -s flake -- 200``) runs ``pytest properties`` under the
 ``flake`` profile (the ``dev`` example count, a fresh ``--hypothesis-seed`` per run, no example
 database) until RUNS runs (default 50) of the code under test are logged, and prints, per claim,
 the runs in which it failed with their seeds and BLAS thread counts.
@@ -23,6 +23,14 @@ the runs in which it failed with their seeds and BLAS thread counts.
   the whole suite.
 - ``--json FILE`` (the session's ``reports/flake.json``) records the tally after every run, for
   the report's "False alarms on fresh seeds" section.
+- ``--shard I/N`` runs shard I of N: the runs numbered I-1, I-1+N, ... of the RUNS, each with
+  the BLAS thread count of its number, logged as that shard's (a CI matrix runs the N shards
+  at once). ``--seed S`` gives run number k the seed S + k (mod 2³²) instead of a fresh random
+  one, so shards of one measurement draw distinct seeds, and the same seeds can be run again.
+- ``--merge LOG ...`` runs nothing: it tallies the runs of the shards' logs into one summary
+  (and ``--json``), refusing logs of different code (fingerprints) or of different property
+  files, and a seed run twice (overlapping shards); ``--matrix N`` adds the wall time of RUNS
+  runs over N shards computed from the merged runs' times.
 - A failing run's results, with the falsifying example, are kept as ``reports/flake-SEED.json``.
 
 Every claim's checks are sized so that one run false-alarms with probability at most
@@ -36,21 +44,22 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 
-import hypothesis
-import numpy as np
-
+from tools.shards import Shard, shard_of
 from winit.atomic import ReportError, write_atomic
 from winit.claims.schema import latest_results
 from winit.stats import RUN_ALPHA
@@ -77,6 +86,7 @@ class Run:
     verdicts: dict[str, str]
     seconds: float
     only: list[str] = field(default_factory=list)
+    shard: str = ""
 
     @property
     def failed(self) -> list[str]:
@@ -92,23 +102,66 @@ def fingerprint(root: Path = ROOT) -> str:
     )  # fmt: skip
     for path in [*files, root / "conftest.py", root / "pyproject.toml"]:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    versions = (np.__version__, hypothesis.__version__, platform.python_version())
+    versions = tuple(metadata.version(p) for p in ("numpy", "hypothesis"))
+    versions += (platform.python_version(),)
     digest.update(" ".join(versions).encode())
     return digest.hexdigest()[:12]
 
 
-def logged(log: Path, current: str, only: list[str]) -> list[Run]:
-    """The runs in ``log`` made on the code of fingerprint ``current`` with the files ``only``."""
+def read_log(log: Path) -> list[Run]:
+    """Every run logged in ``log``."""
     if not log.exists():
         return []
-    runs = [
-        Run(**json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines() if line
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [Run(**json.loads(line)) for line in lines if line]
+
+
+def logged(log: Path, current: str, only: list[str], shard: str = "") -> list[Run]:
+    """The runs in ``log`` made on the code of fingerprint ``current`` with the files ``only``
+    (by the shard ``shard``, "" for an unsharded measurement)."""
+    return [
+        r for r in read_log(log) if r.fingerprint == current and r.only == only and r.shard == shard
     ]
-    return [r for r in runs if r.fingerprint == current and r.only == only]
+
+
+def merged(logs: list[Path]) -> list[Run]:
+    """The runs of the shards' ``logs``, one measurement: raises :class:`ValueError` (one line)
+    when they ran different code or property files, or when a seed was run twice."""
+    runs: list[Run] = []
+    where: dict[int, Path] = {}
+    for log in logs:
+        if not log.is_file():
+            raise ValueError(f"no log {log}")
+        try:
+            logged_runs = read_log(log)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{log} is not a flake log: {err}") from None
+        for run in logged_runs:
+            first = runs[0] if runs else run
+            if run.fingerprint != first.fingerprint:
+                raise ValueError(
+                    f"shards of different code: fingerprint {run.fingerprint} in {log}, "
+                    f"{first.fingerprint} in {logs[0]}"
+                )
+            if run.only != first.only:
+                raise ValueError(f"shards of different property files: {log} ran {run.only}")
+            if run.seed in where:
+                raise ValueError(
+                    f"overlapping shards: seed {run.seed} is in {where[run.seed]} and {log}"
+                )
+            where[run.seed] = log
+            runs.append(run)
+    return runs
 
 
 def run_once(
-    seed: int, results: Path, workers: int, threads: int, current: str, only: list[str]
+    seed: int,
+    results: Path,
+    workers: int,
+    threads: int,
+    current: str,
+    only: list[str],
+    shard: str = "",
 ) -> Run:
     """One run of the property suite (or of the files ``only``) with ``seed`` on ``threads`` BLAS
     threads per process."""
@@ -127,7 +180,8 @@ def run_once(
         raise RuntimeError(f"seed {seed}: pytest exited {proc.returncode} without results: {tail}")
     data = json.loads(results.read_text(encoding="utf-8"))
     verdicts = {c["id"]: c["observed"] for c in data["claims"] if c["observed"] != "not-run"}
-    run = Run(current, seed, threads, verdicts, round(time.perf_counter() - start, 1), only)
+    seconds = round(time.perf_counter() - start, 1)
+    run = Run(current, seed, threads, verdicts, seconds, only, shard)
     if run.failed:  # keep the evidence: the failing example and its reproduction
         shutil.copy2(results, KEPT / f"flake-{seed}.json")
     return run
@@ -200,8 +254,17 @@ class Tally:
         )
 
 
-def summary(tally: Tally, wall: float, new: int) -> str:
-    """Failures per claim and per BLAS thread count, beside the count the alphas allow."""
+def sitting(tally: Tally, wall: float, new: int) -> str:
+    """What this sitting added to the logged runs, and in how much wall time."""
+    return (
+        f"{len(tally.runs) - new} of the runs logged before this sitting; this sitting: {new} "
+        f"runs in {wall:.0f}s wall" + (f" ({wall / new:.1f}s per run)" if new else "")
+    )
+
+
+def summary(tally: Tally, tail: str) -> str:
+    """Failures per claim and per BLAS thread count, beside the count the alphas allow, then
+    ``tail`` (where the runs came from)."""
     lines = [f"\nproperty files: {tally.files}"] if tally.files else []
     lines.append(f"\n{'claim':26} failures / {len(tally.runs)} runs  (seeds)")
     for c in tally.claims:
@@ -212,11 +275,7 @@ def summary(tally: Tally, wall: float, new: int) -> str:
         f"{row['runs']} runs"
         for row in tally.per_threads()
     ]
-    lines.append(
-        f"\nflake: {tally.verdict()}; {len(tally.runs) - new} of the runs logged before this "
-        f"sitting; this sitting: {new} runs in {wall:.0f}s wall"
-        + (f" ({wall / new:.1f}s per run)" if new else "")
-    )
+    lines.append(f"\nflake: {tally.verdict()}; {tail}")
     return "\n".join(lines)
 
 
@@ -255,23 +314,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="also record the tally in this file (e.g. reports/flake.json)")  # fmt: skip
     parser.add_argument("--log", type=Path, default=LOG,
                         help=f"the runs' log, appended to (default {LOG.relative_to(ROOT)})")  # fmt: skip
+    parser.add_argument("--shard", type=shard_of, default=Shard(), metavar="I/N",
+                        help="run shard I of N: the runs numbered I-1, I-1+N, ... (a CI matrix)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=None,
+                        help="run number k draws seed SEED + k (default: a fresh random seed)")  # fmt: skip
+    parser.add_argument("--merge", nargs="+", type=Path, default=[], metavar="LOG",
+                        help="run nothing: tally the runs of these shard logs as one measurement")  # fmt: skip
+    parser.add_argument("--matrix", type=int, default=None, metavar="N",
+                        help="with --merge: the wall time of RUNS runs over N shards")  # fmt: skip
     args = parser.parse_args(argv)
     if args.runs < 1 or args.workers < 1 or args.jobs < 1:
         parser.error("runs, --jobs and --workers must be positive")
+    if args.merge:
+        return _merge(parser, args)
     try:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         args.log.touch()
     except OSError as err:
         parser.error(f"cannot write the log {args.log}: {err.strerror}")
-    current = fingerprint()
+    current, shard = fingerprint(), str(args.shard)
     only = sorted(set(args.only))
-    runs = logged(args.log, current, only)
+    numbers = args.shard.numbers(args.runs)
+    runs = logged(args.log, current, only, shard)
     if runs:
         print(f"resuming: {len(runs)} runs of this code ({current}"
-              f"{', ' + ' '.join(only) if only else ''}) already in {args.log}")  # fmt: skip
+              f"{', ' + ' '.join(only) if only else ''}{', shard ' + shard if shard else ''}) "
+              f"already in {args.log}")  # fmt: skip
     if args.json is not None:  # written now too: an unwritable place fails before any run
         try:
-            record(args.json, Tally(runs), args.runs)
+            record(args.json, Tally(runs), len(numbers))
         except ReportError as err:
             parser.error(str(err))
     start, new = time.perf_counter(), 0
@@ -281,13 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         started = len(runs)
         while True:
             late = args.max_seconds is not None and time.perf_counter() - start > args.max_seconds
-            while started < args.runs and len(pending) < args.jobs and not late:
-                seed = secrets.randbits(32)
-                threads = args.blas_threads[started % len(args.blas_threads)]
-                results = Path(tmp) / f"run-{started}.json"
-                pending.add(
-                    pool.submit(run_once, seed, results, args.workers, threads, current, only)
-                )
+            while started < len(numbers) and len(pending) < args.jobs and not late:
+                k = numbers[started]
+                seed = secrets.randbits(32) if args.seed is None else (args.seed + k) % 2**32
+                threads = args.blas_threads[k % len(args.blas_threads)]
+                results = Path(tmp) / f"run-{k}.json"
+                pending.add(pool.submit(run_once, seed, results, args.workers, threads, current,
+                                        only, shard))  # fmt: skip
                 started += 1
             if not pending:
                 break
@@ -299,13 +370,46 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(run)
                 new += 1
                 if args.json is not None:  # kept current: a cut-short sitting still shows
-                    record(args.json, Tally(runs), args.runs)
-                print(f"run {len(runs):4}/{args.runs} seed {run.seed:10} blas threads "
+                    record(args.json, Tally(runs), len(numbers))
+                print(f"run {len(runs):4}/{len(numbers)} seed {run.seed:10} blas threads "
                       f"{run.blas_threads}  {'FAILED ' + ', '.join(run.failed) if run.failed else 'ok'}"
                       f"  ({run.seconds:.0f}s, {time.perf_counter() - start:.0f}s in all)", flush=True)  # fmt: skip
     if args.json is not None:
-        record(args.json, Tally(runs), args.runs)
-    print(summary(Tally(runs), time.perf_counter() - start, new))
+        record(args.json, Tally(runs), len(numbers))
+    print(summary(Tally(runs), sitting(Tally(runs), time.perf_counter() - start, new)))
+    return 1 if any(r.failed for r in runs) else 0
+
+
+def matrix_wall(runs: list[Run], target: int, shards: int, jobs: int) -> str:
+    """The wall time of ``target`` runs spread over ``shards`` jobs of a CI matrix, each running
+    ``jobs`` at a time, computed from the measured ``runs``: rounds per shard × the median run.
+
+    >>> ran = [Run("f", s, 1, {}, seconds, [], "1/2") for s, seconds in ((1, 100.0), (2, 140.0))]
+    >>> matrix_wall(ran, 200, 20, 2)
+    '200 runs over 20 shards, 2 at a time: 5 rounds x 120s (the median of 2 measured runs) = 600s per shard, plus its set-up'
+    """
+    rounds = math.ceil(math.ceil(target / shards) / jobs)
+    median = statistics.median(r.seconds for r in runs)
+    return (
+        f"{target} runs over {shards} shards, {jobs} at a time: {rounds} rounds x {median:.0f}s "
+        f"(the median of {len(runs)} measured runs) = {rounds * median:.0f}s per shard, plus "
+        "its set-up"
+    )
+
+
+def _merge(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``--merge``: the shards' runs tallied as one measurement of ``args.runs`` runs (and, with
+    ``--matrix N``, the wall time of that many runs over N shards)."""
+    try:
+        runs = merged(args.merge)
+        if args.json is not None:
+            record(args.json, Tally(runs), args.runs)
+    except (ValueError, ReportError) as err:
+        parser.error(str(err))
+    shards = sorted({r.shard for r in runs})
+    print(summary(Tally(runs), f"merged from {len(args.merge)} logs (shards {', '.join(shards)})"))
+    if args.matrix is not None and runs:
+        print(matrix_wall(runs, args.runs, args.matrix, args.jobs))
     return 1 if any(r.failed for r in runs) else 0
 
 
