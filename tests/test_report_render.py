@@ -330,8 +330,9 @@ def test_a_failing_verify_fails_the_banner_and_the_check(
     assert run_main("--results", str(results), "--out", out, "--check") == 0
     assert _verify(results.parent, "verify-he.json", law="he_normal").exists()  # wrong law
     assert run_main("--results", str(results), "--out", out, "--check") == 1
-    assert "1 failing verify, defaults or audit output(s): winit.initializers:glorot_normal (he_normal)" in (
-        capsys.readouterr().err
+    assert (
+        "1 failing verify, defaults or audit output(s): winit.initializers:glorot_normal (he_normal)"
+        in (capsys.readouterr().err)
     )
     page = Page(Path(out).read_text(encoding="utf-8"))
     assert page.find("section", **{"class": "verdict fail"})

@@ -20,7 +20,7 @@ WIDTH, DEPTH = 64, 8
 FEATURES = (64, WIDTH)
 
 
-class OnePlusRMSNorm(nn.Module):
+class OnePlusRMSNorm(nn.Module):  # type: ignore[misc,unused-ignore]
     """An RMS norm whose forward computes x̂·(1 + weight): with its weight at ones (what an
     init line for a norm gain says) its gain is 2."""
 
@@ -34,7 +34,7 @@ class OnePlusRMSNorm(nn.Module):
         return normed * (1.0 + self.weight if self.one_plus else self.weight)
 
 
-class Block(nn.Module):
+class Block(nn.Module):  # type: ignore[misc,unused-ignore]
     """A pre-norm residual MLP block x + W₂ relu(W₁ norm(x)), projections He-initialised and
     the output one scaled by 1/√(2·DEPTH)."""
 
@@ -63,7 +63,7 @@ def _unnormed_stack() -> nn.Module:
     model = _stack(one_plus=False)
     for block in model.children():
         assert isinstance(block, Block)
-        block.norm = nn.Identity()  # type: ignore[assignment]
+        block.norm = nn.Identity()  # type: ignore[assignment,unused-ignore]
         nn.init.kaiming_normal_(block.down.weight, nonlinearity="relu")
     return model
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any, TypeAlias
 
 import numpy as np
 import torch
@@ -27,7 +28,8 @@ SEEDS = tuple(range(32))
 #: is at least this (≈ 1 for x + f(x), ≈ 0 through a random layer): a heuristic threshold.
 RESIDUAL_COUPLING = 0.5
 
-Model = nn.Module | Callable[[], nn.Module]
+#: a torch module, or a builder of one
+Model: TypeAlias = Any
 
 
 @dataclass(frozen=True)

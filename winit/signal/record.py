@@ -136,7 +136,7 @@ def record_pass(
                 units = out.detach().reshape(-1, out.shape[-1])
                 record.dead[name] = float((units <= 0).all(dim=0).double().mean())
             if out.requires_grad:
-                out.register_hook(on_grad(record.backward, name))  # type: ignore[no-untyped-call]
+                out.register_hook(on_grad(record.backward, name))  # type: ignore[no-untyped-call,unused-ignore]
 
         return hook
 
@@ -152,7 +152,7 @@ def record_pass(
                 record.branch[name] = rms(y - x)
                 record.coupling[name] = float((x * y).sum() / (x * x).sum().clamp_min(1e-300))
             if out.requires_grad:
-                out.register_hook(on_grad(record.grad_out, name))  # type: ignore[no-untyped-call]
+                out.register_hook(on_grad(record.grad_out, name))  # type: ignore[no-untyped-call,unused-ignore]
 
         return hook
 
@@ -167,7 +167,7 @@ def record_pass(
             raise ValueError("the model returned no floating tensor to back-propagate from")
         _check_finite(record, "output", output, "forward")
         if output.requires_grad:
-            output.backward(grad(output))  # type: ignore[no-untyped-call]
+            output.backward(grad(output))  # type: ignore[no-untyped-call,unused-ignore]
     finally:
         for handle in handles:
             handle.remove()

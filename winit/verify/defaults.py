@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from winit.verify.adapters import framework
 from winit.verify.api import Result, verify
+from winit.verify.guard import user_code
 from winit.verify.laws import did_you_mean
 from winit.verify.rules import FRAMEWORKS
 from winit.verify.rules.base import Children, Framework, LayerRule, Rows, Rule, Spec, parse_spec
@@ -170,21 +171,25 @@ def layer_rules(text: str, *, seed: int = 0, in_features: int = 128) -> Layer:
         raise ValueError(f"{spec.module} has no layer {spec.layer!r} in the installed version")
     builds: dict[int, Mapping[str, NDArray[Any]]] = {}
 
+    def built(s: int) -> tuple[Any, Mapping[str, NDArray[Any]]]:
+        """The layer built under seed ``s``: the code under check (see ``user_code``)."""
+        with user_code(f"building {spec.text} (seed {s})"):
+            return fw.build(cls, spec, s, in_features)
+
     def build(s: int) -> Mapping[str, NDArray[Any]]:
         if s not in builds:
-            builds[s] = fw.build(cls, spec, s, in_features)[1]
+            builds[s] = built(s)[1]
         return builds[s]
 
-    try:
-        layer, first = fw.build(cls, spec, seed, in_features)
-    except ValueError:
-        raise
-    except Exception as e:
-        raise ValueError(f"building {spec.text} raised {type(e).__name__}: {e}") from None
+    layer, first = built(seed)
     if not first:
         raise ValueError(f"{spec.text} has no parameters or buffers to check")
     # a rule may name parameters the configuration leaves out (bias=False, no proj_size)
-    rules = {k: v for k, v in _Walk(fw, module, first)(layer, named=cls).items() if k in first}
+    try:
+        walked = _Walk(fw, module, first)(layer, named=cls)
+    except ArithmeticError as e:  # a configuration a law cannot take, e.g. Linear(0, 2): fan_in 0
+        raise ValueError(f"{spec.text}: its configuration gives no law ({e})") from None
+    rules = {k: v for k, v in walked.items() if k in first}
     if not rules:
         raise ValueError(f"no rule covers any parameter of {spec.text}: {', '.join(first)}")
     return Layer(spec, first, rules, build)
