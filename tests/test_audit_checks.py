@@ -55,6 +55,18 @@ def outlier() -> Any:
     return m
 
 
+def deep_unit_normal() -> Any:
+    """Eight ReLU layers of 64 at N(0, 1), as their init calls say: every tensor follows its
+    named law, and the signal grows by √(64/2) per layer (the article's N(0, 1) claim)."""
+    layers: list[Any] = []
+    for _ in range(8):
+        linear = nn.Linear(64, 64)
+        nn.init.normal_(linear.weight)
+        nn.init.zeros_(linear.bias)
+        layers += [linear, nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
 def nan() -> Any:
     m = Block()
     with torch.no_grad():

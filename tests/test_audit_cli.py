@@ -93,6 +93,29 @@ def test_a_known_failure_declared_with_expected_fail_exits_0(
     assert status == 0
 
 
+def test_the_signal_through_the_model_is_checked_too_and_counts_in_the_exit_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
+    out = tmp_path / "audit.json"
+    deep = "tests.test_audit_checks:deep_unit_normal()"
+    status, text, _ = run(capsys, deep, "--paths", "built", "--json", str(out))
+    assert status == 1, text
+    data = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(f"non-strict {c}"))
+    assert all(g["passed"] for g in data["groups"])  # every tensor follows its named law
+    assert data["signal"]["passed"] is False and data["passed"] is False
+    assert run(capsys, deep, "--paths", "built", "--signal", "off")[0] == 0
+
+
+def test_a_model_that_cannot_be_called_says_its_signal_was_not_checked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch==2.13.0")
+    status, _, err = run(capsys, BLOCK, "--paths", "built")
+    assert status == 0
+    assert "signal not checked" in err and err.count("\n") == 1, err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -104,6 +127,7 @@ def test_a_known_failure_declared_with_expected_fail_exits_0(
         ([BLOCK, "--expect", "*.weight=gaussian"], "unknown law"),
         ([BLOCK, "--sample", "1"], "sample must be an int >= 2"),
         ([BLOCK, "--seed", "-1"], "seed must be a non-negative int"),
+        ([BLOCK, "--input", "0x5"], "--input must be a shape"),
     ],
 )
 def test_a_usage_error_exits_2_with_one_line(

@@ -15,11 +15,11 @@ from winit.signal.bands import BOUNDED_BAND, NORM_BAND, SLOPE_BAND, WIDTH_BAND, 
 from winit.signal.result import Finding, Layer, Signal
 
 if TYPE_CHECKING:
-    from winit.signal.measure import SEEDS, measure
+    from winit.signal.measuring import SEEDS, measure
     from winit.signal.widths import widths
 
 #: the names that need torch, imported on first use (``import winit.signal`` does not need it)
-_TORCH = {"SEEDS": "winit.signal.measure", "measure": "winit.signal.measure",
+_TORCH = {"SEEDS": "winit.signal.measuring", "measure": "winit.signal.measuring",
           "widths": "winit.signal.widths"}  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from torch import nn
 
 from winit.signal.bands import WIDTH_BAND
 from winit.signal.inputs import MakeInput, resolve
-from winit.signal.measure import SEEDS, Plan, finding, geometric_mean, record_seeds
+from winit.signal.measuring import SEEDS, Plan, finding, geometric_mean, record_seeds
 from winit.signal.result import Layer, Signal
 from winit.stats import RUN_ALPHA, bonferroni
 
