@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 
@@ -266,9 +267,11 @@ def flake(session: nox.Session) -> None:
 
 @nox.session(venv_backend=TORCH_BACKEND)
 def models(session: nox.Session) -> None:
-    """``winit audit`` on real models: tests/test_audit_*.py with CPU torch and transformers
-    (real models from small configs; not in the gate). torchvision and timm are left out: the
-    served torchvision fails to import beside the CPU torch (timm imports it)."""
+    """``winit audit`` and ``winit.signal`` on real models, and torch's layer defaults: their
+    tests with CPU torch and transformers (real models from small configs; CI runs it, the
+    default gate does not). torchvision and timm are left out: the served torchvision fails to
+    import beside the CPU torch (timm imports it)."""
     session.install("-e", ".[test]", "torch==2.13.0", "transformers")
-    session.run("pytest", *(f"tests/test_audit_{t}.py" for t in ("checks", "models", "cli", "identify")),
-                "-ra", *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
+    tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
+             "tests/test_defaults_torch.py"]  # fmt: skip
+    session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs, env=ONE_BLAS_THREAD)
