@@ -69,6 +69,22 @@ def _outcome(run: VerifyRun, passed: bool, expected: object) -> VerifyRun:
     return run
 
 
+def _check_rows(rows: object, prefix: str) -> list[CheckView]:
+    """The check rows of an output (verify's row format), each named after ``prefix`` (when
+    given); rows that are not checks are left out."""
+    views: list[CheckView] = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not row.keys() >= _ROW_FIELDS:
+            continue
+        try:
+            view = check_view(row)
+        except (KeyError, TypeError, ValueError):
+            continue
+        name = f"{prefix}: {view.name}" if prefix else view.name
+        views.append(CheckView(**{**view.__dict__, "name": name}))
+    return views
+
+
 def verify_run(path: Path, data: dict[str, Any]) -> VerifyRun:
     """A ``winit verify --json`` output; rows that are not checks are left out."""
     run = VerifyRun(f"verify-{path.stem}", path.name)
@@ -81,33 +97,10 @@ def verify_run(path: Path, data: dict[str, Any]) -> VerifyRun:
     shapes = data.get("shapes")
     run.shapes = [str(s) for s in shapes] if isinstance(shapes, list) else []
     for row in data["rows"]:
-        if not isinstance(row, dict) or not row.keys() >= _ROW_FIELDS:
-            continue
-        try:
-            view = check_view(row)
-        except (KeyError, TypeError, ValueError):
-            continue
-        shape = row.get("shape")
+        shape = row.get("shape") if isinstance(row, dict) else None
         dims = "×".join(str(s) for s in shape) if isinstance(shape, list) else ""
-        run.checks.append(
-            CheckView(**{**view.__dict__, "name": f"{dims}: {view.name}" if dims else view.name})
-        )
+        run.checks += _check_rows([row], dims)
     return _outcome(run, data["passed"], data.get("expected"))
-
-
-def _check_rows(rows: object, prefix: str) -> list[CheckView]:
-    """The check rows of an output (verify's row format), each named after ``prefix``; rows
-    that are not checks are left out."""
-    views: list[CheckView] = []
-    for row in rows if isinstance(rows, list) else []:
-        if not isinstance(row, dict) or not row.keys() >= _ROW_FIELDS:
-            continue
-        try:
-            view = check_view(row)
-        except (KeyError, TypeError, ValueError):
-            continue
-        views.append(CheckView(**{**view.__dict__, "name": f"{prefix}: {view.name}"}))
-    return views
 
 
 def audit_run(path: Path, data: dict[str, Any]) -> VerifyRun:
