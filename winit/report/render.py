@@ -40,6 +40,8 @@ STATUS = {
 #: The article's argument, in order; claims name theirs in ``group`` (older results: by id).
 GROUP_OF_PREFIX = {"ZERO-": GROUPS[0], "CONST-": GROUPS[1], "NORMAL-": GROUPS[2],
                    "XAVIER-": GROUPS[3]}  # fmt: skip
+#: Where a claim without a group and without one of those prefixes goes: the literature.
+LITERATURE = GROUPS[4]
 FULL_PAGE = "index.html"
 PARTIAL_PAGE = "partial.html"
 MAX_COLUMNS = 12
@@ -85,7 +87,7 @@ def group_of(claim: dict[str, Any]) -> str:
     if isinstance(given, str) and given:
         return given
     cid = str(claim["id"])
-    return next((g for p, g in GROUP_OF_PREFIX.items() if cid.startswith(p)), GROUPS[-1])
+    return next((g for p, g in GROUP_OF_PREFIX.items() if cid.startswith(p)), LITERATURE)
 
 
 def clean_title(cid: str, title: str) -> str:
