@@ -57,9 +57,10 @@ RESIDUAL_GROWTH = Claim(
     "branches at init (ReLU, W1 He normal, W2 LeCun normal times c, zero biases): "
     "Var(x_L) = Var(x_0) + Σ_l c²·ρ_l, where ρ_l = v/(v + ε) is the mean square LayerNorm hands "
     "the branch (v the row's biased variance; exactly, within rounding, whatever the scale of "
-    "x_l): with c = 1 the variance grows linearly in L, one Var(x_0) per block; with c = 1/√N "
-    "over the stack's N branches (GPT-2; N = 2L in a transformer) Var(x_L)/Var(x_0) ≤ 2 at "
-    "every depth; finite width scatters m_L = |x_L|²/d around it by the martingale spread "
+    "x_l): with c = 1 the variance grows linearly in L, by ρ_l ≈ 1 per block whatever "
+    "Var(x_0); with c = 1/√N over the stack's N branches (GPT-2; N = 2L in a transformer) "
+    "Var(x_L) ≤ Var(x_0) + 1 at every depth (Var(x_L)/Var(x_0) ≤ 2 for unit-variance "
+    "inputs); finite width scatters m_L = |x_L|²/d around it by the martingale spread "
     "(module docstring). With the last layer of every branch zero (Fixup) the stack is "
     "exactly the identity at init, ∂L/∂x_0 = ∂L/∂x_L, ∂L/∂W1 = ∂L/∂b1 = ∂L/∂γ = ∂L/∂β = 0, "
     "and ∂L/∂W2 = δᵀφ(h) ≠ 0 wherever φ(h) ≠ 0: only the last layers learn at the first step.",
