@@ -113,17 +113,17 @@ def test_stream_variance_grows_by_each_branch(
         sd = spread_per_replicate(width, hidden, blocks, c2)
         shift = (BRANCH_ERROR - 1.0) * c2 * blocks  # E[M] under the error, per replicate
         reps = z_sample_size(shift, sd, GROWTH.alpha)
-        total = extra = 0.0
+        total = 0.0
         for rep in child.spawn(reps):
             gen = np.random.default_rng(rep)
             stack = ResidualStack(width, hidden, blocks, rng=gen, **options)  # type: ignore[arg-type]
             fw = stack.forward(gen.standard_normal((1, width)))
             m, rho = mean_squares(fw)[:, 0], ln_mean_squares(fw)[:, 0]
             total += float(m[-1] - m[0] - c2 * rho.sum())
-            extra += (BRANCH_ERROR - 1.0) * c2 * float(rho.sum())
+        # power against the error's E[M] at ρ = 1, the prediction the spread and reps are sized at
         evidence.check(spread_check(
             f"Σ over replicates of m_L − m_0 − Σ c²ρ_l, {name}", total, 0.0, sd * math.sqrt(reps),
-            GROWTH.alpha, alternative=extra,
+            GROWTH.alpha, alternative=shift * reps,
             against=f"branch variance {BRANCH_ERROR:g}x off (depth scale 1/√(N/2) for 1/√N)",
             mde_of="summed m_L shift"), GROWTH)  # fmt: skip
 
