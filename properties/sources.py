@@ -22,3 +22,14 @@ BALANCE = (
     "Du, Hu & Lee 2018, Algorithmic Regularization in Learning Deep Homogeneous Models: Layers "
     "are Automatically Balanced, Theorem 2.1"
 )
+VASWANI = "Vaswani et al. 2017, Attention Is All You Need (NeurIPS)"
+RESIDUAL = (
+    "Radford, Wu, Child, Luan, Amodei & Sutskever 2019, Language Models are Unsupervised "
+    "Multitask Learners (GPT-2); Zhang, Dauphin & Ma 2019, Fixup Initialization: Residual "
+    "Learning Without Normalization (ICLR); Xiong et al. 2020, On Layer Normalization in the "
+    "Transformer Architecture (ICML)"
+)
+IOFFE = (
+    "Ioffe & Szegedy 2015, Batch Normalization: Accelerating Deep Network Training by Reducing "
+    "Internal Covariate Shift (ICML)"
+)

@@ -123,8 +123,9 @@ def test_contents_and_cards_follow_the_articles_groups(fixture_page: tuple[Page,
     page = fixture_page[0]
     assert [a["data-claim"] for a in page.find("a", **{"class": "toc-claim"})] == ORDER
     assert list(page.cards) == ORDER
+    shown = [g for g in GROUPS if g != "Attention and residual networks"]  # none in the fixture
     titles = [t for t in page.text if t in GROUPS]
-    assert titles[: len(GROUPS)] == list(GROUPS)  # the contents, then the card headings
+    assert titles[: len(shown)] == shown  # the contents, then the card headings
     for cid in IDS:
         assert page.find("a", href=f"#claim-{cid}")
         assert "↑ back to top" in page.card(cid)

@@ -130,6 +130,42 @@ CATALOGUE: tuple[Mutant, ...] = (
         "return np.full(shape_of(shape), v, dtype=float_dtype(dtype)) + 1e-3 * np.random.default_rng(0).standard_normal(shape_of(shape)).astype(float_dtype(dtype))",
         "zero (and constant) init that leaves a tiny random part",
     ),
+    Mutant(
+        "attention-unscaled",
+        "winit/attention.py",
+        "scale = 1.0 / math.sqrt(d_k) if scaled else 1.0",
+        "scale = 1.0",
+        "attention without the 1/√d_k of Vaswani et al.",
+    ),
+    Mutant(
+        "depth-scale-missing",
+        "winit/residual.py",
+        "self.branch_scale = 1.0 / math.sqrt(blocks) if depth_scaled else 1.0",
+        "self.branch_scale = 1.0",
+        "residual stack that ignores GPT-2's 1/√N depth scale",
+    ),
+    Mutant(
+        "norm-no-epsilon",
+        "winit/norms.py",
+        "inv_std = 1.0 / np.sqrt(var + e)",
+        "inv_std = 1.0 / np.sqrt(var)",
+        "LayerNorm (and every norm) without its epsilon",
+    ),
+    Mutant(
+        "norm-unbiased-variance",
+        "winit/norms.py",
+        "return mean, np.mean(c * c, axis=axes, keepdims=True)",
+        "return mean, np.sum(c * c, axis=axes, keepdims=True) / (c.size // mean.size - 1)",
+        "LayerNorm with the unbiased variance (torch.var's default) instead of the biased one",
+    ),
+    Mutant(
+        "batchnorm-running-stats",
+        "winit/norms.py",
+        "fw = normalize(a, self.gamma, self.beta, axes=axes, center=True, eps=self.eps)",
+        "fw = normalize(a, self.gamma, self.beta, axes=axes, center=True, eps=self.eps, "
+        "stats=(self.running_mean, self.running_var))",
+        "batch norm that normalizes by its running statistics in training mode",
+    ),
 )
 BY_NAME = {m.name: m for m in CATALOGUE}
 

@@ -13,6 +13,7 @@ from winit.activations import (
     sigmoid,
     tanh,
 )
+from winit.attention import MultiHeadAttention, attention
 from winit.fans import fans, gain
 from winit.initializers import (
     TRUNCATED_STD,
@@ -41,6 +42,8 @@ from winit.initializers import (
 from winit.losses import Loss, bce, get_loss, mse
 from winit.lsuv import lsuv
 from winit.mlp import MLP, Forward, Gradients, History
+from winit.norms import BatchNorm, layer_norm, rms_norm
+from winit.residual import ResidualStack
 from winit.rng import as_generator
 
 if TYPE_CHECKING:  # to a type checker, winit.verify is the function
@@ -70,4 +73,8 @@ __all__ = [
     "lecun_uniform", "linear", "lsuv", "mse", "normal", "ones", "orthogonal", "relu", "selu", "sigmoid",
     "tanh", "truncated_normal", "uniform", "variance_scaling", "verify", "xavier_normal",
     "xavier_uniform", "zeros",
+]  # fmt: skip
+# the attention, normalization and residual core
+__all__ += [
+    "BatchNorm", "MultiHeadAttention", "ResidualStack", "attention", "layer_norm", "rms_norm",
 ]  # fmt: skip

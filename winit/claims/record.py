@@ -44,6 +44,7 @@ EXPECTED_VERDICTS: tuple[str, ...] = ("holds", "refuted-as-stated")
 #: The report's sections, in the order the article argues, then the literature.
 GROUPS: tuple[str, ...] = (
     "Zero init", "Constant init", "N(0, 1) init", "Xavier init", "Beyond the article",
+    "Attention and residual networks",
 )  # fmt: skip
 #: Examples per hypothesis test under the thorough profile, the most any profile draws: the
 #: budget is spent against this count.
