@@ -30,17 +30,16 @@ from hypothesis import strategies as st
 from properties.data import seeds
 from properties.sources import VASWANI
 from properties.symmetry import EPS
-from properties.test_normal_variance import INPUTS, VARIANCE_ERROR, z_kurtosis
+from properties.test_normal_variance import INPUTS, VARIANCE_ERROR
 from winit.attention import attention, softmax_jacobian
 from winit.claims import Claim, Evidence
 from winit.initializers import Initializer, glorot_normal, normal
 from winit.stats import (
-    POWER,
     exact_check,
     normal_ratio_bounds,
     slope_check,
+    sum_kurtosis,
     variance_check,
-    variance_sample_size,
 )  # fmt: skip
 
 #: Largest d_k the hypothesis tests draw; the sweep of the figure.
@@ -108,7 +107,7 @@ def dot_kurtosis(d_k: int, law: str) -> float:
     """Kurtosis of q·k for i.i.d. components of ``law``: that of a sum of d_k products of
     kurtosis κ²."""
     kappa = INPUTS[law][1]
-    return z_kurtosis(d_k, kappa, kappa)
+    return sum_kurtosis(d_k, kappa, kappa)
 
 
 def scores(q: np.ndarray, k: np.ndarray, scaled: bool) -> np.ndarray:
@@ -125,12 +124,12 @@ def test_dot_product_variance_is_d_k_and_one_when_scaled(
     """Vaswani et al.: "their dot product, q · k = Σ qᵢkᵢ, has mean 0 and variance d_k"; the
     scores divided by √d_k have variance 1."""
     kurtosis = dot_kurtosis(d_k, law)
-    draws = variance_sample_size(VARIANCE_ERROR, UNSCALED.alpha, POWER, kurtosis)
+    draws = UNSCALED.variance_draws(VARIANCE_ERROR, kurtosis=kurtosis)
     gen = np.random.default_rng(seed)
     q, k = (INPUTS[law][0](gen, (draws, d_k)) for _ in range(2))
     for plan, scaled, variance in ((UNSCALED, False, float(d_k)), (SCALED, True, 1.0)):
-        evidence.check(variance_check(plan.name, scores(q, k, scaled), variance, plan.alpha,
-                                      kurtosis=kurtosis, against=VARIANCE_ERROR), plan)  # fmt: skip
+        evidence.test(plan, variance_check, plan.name, scores(q, k, scaled), variance,
+                      kurtosis=kurtosis, against=VARIANCE_ERROR)  # fmt: skip
 
 
 def projected(init: Initializer, d_k: int, d_model: int, draws: int, law: str,
@@ -160,12 +159,11 @@ def test_projected_dot_product_variance(
     """What Var(q·k) is when q and k are Xavier- or N(0, 1)-initialised projections of
     independent unit-variance inputs: d_k·(d_model·σ_q²)·(d_model·σ_k²)."""
     kurtosis = (3.0 + 6.0 / d_k) * (1.0 + (INPUTS[law][1] - 1.0) / d_model) ** 2
-    draws = variance_sample_size(PROJECTION_ERROR, PROJECTED.alpha, POWER, kurtosis)
+    draws = PROJECTED.variance_draws(PROJECTION_ERROR, kurtosis=kurtosis)
     q, k = projected(PROJECTIONS[form][0], d_k, d_model, draws, law, np.random.default_rng(seed))
-    evidence.check(variance_check(
-        f"Var(q·k), {form} projections", scores(q, k, scaled=False),
-        projected_variance(form, d_k, d_model), PROJECTED.alpha, kurtosis=kurtosis,
-        against=PROJECTION_ERROR), PROJECTED)  # fmt: skip
+    evidence.test(
+        PROJECTED, variance_check, f"Var(q·k), {form} projections", scores(q, k, scaled=False),
+        projected_variance(form, d_k, d_model), kurtosis=kurtosis, against=PROJECTION_ERROR)  # fmt: skip
 
 
 @pytest.mark.claim(ATTENTION_SCALING)
@@ -177,9 +175,8 @@ def test_variance_against_d_k_slope(evidence: Evidence) -> None:
               "group": PANEL, "scale": "loglog"}  # fmt: skip
     kurtosis = np.array([dot_kurtosis(int(d), "normal") for d in SWEEP])
     # every point alone detects the variance error
-    draws = np.array([variance_sample_size(VARIANCE_ERROR, SLOPE.alpha, POWER, float(k))
-                      for k in kurtosis])  # fmt: skip
-    bounds = np.array([normal_ratio_bounds(int(n), SLOPE.alpha, float(k))
+    draws = np.array([SLOPE.variance_draws(VARIANCE_ERROR, kurtosis=float(k)) for k in kurtosis])
+    bounds = np.array([SLOPE.at_alpha(normal_ratio_bounds, int(n), kurtosis=float(k))
                        for n, k in zip(draws, kurtosis, strict=True)])  # fmt: skip
     measured: dict[bool, np.ndarray] = {False: np.empty(SWEEP.size), True: np.empty(SWEEP.size)}
     for i, (d, n) in enumerate(zip(SWEEP, draws, strict=True)):
@@ -192,10 +189,9 @@ def test_variance_against_d_k_slope(evidence: Evidence) -> None:
                             high=var / bounds[:, 0], **labels)  # type: ignore[arg-type]  # fmt: skip
         evidence.add_series(f"{name} theory: {'d_k' if not scaled else '1'}", SWEEP, theory,
                             **labels)  # type: ignore[arg-type]  # fmt: skip
-        check = evidence.check(slope_check(
-            f"slope of ln Var({name}) on ln d_k", np.log(SWEEP), np.log(var),
-            (kurtosis - 1.0) / draws, 0.0 if scaled else 1.0, SLOPE.alpha,
-            against=SLOPE_ERROR), SLOPE)  # fmt: skip
+        check = evidence.test(
+            SLOPE, slope_check, f"slope of ln Var({name}) on ln d_k", np.log(SWEEP), np.log(var),
+            (kurtosis - 1.0) / draws, 0.0 if scaled else 1.0, against=SLOPE_ERROR)  # fmt: skip
         evidence.number(f"log-log slope, {name}", check.measured)
 
 

@@ -31,7 +31,7 @@ from properties.sources import RESIDUAL
 from properties.symmetry import EPS
 from winit.claims import Claim, Evidence
 from winit.residual import ResidualStack, StackForward
-from winit.stats import exact_check, spread_check, z_sample_size
+from winit.stats import exact_check, spread_check
 
 #: The stack's three initializations of the last layer of each branch.
 INITS: dict[str, dict[str, bool]] = {
@@ -112,7 +112,7 @@ def test_stream_variance_grows_by_each_branch(
         c2 = 1.0 / blocks if options else 1.0
         sd = spread_per_replicate(width, hidden, blocks, c2)
         shift = (BRANCH_ERROR - 1.0) * c2 * blocks  # E[M] under the error, per replicate
-        reps = z_sample_size(shift, sd, GROWTH.alpha)
+        reps = GROWTH.z_draws(shift, sd)
         total = 0.0
         for rep in child.spawn(reps):
             gen = np.random.default_rng(rep)
@@ -121,11 +121,11 @@ def test_stream_variance_grows_by_each_branch(
             m, rho = mean_squares(fw)[:, 0], ln_mean_squares(fw)[:, 0]
             total += float(m[-1] - m[0] - c2 * rho.sum())
         # power against the error's E[M] at ρ = 1, the prediction the spread and reps are sized at
-        evidence.check(spread_check(
-            f"Σ over replicates of m_L − m_0 − Σ c²ρ_l, {name}", total, 0.0, sd * math.sqrt(reps),
-            GROWTH.alpha, alternative=shift * reps,
+        evidence.test(
+            GROWTH, spread_check, f"Σ over replicates of m_L − m_0 − Σ c²ρ_l, {name}", total, 0.0,
+            sd * math.sqrt(reps), alternative=shift * reps,
             against=f"branch variance {BRANCH_ERROR:g}x off (depth scale 1/√(N/2) for 1/√N)",
-            mde_of="summed m_L shift"), GROWTH)  # fmt: skip
+            mde_of="summed m_L shift")  # fmt: skip
 
 
 @pytest.mark.claim(RESIDUAL_GROWTH)
