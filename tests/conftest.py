@@ -7,8 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from winit.report import plots
-
 
 @pytest.fixture(autouse=True, scope="session")
 def _plot_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -20,6 +18,8 @@ def _plot_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture
 def uncached(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No cache folder and an empty memory: panels drawn in the test are drawn, not reused."""
+    from winit.report import plots  # the report extra: only the tests that draw need it
+
     monkeypatch.setenv("WINIT_PLOT_CACHE", "")
     plots.forget()
     yield
