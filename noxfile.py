@@ -148,8 +148,9 @@ TORCH_LAWS = [
 
 @nox.session(name="verify-torch", venv_backend=TORCH_BACKEND)
 def verify_torch(session: nox.Session) -> None:
-    """``winit verify`` on torch.nn.init (CPU torch==2.13.0) -> reports/verify-torch-*.json."""
-    session.install("-e", ".", "torch==2.13.0")
+    """``winit verify`` on torch.nn.init (the CPU torch of the torch extra) ->
+    reports/verify-torch-*.json."""
+    session.install("-e", ".[torch]")
     for i, (fn, law, params, status) in enumerate(TORCH_LAWS):
         args = [f"--param={p}" for p in params]
         out = f"reports/verify-torch-{i:02d}-{fn.rstrip('_')}.json"
@@ -163,7 +164,7 @@ def verify_torch(session: nox.Session) -> None:
 #: CPU builds of the frameworks `winit verify` calls directly (tests/test_verify_frameworks.py);
 #: tinygrad compiles its CPU kernels with clang at run time (installed by apt-get where root).
 FRAMEWORKS = (
-    "torch==2.13.0", "jax[cpu]", "flax", "dm-haiku", "keras", "tensorflow-cpu", "mlx[cpu]",
+    "jax[cpu]", "flax", "dm-haiku", "keras", "tensorflow-cpu", "mlx[cpu]",
     "tinygrad", "equinox",
 )  # fmt: skip
 
@@ -181,7 +182,7 @@ def verify_frameworks(session: nox.Session) -> None:
 
     Installs CPU builds of the frameworks and runs tests/test_verify_frameworks.py, where each
     calling convention is tested against the real framework (Keras on each installed backend)."""
-    session.install("-e", ".[test]", *FRAMEWORKS)
+    session.install("-e", ".[test,torch]", *FRAMEWORKS)
     _clang(session)
     env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
     # test_verify_cli too: framework imports stay lazy where the frameworks are installed
@@ -207,7 +208,7 @@ def frameworks(session: nox.Session) -> None:
 
     Keras runs once per backend (KERAS_BACKEND); Chainer in its own venv (numpy < 2). Not in
     the gate (a few minutes)."""
-    session.install("-e", ".", *FRAMEWORKS)
+    session.install("-e", ".[torch]", *FRAMEWORKS)
     _clang(session)
     env = {**ONE_BLAS_THREAD, "TF_CPP_MIN_LOG_LEVEL": "3"}
     table = ("python", "-m", "winit.verify.conformance")
@@ -271,7 +272,7 @@ def models(session: nox.Session) -> None:
     tests with CPU torch and transformers (real models from small configs; CI runs it, the
     default gate does not). torchvision and timm are left out: the served torchvision fails to
     import beside the CPU torch (timm imports it)."""
-    session.install("-e", ".[test]", "torch==2.13.0", "transformers")
+    session.install("-e", ".[test,torch]", "transformers")
     tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
              "tests/test_defaults_torch.py"]  # fmt: skip
     session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs, env=ONE_BLAS_THREAD)

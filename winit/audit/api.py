@@ -419,7 +419,7 @@ def _builder(obj: Any) -> tuple[Builder | None, Any | None]:
     try:
         import torch
     except ImportError:
-        raise ValueError("winit audit needs torch (pip install torch==2.13.0)") from None
+        raise ValueError("winit audit needs torch (pip install torch)") from None
     if isinstance(obj, torch.nn.Module):
         return None, obj
     if callable(obj):

@@ -127,7 +127,7 @@ def _torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise ValueError("winit audit needs torch (pip install torch==2.13.0)") from None
+        raise ValueError("winit audit needs torch (pip install torch)") from None
     return torch
 
 

@@ -266,7 +266,7 @@ CONVENTIONS: Mapping[str, Convention] = {
         Convention("factory", "f(**params) -> f(shape, rng) (winit.normal(mean, std), ...)",
                    _bind_factory),
         Convention("torch", "f(tensor, **params) in place on a float32 tensor; generator= or "
-                   "torch.manual_seed (state restored)", _bind_torch, "torch==2.13.0",
+                   "torch.manual_seed (state restored)", _bind_torch, "torch",
                    ("torch",), requires=("torch",)),
         Convention("jax", "init(key, shape, dtype), or a factory returning one (jax.nn."
                    "initializers, flax); key = jax.random.PRNGKey(seed)", _bind_jax, "jax[cpu]",
