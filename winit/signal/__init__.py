@@ -16,16 +16,18 @@ from winit.signal.result import Finding, Layer, Signal
 
 if TYPE_CHECKING:
     from winit.signal.measuring import SEEDS, measure
-    from winit.signal.widths import widths
+    from winit.signal.width_sweep import widths
 
 #: the names that need torch, imported on first use (``import winit.signal`` does not need it)
 _TORCH = {"SEEDS": "winit.signal.measuring", "measure": "winit.signal.measuring",
-          "widths": "winit.signal.widths"}  # fmt: skip
+          "widths": "winit.signal.width_sweep"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
     if name in _TORCH:
-        return getattr(importlib.import_module(_TORCH[name]), name)
+        value = getattr(importlib.import_module(_TORCH[name]), name)
+        globals()[name] = value  # later reads find it here, without this hook
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
