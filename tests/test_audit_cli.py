@@ -139,11 +139,22 @@ def test_a_usage_error_exits_2_with_one_line(
     assert err.count("\n") == 1 and message in err, err
 
 
-def test_a_builder_that_raises_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_builder_that_raises_is_one_line_and_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
     status, _, err = run(capsys, "tests.test_audit_checks:Block(width=-1)")
-    assert status == 2
-    assert "building the model raised" in err
+    assert status == 4
+    assert "building the model raised" in err and err.count("\n") == 1, err
+
+
+def test_a_builder_that_exits_is_one_line_and_exit_4_not_its_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
+    out = tmp_path / "audit.json"
+    out.write_text('{"kind": "audit", "passed": true}')  # an earlier passing record
+    status, _, err = run(capsys, "sys:exit(0)", "--json", str(out))
+    assert status == 4 and "exit" in err and err.count("\n") == 1, err
+    assert json.loads(out.read_text())["passed"] is False
 
 
 def _readme_block(tag: str) -> str:

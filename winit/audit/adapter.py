@@ -14,7 +14,8 @@ from typing import Any
 from winit.initializers import TRUNCATED_STD
 from winit.verify.api import Row
 from winit.verify.checks import diagnose
-from winit.verify.command import Parser, UsageError
+from winit.verify.cli import common_options
+from winit.verify.command import Parser, UsageError, emit, exit_help, run, write_json
 from winit.verify.distributions import (
     Constant,
     Orthogonal,
@@ -23,6 +24,7 @@ from winit.verify.distributions import (
     Uniform,
 )
 from winit.verify.distributions import ElementDistribution as ElementLaw
+from winit.verify.guard import user_code
 from winit.verify.laws import LAWS, Param, ResolvedLaw, canonical
 from winit.verify.laws import resolve as resolve_law
 from winit.verify.layouts import LAYOUTS, Axes
@@ -47,13 +49,19 @@ __all__ = [
     "UsageError",
     "alternatives",
     "canonical",
+    "common_options",
     "default_rule",
     "diagnose",
+    "emit",
+    "exit_help",
     "import_module",
     "power",
     "resolve",
+    "run",
     "target",
     "truncation",
+    "user_code",
+    "write_json",
 ]  # fmt: skip
 
 #: torch stores a weight as (out, in, *kernel)

@@ -1,8 +1,10 @@
 """``winit audit MODULE:EXPR``: the command-line face of :func:`winit.audit`.
 
-Exit status 0 when every check passes, 1 when one fails, 2 for a usage error (bad spec, a module
-or builder that raises, a bad ``--expect``, an unwritable ``--json`` path), reported as one line
-on stderr without a traceback.
+It ends as ``winit verify`` does (:func:`winit.verify.command.run`, one mechanism for every
+command that runs code under check): exit status 0 when every check passes, 1 when one fails, 2
+for a usage error (bad spec, a bad ``--expect``, an unwritable ``--json`` path), 4 when the model's
+code raised or exited, 5 past ``--timeout``, 130/143 when interrupted, always one line on stderr;
+a failing ``--json`` record stands until the run completes.
 
 The signal through the model at init (:func:`winit.signal.measure`) is checked too, unless
 ``--signal off``: with ``--signal auto`` (the default) where an input can be made from the model
@@ -14,13 +16,19 @@ stream bounded. The signal's checks count in the exit status and in ``--json`` (
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from winit.atomic import ReportError, one_line, write_atomic
-from winit.audit.adapter import Parser, UsageError
+from winit.audit.adapter import (
+    Parser,
+    UsageError,
+    common_options,
+    emit,
+    exit_help,
+    run,
+    user_code,
+    write_json,
+)
 from winit.audit.api import AuditResult, audit, finite_json
 from winit.audit.model import PATHS, load_spec
 from winit.signal.result import Signal
@@ -32,36 +40,25 @@ def _parser() -> Parser:
     p = Parser(
         prog=PROG,
         description="Check every tensor of a PyTorch model against the law its code names.",
-    )
+        epilog=exit_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument(
         "model", help="MODULE:EXPR, e.g. 'transformers:BertModel(BertConfig(num_hidden_layers=2))'"
     )
-    p.add_argument("--seed", type=int, default=0, help="torch seed of every build (default 0)")
+    common_options(p)
     p.add_argument("--expect", action="append", default=[], metavar="GLOB=LAW",
                    help="what tensors matching GLOB should follow, e.g. '*.c_proj.weight=normal(std=0.02/sqrt(24))'; repeatable")  # fmt: skip
     p.add_argument("--sample", type=int, help="most values read per tensor (default: computed for power against a 10%% std error)")  # fmt: skip
     p.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)} (default: both)")  # fmt: skip
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
+    p.add_argument("--expected", choices=("pass", "fail"), default="pass",
+                   help="fail: the model is known to fail (a documented finding); exit 0 when it fails, 1 when it passes")  # fmt: skip
     p.add_argument("--signal", choices=("auto", "on", "off"), default="auto",
                    help="check the signal through the model at init (auto: where an input can be made)")  # fmt: skip
     p.add_argument("--input", metavar="SHAPE", help="the input's shape for the signal, e.g. 8x64")
     p.add_argument("--bounded-stream", action="store_true",
                    help="the residual stream is meant to stay bounded (GPT-2's 1/sqrt(2L)): a stream that grows fails")  # fmt: skip
-    p.add_argument("--expected", choices=("pass", "fail"), default="pass",
-                   help="fail: the model is known to fail (a documented finding); exit 0 when it fails, 1 when it passes")  # fmt: skip
     return p
-
-
-def write_json(result: AuditResult, signal: Signal | None, path: str, expected: str) -> None:
-    """The result, the signal's, and the expected outcome as strict JSON, written atomically."""
-    data = result.as_dict()
-    if signal is not None:
-        data |= {"signal": signal.as_dict(), "passed": result.passed and signal.passed}
-    strict = finite_json({**data, "expected": expected})
-    try:
-        write_atomic(Path(path), json.dumps(strict, indent=2, allow_nan=False))
-    except ReportError as e:
-        raise ValueError(f"--json: {e}") from None
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -70,44 +67,58 @@ def _shape(text: str) -> tuple[int, ...]:
     except ValueError:
         shape = ()
     if not shape or min(shape) < 1:
-        raise ValueError(f"--input must be a shape of positive ints like 8x64, got {text!r}")
+        raise UsageError(f"--input must be a shape of positive ints like 8x64, got {text!r}")
     return shape
 
 
 def check_signal(args: argparse.Namespace) -> Signal | None:
     """The signal through the model ``args`` name, or None where it is not checked (said on
-    stderr when ``--signal auto`` found no input to make)."""
+    stderr when ``--signal auto`` could not make an input the model takes)."""
     if args.signal == "off":
         return None
     from winit.signal.measuring import measure
 
     shape = _shape(args.input) if args.input else None
     try:
-        return measure(load_spec(args.model), shape, bounded_stream=args.bounded_stream)
+        with user_code("measuring the signal through the model"):
+            return measure(load_spec(args.model), shape, bounded_stream=args.bounded_stream)
     except Exception as e:  # no input could be made, or the model refused the one made
-        why = str(e) if isinstance(e, ValueError) else f"running the model raised {e!r}"
         if args.signal == "on" or args.input:
-            raise ValueError(f"signal: {why}") from None
-        print(f"{PROG}: signal not checked: {one_line(why)}", file=sys.stderr)
+            raise
+        emit(f"{PROG}: signal not checked: {e}", sys.stderr)
         return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``winit audit``; returns the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-        paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-        result = audit(
-            args.model, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample
-        )
-        print(result)
-        signal = check_signal(args)
-        if signal is not None:
-            print(signal)
-        if args.json:
-            write_json(result, signal, args.json, args.expected)
-    except (UsageError, ValueError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
+def _audit(args: argparse.Namespace) -> int:
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    result = audit(args.model, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample)
+    emit(str(result), sys.stdout)
+    signal = check_signal(args)
+    if signal is not None:
+        emit(str(signal), sys.stdout)
     passed = result.passed and (signal is None or signal.passed)
+    if args.json is not None:
+        write_json(args.json, _record_of(result, signal, passed, args.expected))
     return 0 if passed == (args.expected == "pass") else 1
+
+
+def _record_of(
+    result: AuditResult, signal: Signal | None, passed: bool, expected: str
+) -> dict[str, object]:
+    """The result (and the signal's) with the expected outcome, as strict JSON data."""
+    data = result.as_dict() | {"passed": passed, "expected": expected}
+    if signal is not None:
+        data["signal"] = signal.as_dict()
+    strict = finite_json(data)
+    assert isinstance(strict, dict)
+    return strict
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``winit audit``; returns the exit status (:data:`~winit.verify.command.EXIT_STATUSES`)."""
+
+    def record(args: argparse.Namespace | None) -> dict[str, object]:
+        # no "expected": a run that did not complete fails the gate whatever was expected
+        return {"kind": "audit", "model": getattr(args, "model", None), "groups": []}
+
+    return run(PROG, _parser(), argv, _audit, record)

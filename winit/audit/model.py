@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from winit.audit.adapter import TORCH_AXES, Param, Target, default_rule, import_module, target
+from winit.audit.adapter import (
+    TORCH_AXES,
+    Param,
+    Target,
+    default_rule,
+    import_module,
+    target,
+    user_code,
+)
 from winit.audit.expect import Expectation, expectation_for
 from winit.audit.record import Recorder, Write, recording
 
@@ -109,11 +117,17 @@ def load_spec(spec: str) -> Builder:
             f"model must be given as MODULE:EXPR, e.g. 'mypkg.models:build()', got {spec!r}"
         )
     try:
-        code = compile(ast.parse(expr.strip(), mode="eval"), spec, "eval")
+        tree = ast.parse(expr.strip(), mode="eval")
     except SyntaxError as e:
         raise ValueError(f"{spec!r}: EXPR is not a Python expression ({e.msg})") from None
+    code = compile(tree, spec, "eval")
     module = import_module(module_name.strip())
     namespace = _Namespace(module)
+    names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+    with user_code(f"reading {', '.join(names)} of {module_name.strip()}"):
+        unknown = [n for n in names if n.startswith("_") or not hasattr(module, n)]
+    if unknown:  # a spec naming what the module lacks is a usage error, found before any build
+        raise ValueError(f"module {module.__name__!r} has no public name {unknown[0]!r}")
 
     def build() -> Any:
         obj = eval(code, {"__builtins__": {}}, namespace)
@@ -132,13 +146,10 @@ def _torch() -> Any:
 
 
 def call_user(builder: Builder, what: str) -> Any:
-    """``builder()``; what it raises becomes a one-line ``ValueError``."""
-    try:
+    """``builder()``: the code under check (whatever it raises, ``SystemExit`` included, becomes
+    a one-line :class:`~winit.verify.guard.UserCodeError`; under ``--timeout``)."""
+    with user_code(what):
         return builder()
-    except ValueError:
-        raise
-    except Exception as e:
-        raise ValueError(f"{what} raised {type(e).__name__}: {e}") from None
 
 
 @contextlib.contextmanager

@@ -51,7 +51,7 @@ def _timeout(text: str) -> float | None:
     return seconds or None
 
 
-def _common(p: Parser) -> None:
+def common_options(p: Parser) -> None:
     """The options both commands take."""
     p.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
     p.add_argument(
@@ -72,7 +72,7 @@ def _parser() -> Parser:
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a law parameter, also passed to the initializer if it accepts it")  # fmt: skip
     p.add_argument("--shapes", help="comma-separated shapes like 256x128,64x32x3x3")
-    _common(p)
+    common_options(p)
     p.add_argument(
         "--layout",
         choices=tuple(LAYOUTS),
@@ -187,7 +187,7 @@ def _defaults_parser() -> Parser:
     p.add_argument("layer", help="MODULE:Layer(args), e.g. 'torch.nn:Conv2d(32, 64, 3, groups=4)'")
     p.add_argument("--in-features", type=int, default=128,
                    help="input width for layers built on an input (keras, flax; default 128)")  # fmt: skip
-    _common(p)
+    common_options(p)
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     return p
 
