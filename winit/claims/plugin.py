@@ -32,21 +32,31 @@ out of the report before other plugins see it (junit XML stays as without winit)
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from winit.atomic import ReportError, one_line, output_path, write_atomic
-from winit.claims import profiles
 from winit.claims.collect import Collector, examples_of, failure_of, run_metadata
 from winit.claims.evidence import Evidence
 from winit.claims.record import Claim, PlanError
 from winit.claims.schema import dumps, jsonable, partial_path, previous_path
+
+#: the project's hypothesis profiles, registered on import (before hypothesis' plugin reads
+#: ``--hypothesis-profile``); None without hypothesis: a project that installs winit but runs
+#: no claim still runs pytest
+PROFILES: ModuleType | None
+try:
+    PROFILES = importlib.import_module("winit.claims.profiles")
+except ImportError:
+    PROFILES = None
 
 RECORD = "winit"
 EVIDENCE = pytest.StashKey[Evidence]()
@@ -67,8 +77,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(CLAIM): the winit Claim this test checks")
-    if config.getoption("hypothesis_profile", None) is None:
-        profiles.load_default()
+    if PROFILES is not None and config.getoption("hypothesis_profile", None) is None:
+        PROFILES.load_default()
     config.stash[KNOWN] = {}
     config.stash[DESELECTED] = 0
     if hasattr(config, "workerinput"):  # an xdist worker: its controller records and writes
