@@ -12,16 +12,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-import winit
 import winit.atomic
 import winit.report.render
 from tests.report_fixture import write_fixture
 from winit.__main__ import main
 from winit.claims.schema import NONFINITE
-from winit.mlp import MLP
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 PREVIOUS = "<!doctype html><p>previous good report — ✓</p>\n".encode()
@@ -175,59 +172,6 @@ def test_verify_rejects_non_finite_params_and_malformed_shapes(
 ) -> None:
     assert main(["verify", *argv]) == 2
     assert message in one_line_error(capsys, "winit verify: error: ")
-
-
-# --- the library's public functions (survivors of mutmut's first run) -----------------------
-
-INITIALIZERS = {
-    "constant": winit.constant(0.5), "normal": winit.normal(), "uniform": winit.uniform(),
-    "truncated_normal": winit.truncated_normal(), "glorot_normal": winit.glorot_normal,
-    "glorot_uniform": winit.glorot_uniform, "he_normal": winit.he_normal,
-    "he_uniform": winit.he_uniform, "orthogonal": winit.orthogonal(), "identity": winit.identity,
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("dtype", [np.float16, np.float32])
-@pytest.mark.parametrize("name", INITIALIZERS)
-def test_initializers_return_the_requested_dtype(name: str, dtype: type[np.floating[Any]]) -> None:
-    out = INITIALIZERS[name]((6, 6), np.random.default_rng(0), dtype)
-    assert out.dtype == dtype
-
-
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (lambda: winit.glorot_normal((3, 4), 0, gain=0.0), r"^gain must be > 0, got 0\.0$"),
-        (lambda: winit.glorot_uniform((3, 4), 0, gain=-1.0), r"^gain must be > 0, got -1\.0$"),
-        (lambda: winit.truncated_normal(std=-1.0), r"^std must be >= 0, got -1\.0$"),
-        (lambda: MLP([2, True, 1], "relu"), r"^sizes must be at least two positive ints"),
-        (lambda: MLP([2, 3, 1], "relu").sgd_step(np.ones((2, 2)), np.ones((2, 1)), -1.0),
-         r"^lr must be >= 0, got -1\.0$"),
-        (lambda: MLP([2, 3, 1], "relu").train(np.ones((2, 2)), np.ones((2, 1)), 0.1, True),
-         r"^steps must be a non-negative int, got True$"),
-        (lambda: MLP([2, 3, 1], "relu").forward(np.ones((0, 2))),
-         r"^inputs must have shape \(batch, 2\), got \(0, 2\)$"),
-    ],
-)  # fmt: skip
-def test_library_rejects_bad_parameters_in_one_line(call: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        call()
-
-
-def test_zero_training_steps_is_allowed() -> None:
-    history = MLP([2, 3, 1], "relu").train(np.ones((2, 2)), np.ones((2, 1)), 0.1, 0)
-    assert len(history.losses) == 0
-
-
-def test_identity_with_a_negative_gain_is_negative_zero_off_the_diagonal() -> None:
-    assert np.all(np.signbit(winit.identity((3, 3), 0, gain=-1.0)))
-
-
-def test_glorot_uniform_bound_scales_with_the_gain() -> None:
-    """U(±g·√(6/(n_in+n_out))): 10,000 draws all below half the bound has probability 2⁻¹⁰⁰⁰⁰."""
-    limit = 2.0 * np.sqrt(6.0 / 200.0)
-    w = winit.glorot_uniform((100, 100), 0, gain=2.0)
-    assert limit / 2 < np.max(np.abs(w)) <= limit
 
 
 # --- the nox sessions' options (the modules they call with the arguments after `--`) ----------

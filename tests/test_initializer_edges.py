@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import winit
-from tests.test_initializers_generator import standard_float32
+from tests.draws import standard_float32
 from winit.rng import Normal
 
 SHAPE = (40, 30)  # torch layout: fan_in 30
