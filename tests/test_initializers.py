@@ -46,7 +46,9 @@ Draw = Callable[[], np.ndarray]
 
 @pytest.mark.parametrize("name", sorted(ALL))
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-def test_shape_and_dtype(name: str, dtype: type) -> None:
+def test_every_initializer_gives_the_requested_shape_and_dtype_and_finite_values(
+    name: str, dtype: type
+) -> None:
     shape = (40, 30)
     w = ALL[name](shape, 0, dtype)
     assert w.shape == shape
@@ -61,14 +63,16 @@ def test_default_dtype_is_float32(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(RANDOM))
 @pytest.mark.parametrize("shape", SHAPES)
-def test_seed_reproduces_and_differs(name: str, shape: tuple[int, ...]) -> None:
+def test_a_seed_reproduces_its_draws_and_another_seed_differs(
+    name: str, shape: tuple[int, ...]
+) -> None:
     init = RANDOM[name]
     a = init(shape, 123)
     np.testing.assert_array_equal(a, init(shape, np.random.default_rng(123)))
     assert not np.array_equal(a, init(shape, 124))
 
 
-def test_no_global_random_state() -> None:
+def test_initializers_leave_numpys_global_random_state_alone() -> None:
     state = np.random.get_state()[1].copy()  # type: ignore[index]
     for init in ALL.values():
         init((8, 8), 0)
@@ -80,7 +84,7 @@ def test_generator_is_advanced_not_reset() -> None:
     assert not np.array_equal(winit.he_normal((20, 10), rng), winit.he_normal((20, 10), rng))
 
 
-def test_constant_laws_exact() -> None:
+def test_constant_laws_are_their_value_exactly() -> None:
     assert np.all(winit.zeros((3, 4), 0) == 0.0)
     assert np.all(winit.ones((3, 4), 0, np.float64) == 1.0)
     assert np.all(winit.constant(-0.75)((2, 3, 4), 0) == np.float32(-0.75))
@@ -159,7 +163,7 @@ def test_presets_are_the_generators_draws_scaled_by_their_formula(
     ],
     ids=["uniform", "truncated_normal", "variance_scaling", "identity", "he_normal", "he_uniform"],
 )  # fmt: skip
-def test_documented_defaults(default: Draw, documented: Draw) -> None:
+def test_defaults_are_the_documented_ones(default: Draw, documented: Draw) -> None:
     np.testing.assert_array_equal(default(), documented())
 
 
@@ -202,7 +206,7 @@ N_VAR = stats.variance_sample_size(1.3, ALPHA, 0.999)  # χ², detects a 1.3x va
         (winit.glorot_normal, 2.0 / 70.0),
     ],
 )
-def test_variance_of_normal_laws(init: Initializer, var: float) -> None:
+def test_normal_laws_have_their_stated_variance(init: Initializer, var: float) -> None:
     """Variance 1.3x off is rejected with power 0.999 (a truncation without the 0.88 correction
     is 0.774x); the truncated normal is not normal, so its check uses its kurtosis 2.3655."""
     x = _pooled(init, (40, 30), 2 * N_VAR)
@@ -214,20 +218,20 @@ def test_variance_of_normal_laws(init: Initializer, var: float) -> None:
     assert c.power is not None and c.power > 0.999
 
 
-def test_truncated_normal_support_and_std() -> None:
+def test_truncated_normal_stays_within_two_stds_and_reaches_them() -> None:
     w = winit.truncated_normal(1.0, 0.5)((200, 200), 0, np.float64)
     bound = 2 * 0.5 / winit.TRUNCATED_STD
     assert np.all(np.abs(w - 1.0) <= bound)
     assert np.max(np.abs(w - 1.0)) > 0.99 * bound  # the truncation points are reached
 
 
-def test_uniform_support() -> None:
+def test_uniform_stays_within_a_b_and_reaches_both_ends() -> None:
     w = winit.uniform(-1.0, 3.0)((300, 300), 0, np.float64)
     assert w.min() >= -1.0 and w.max() < 3.0
     assert w.min() < -0.999 and w.max() > 2.999
 
 
-def test_truncated_std_constant() -> None:
+def test_truncated_std_is_the_std_of_a_normal_within_two_stds() -> None:
     """0.8796... is the std of N(0,1) conditioned on |x| <= 2 (closed form)."""
     phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
     mass = math.erf(2 / math.sqrt(2))

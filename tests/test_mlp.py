@@ -73,7 +73,7 @@ def test_deltas_are_dloss_dz() -> None:
     np.testing.assert_allclose(g.biases[1], g.deltas[1].sum(axis=0))
 
 
-def test_article_preset() -> None:
+def test_article_builds_the_2_2_1_network_with_the_given_weights() -> None:
     net = MLP.article("sigmoid", weight_init=winit.zeros)
     assert net.sizes == (2, 2, 1)
     assert net.activation is winit.sigmoid
@@ -91,7 +91,7 @@ def test_sgd_step_updates_in_place() -> None:
     assert loss == g.loss
 
 
-def test_train_history_and_reproducibility() -> None:
+def test_train_records_its_history_and_reproduces() -> None:
     def run() -> winit.History:
         net = MLP((2, 3, 1), "tanh", rng=4)
         return net.train(

@@ -76,7 +76,7 @@ def test_hand_edited_html_in_every_string_is_escaped(
     assert html.count("&lt;script&gt;alert(1)") > 10
 
 
-def test_read_only_reports_folder(
+def test_a_read_only_reports_folder_fails_in_one_line_and_keeps_the_page(
     reports: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Simulated (the suite may run as root, for whom a read-only folder is writable): creating
@@ -91,7 +91,7 @@ def test_read_only_reports_folder(
     assert untouched(reports)
 
 
-def test_disk_full_mid_write(
+def test_a_disk_full_mid_write_fails_in_one_line_and_keeps_the_page(
     reports: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def full(fd: int) -> None:
@@ -118,7 +118,9 @@ def test_interrupted_render_keeps_the_previous_page(
     assert untouched(reports)
 
 
-def test_results_path_is_a_folder(reports: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_given_as_the_results_fails_in_one_line_and_keeps_the_page(
+    reports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", "--results", str(reports), "--out", str(reports / "index.html")]) == 2
     one_line_error(capsys, f"winit report: {reports}: cannot read")
     assert untouched(reports)
