@@ -106,11 +106,14 @@ def test_truncated_float32_draws_and_redraws_use_the_float32_stream(
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("gain", [1.0, 2.5, 0.0, -1.0, -0.5, -0.0])
-def test_identity_is_gain_times_eye_bit_for_bit(gain: float, dtype: type) -> None:
+@pytest.mark.parametrize("shape", [(3, 5), (3, 3)])
+def test_identity_is_gain_times_eye_bit_for_bit(
+    gain: float, dtype: type, shape: tuple[int, int]
+) -> None:
     """identity(gain=g) equals g·I in the requested dtype, signed zeros included: the zeros
     off the diagonal are +0 for a positive gain and -0 (= g·0) for a negative one."""
-    w = winit.identity((3, 5), None, dtype, gain=gain)
-    expected: np.ndarray = (gain * np.eye(3, 5)).astype(dtype)
+    w = winit.identity(shape, None, dtype, gain=gain)
+    expected: np.ndarray = (gain * np.eye(*shape)).astype(dtype)
     assert w.dtype == dtype
     np.testing.assert_array_equal(w, expected)
     np.testing.assert_array_equal(np.signbit(w), np.signbit(expected))

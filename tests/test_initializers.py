@@ -44,13 +44,23 @@ SHAPES = [(40, 30), (30, 40), (16, 8, 3, 3)]
 Draw = Callable[[], np.ndarray]
 
 
-@pytest.mark.parametrize("name", sorted(ALL))
+#: The factories called with their default arguments, beside ALL's explicit ones.
+DEFAULT_FACTORIES: dict[str, Initializer] = {
+    "normal()": winit.normal(),
+    "uniform()": winit.uniform(),
+    "truncated_normal()": winit.truncated_normal(),
+    "orthogonal()": winit.orthogonal(),
+    "constant(0.5)": winit.constant(0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted({**ALL, **DEFAULT_FACTORIES}))
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(40, 30), (6, 6)])
 def test_every_initializer_gives_the_requested_shape_and_dtype_and_finite_values(
-    name: str, dtype: type
+    name: str, dtype: type, shape: tuple[int, int]
 ) -> None:
-    shape = (40, 30)
-    w = ALL[name](shape, 0, dtype)
+    w = {**ALL, **DEFAULT_FACTORIES}[name](shape, 0, dtype)
     assert w.shape == shape
     assert w.dtype == dtype
     assert np.all(np.isfinite(w))
@@ -140,6 +150,18 @@ def test_presets_are_the_generators_draws_scaled_by_their_formula(
         np.testing.assert_allclose(w, expected, rtol=1e-15, atol=0)
     else:
         np.testing.assert_allclose(w, expected, rtol=1e-14, atol=1e-16)
+
+
+def test_presets_are_variance_scaling() -> None:
+    shape = (12, 6, 3, 3)
+    cases: list[tuple[np.ndarray, np.ndarray]] = [
+        (winit.glorot_normal(shape, 1, gain=2.0), winit.variance_scaling(4.0, "fan_avg", "normal")(shape, 1)),
+        (winit.he_uniform(shape, 1, mode="fan_out"), winit.variance_scaling(2.0, "fan_out", "uniform")(shape, 1)),
+        (winit.he_normal(shape, 1, nonlinearity="tanh"), winit.variance_scaling(25 / 9, "fan_in", "normal")(shape, 1)),
+        (winit.lecun_uniform(shape, 1, layout="keras"), winit.variance_scaling(1.0, "fan_in", "uniform", "keras")(shape, 1)),
+    ]  # fmt: skip
+    for a, b in cases:
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(
