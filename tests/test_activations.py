@@ -21,7 +21,7 @@ def test_derivative_matches_central_difference(name: str) -> None:
     np.testing.assert_allclose(act.df(Z), numeric, rtol=1e-6, atol=1e-8)
 
 
-def test_reference_values() -> None:
+def test_activations_and_derivatives_take_their_reference_values() -> None:
     z = np.array([-2.0, 0.0, 3.0])
     np.testing.assert_array_equal(winit.relu(z), [0.0, 0.0, 3.0])
     np.testing.assert_array_equal(winit.relu.df(z), [0.0, 0.0, 1.0])
@@ -46,14 +46,14 @@ def test_sigmoid_is_stable_for_large_inputs() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(winit.ACTIVATIONS))
-def test_dtype_is_preserved(name: str) -> None:
+def test_activations_and_derivatives_preserve_the_dtype(name: str) -> None:
     act = winit.get_activation(name)
     z = np.linspace(-2, 2, 5, dtype=np.float32)
     assert act(z).dtype == np.float32
     assert act.df(z).dtype == np.float32
 
 
-def test_lookup_by_name_or_object() -> None:
+def test_an_activation_is_looked_up_by_name_or_object() -> None:
     assert winit.get_activation("tanh") is winit.tanh
     assert winit.get_activation(winit.relu) is winit.relu
     with pytest.raises(ValueError, match="unknown activation 'gelu'; accepted: relu, tanh"):

@@ -21,7 +21,7 @@ from winit.fans import fan_by_mode
         ((2, 3, 4, 5, 6), "keras", (5 * 24, 6 * 24)),
     ],
 )
-def test_fans_dense_and_conv(
+def test_fans_of_dense_and_conv_shapes_follow_the_layout(
     shape: tuple[int, ...], layout: str, expected: tuple[int, int]
 ) -> None:
     assert fans(shape, layout) == expected  # type: ignore[arg-type]
@@ -52,7 +52,9 @@ def test_fans_rejects_unknown_layout() -> None:
         ("selu", None, 0.75),
     ],
 )
-def test_gain_table(name: str, param: float | None, expected: float) -> None:
+def test_gain_takes_torchs_calculate_gain_values(
+    name: str, param: float | None, expected: float
+) -> None:
     assert gain(name, param) == pytest.approx(expected, rel=1e-15)
 
 

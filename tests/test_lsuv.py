@@ -33,7 +33,7 @@ def test_weights_are_rescaled_orthonormal_matrices() -> None:
         assert np.allclose(g, scale * np.eye(g.shape[0]), atol=1e-12)
 
 
-def test_same_seed_same_weights_and_exported() -> None:
+def test_the_same_lsuv_seed_gives_the_same_weights_and_winit_exports_lsuv() -> None:
     a, b = MLP(SIZES, "tanh", rng=0), MLP(SIZES, "tanh", rng=5)
     lsuv(a, batch(1), 7)
     winit.lsuv(b, batch(1), 7)
@@ -60,12 +60,14 @@ def test_nonzero_bias_needs_more_than_one_rescale() -> None:
         ({"max_iter": 2.5}, "max_iter must be an int >= 1"),
     ],
 )
-def test_bad_options(kwargs: dict[str, float], message: str) -> None:
+def test_bad_options_are_value_errors_naming_the_option(
+    kwargs: dict[str, float], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         lsuv(MLP(SIZES, rng=0), batch(1), 0, **kwargs)  # type: ignore[arg-type]
 
 
-def test_bad_batch() -> None:
+def test_a_batch_too_small_misshaped_or_constant_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 2 inputs"):
         lsuv(MLP(SIZES, rng=0), batch(1, 1), 0)
     with pytest.raises(ValueError, match=r"shape \(batch, 20\)"):

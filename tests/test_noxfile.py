@@ -1,10 +1,13 @@
-"""The noxfile's environments: uv builds them when installed, but every session that installs
-torch (pinned, from the local CPU wheel that only pip's configuration points to) keeps
-virtualenv + pip. Read from the noxfile's syntax tree, so nox need not be installed here."""
+"""The noxfile's sessions: uv builds their environments when installed, but every session that
+installs torch (pinned, from the local CPU wheel that only pip's configuration points to) keeps
+virtualenv + pip, read from the noxfile's syntax tree, so nox need not be installed here; and
+the options a session passes on after ``--`` fail in one line naming the bad argument."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,31 @@ def test_other_sessions_use_the_default() -> None:
     others = {n: _backend(f) for n, f in _sessions().items() if n not in TORCH_SESSIONS}
     assert others
     assert all(b is None for b in others.values()), others
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["tools.flake", "abc"], "flake.py: error: argument runs: invalid int value: 'abc'"),
+        (["tools.flake", "0"], "flake.py: error: runs, --jobs and --workers must be positive"),
+        (["tools.flake", "5", "--workers", "-1"], "flake.py: error: runs, --jobs and --workers must be positive"),
+        (["tools.flake", "5", "--log", "/proc/flake.jsonl"], "flake.py: error: cannot write the log /proc/flake.jsonl"),
+        (["tools.flake", "5", "--log", "/tmp/winit-flake-test.jsonl", "--json", "/proc/flake.json"], "flake.py: error: cannot write /proc/flake.json"),
+        (["tools.flake", "5", "--only", "properties/data.py"], "flake.py: error: argument --only: expected a property test file like properties/test_zero_init.py; got 'properties/data.py'"),
+        (["tools.flake", "5", "--blas-threads", "0"], "flake.py: error: argument --blas-threads: expected positive integers like 1,2; got '0'"),
+        (["tools.flake", "5", "--shard", "3/2"], "flake.py: error: argument --shard: expected I/N with 1 <= I <= N, like 3/20; got '3/2'"),
+        (["tools.flake", "5", "--merge", "/no/such.jsonl"], "flake.py: error: no log /no/such.jsonl"),
+        (["tools.mutants", "quick-ish"], "mutants.py: error: unknown mutant(s) quick-ish; known: variance-2x"),
+        (["benchmarks.bench", "--frobnicate"], "bench.py: error: unrecognized arguments: --frobnicate"),
+    ],
+)  # fmt: skip
+def test_session_options_fail_in_one_line(argv: list[str], message: str) -> None:
+    """`nox -s flake -- ARGS`, `nox -s mutants -- ARGS`, `nox -s bench -- ARGS`: exit 2 with
+    argparse's usage and one error line naming the bad argument."""
+    done = subprocess.run(
+        [sys.executable, "-m", *argv], capture_output=True, text=True, check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(message)
+    assert "Traceback" not in done.stderr

@@ -435,7 +435,9 @@ def test_bad_results_give_one_line_and_keep_the_old_page(
     assert out.read_text(encoding="utf-8") == "previous good page"
 
 
-def test_missing_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_results_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert (
         run_main("--results", str(tmp_path / "nope.json"), "--out", str(tmp_path / "i.html")) == 2
     )
@@ -443,7 +445,7 @@ def test_missing_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("place", ["file-as-parent", "directory-as-out"])
-def test_unwritable_destination(
+def test_an_unwritable_destination_fails_in_one_line_and_writes_nothing(
     results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], place: str
 ) -> None:
     blocker = tmp_path / "blocker"
@@ -489,7 +491,7 @@ def test_render_is_deterministic_except_timestamp_lines(tmp_path: Path, uncached
     assert all('class="timestamp"' in a for a, _ in differ)
 
 
-def test_diff_against_previous_run(results: Path) -> None:
+def test_the_page_shows_the_diff_against_the_previous_run(results: Path) -> None:
     previous = fixture_json(started="2025-12-31T00:00:00+00:00")
     previous["claims"][3]["observed"] = "holds"
     (results.parent / "results.previous.json").write_text(json.dumps(previous), encoding="utf-8")

@@ -65,7 +65,7 @@ def test_list_laws(capsys: pytest.CaptureFixture[str]) -> None:
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64by32"], "bad shape '64by32'"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", "64x0"], "must be positive"),
         (["winit:he_normal", "--law", "he_normal", "--layout", "jax"], "invalid choice"),
-        # issue 15: an empty --shapes is a mistake, not "the defaults"
+        # an empty --shapes is a mistake, not "the defaults"
         (["winit:he_normal", "--law", "he_normal", "--shapes", ""], "--shapes is empty"),
         (["winit:he_normal", "--law", "he_normal", "--shapes", " "], "--shapes is empty"),
         (["winit:he_normal", "--law", "he_normal", "--convention", "jaxx"], "did you mean 'jax'?"),
@@ -95,6 +95,27 @@ def test_list_laws(capsys: pytest.CaptureFixture[str]) -> None:
             ],
             "not both",
         ),
+        # non-finite parameters, malformed shapes, seeds and names
+        (["winit:normal", "--law", "normal", "--param", "std=nan"], "std must be finite, got nan"),
+        (
+            ["winit:normal", "--law", "normal", "--param", "mean=-inf"],
+            "mean must be finite, got -inf",
+        ),
+        (["winit:uniform", "--law", "uniform", "--param", "a=nan"], "a must be finite, got nan"),
+        (
+            ["winit:he_normal", "--law", "he_normal", "--param", "a=inf"],
+            "a must be finite, got inf",
+        ),
+        (["winit:normal", "--law", "normal", "--shapes", ","], "bad shape '' in --shapes"),
+        (["winit:normal", "--law", "normal", "--shapes", "64x"], "bad shape '64x' in --shapes"),
+        (["winit:normal", "--law", "normal", "--shapes", "x"], "bad shape 'x' in --shapes"),
+        (["winit:normal", "--law", "normal", "--shapes=-3x4"], "dimensions must be positive"),
+        (["winit:normal", "--law", "normal", "--seed", "-5"], "seed must be a non-negative int"),
+        (["winit:normal", "--law", "normal", "--seed", "1.5"], "invalid int value: '1.5'"),
+        (
+            ["winit:he_normal", "--law", "he_normal", "--param", "nonlinearity=gelu"],
+            "unknown nonlinearity 'gelu'; accepted: linear",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
@@ -102,6 +123,7 @@ def test_usage_errors_exit_2_with_one_line(
 ) -> None:
     assert main(["verify", *argv]) == 2
     err = capsys.readouterr().err
+    assert err.startswith("winit verify: error: ")
     assert err.count("\n") == 1
     assert message in err
     assert "Traceback" not in err
@@ -188,7 +210,7 @@ def test_python_dash_m_entry_point() -> None:
 
 
 def test_console_script_imports_a_module_from_the_working_directory(tmp_path: Path) -> None:
-    """issue 15: ``winit verify myinit:f`` run in myinit.py's folder finds it, as ``python -m``
+    """``winit verify myinit:f`` run in myinit.py's folder finds it, as ``python -m``
     does (the console script does not put the working directory on sys.path by itself)."""
     script = Path(sys.executable).parent / "winit"
     if not script.exists():

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import winit
+from tests.draws import standard_float32
 from winit import stats
 from winit.rng import BLOCK, BOX_MULLER_MAX_ABS, FLOAT32_UNIFORM_BITS, Normal, box_muller_tail_mass
 from winit.verify import verify
@@ -55,15 +56,6 @@ def _reference(seed: int, n: int, *, pairs: str = "halves") -> np.ndarray:
             last = gen.random(2, dtype=np.float32).astype(np.float64)
             out.append(np.sqrt(-2.0 * np.log(1.0 - last[:1])) * np.sin(2.0 * math.pi * last[1:]))
     return np.concatenate(out)
-
-
-def standard_float32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """N(0, 1) float32 draws of ``shape`` from ``rng`` as winit makes them, block by block."""
-    flat = np.empty(math.prod(shape), np.float32)
-    normal = Normal(rng, np.dtype(np.float32), flat.size)
-    for start in range(0, flat.size, BLOCK):
-        normal.fill(flat[start : start + BLOCK])
-    return flat.reshape(shape)
 
 
 @pytest.mark.parametrize("n", LENGTHS)
