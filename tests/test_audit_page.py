@@ -168,3 +168,10 @@ def test_html_without_the_report_extra_is_a_usage_error_naming_the_install(
     err = capsys.readouterr().err.strip()
     assert status == 2 and "pip install 'winit[report]'" in err and "\n" not in err
     assert not out.exists()
+
+
+def test_the_group_table_shows_each_groups_value_count() -> None:
+    result, _, page = page_of(DOUBLED)
+    table = page[page.index('<table class="groups">') : page.index("</table>")]
+    for g in result.groups:
+        assert f'<td class="num">{g.values} ({g.read})</td>' in table

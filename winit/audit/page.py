@@ -102,7 +102,7 @@ def _group_view(i: int, g: Group) -> dict[str, Any]:
     return {
         "id": f"group-{i}", "path": g.path, "pattern": g.pattern, "named": g.named.text,
         "law": g.law, "identified": g.identified, "passed": g.passed, "tensors": g.tensors,
-        "values": g.values, "read": g.read, "notes": g.notes, "checks": checks,
+        "count": g.values, "read": g.read, "notes": g.notes, "checks": checks,
         "failed": sum(not c.passed for c in checks),
         "histogram": None if g.passed else histogram(g),
     }  # fmt: skip
@@ -127,7 +127,9 @@ def _signal_view(signal: Signal) -> dict[str, Any]:
          "verdict": f.verdict, "band": f.band, "passed": f.passed}
         for f in sorted(signal.findings, key=lambda f: f.passed)
     ]  # fmt: skip
-    return {"signal": signal, "panel": rms_panel(signal), "layers": rows, "findings": findings}
+    bands = sorted({f.band for f in signal.findings if f.band})
+    return {"signal": signal, "panel": rms_panel(signal), "layers": rows, "findings": findings,
+            "bands": bands}  # fmt: skip
 
 
 def _verdict(result: AuditResult, signal: Signal | None) -> dict[str, Any]:
