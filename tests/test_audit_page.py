@@ -84,6 +84,14 @@ def test_a_passing_gpt2_page_draws_the_per_layer_rms_of_every_layer() -> None:
     assert all(f"<code>{la.name}</code>" in signal_part for la in layers)
 
 
+def test_a_gpt2_page_draws_the_rms_per_block_first() -> None:
+    pytest.importorskip("transformers", reason="a real GPT-2: pip install transformers")
+    _, _, page = page_of(GPT2)
+    signal_part = page[page.index('id="signal"') :]
+    alts = re.findall(r'<img src="data:[^"]*" alt="([^":]+):', signal_part)
+    assert alts == ["RMS at init per block", "RMS at init per layer"]
+
+
 def test_a_failing_group_comes_first_open_and_highlighted() -> None:
     result, _, page = page_of(DOUBLED)
     failing = [g for g in result.groups if not g.passed]

@@ -22,7 +22,7 @@ from winit.audit.api import AuditResult, Group
 from winit.report.plots import Panel, panels
 from winit.report.render import _environment
 from winit.report.views import check_view, fmt_number
-from winit.signal.result import Signal
+from winit.signal.result import Layer, Signal
 
 #: histogram bins of a failing group's standardised values
 BINS = 40
@@ -30,7 +30,13 @@ BINS = 40
 #: beyond that (a few values far out would squash the rest into one bin)
 SPAN = 4.0
 TAIL = 0.001
-RMS_TITLE = "RMS at init per layer"
+RMS_TITLE = {"block": "RMS at init per block", "layer": "RMS at init per layer"}
+#: the suffix of a block's name in :attr:`Signal.layers` (its output, the stream)
+STREAM = " (stream)"
+RMS_X = {
+    "block": "block ({first} … {last} as 1 … {n})",
+    "layer": "layer (index in the table below)",
+}
 
 
 def _steps(edges: np.ndarray[Any, Any], heights: np.ndarray[Any, Any]) -> dict[str, list[float]]:
@@ -65,16 +71,26 @@ def histogram(g: Group) -> Panel | None:
     return panels(series)[0]
 
 
-def rms_panel(signal: Signal) -> Panel | None:
-    """Forward and backward RMS of every leaf layer, in the order the input reaches them (one
-    facet per mode), the layers with a failing check marked; None without layers."""
+def _in_order(signal: Signal, mode: str, kind: str) -> list[Layer]:
+    return [la for la in signal.layers if la.mode == mode and la.kind == kind]
+
+
+def rms_panel(signal: Signal, kind: str) -> Panel | None:
+    """Forward and backward RMS of every ``kind`` of :class:`~winit.signal.result.Layer`
+    (``"layer"``: leaf layers, the ones with a failing check marked; ``"block"``: the stream
+    after each block) in the order the input reaches them, one facet per mode; None without
+    any."""
     failing = {(f.subject, f.mode) for f in signal.failures}
     series: dict[str, dict[str, Any]] = {}
     for mode in signal.modes:
-        layers = [la for la in signal.layers if la.mode == mode and la.kind == "layer"]
+        layers = _in_order(signal, mode, kind)
+        if not layers:
+            continue
         facet = {"facet": mode} if len(signal.modes) > 1 else {}
-        axes = {"group": RMS_TITLE, "xlabel": "layer (index in the table below)",
-                "ylabel": "RMS", "scale": "logy", **facet}  # fmt: skip
+        first, last = (la.name.removesuffix(STREAM) for la in (layers[0], layers[-1]))
+        where = RMS_X[kind].format(first=first, last=last, n=len(layers))
+        axes = {"group": RMS_TITLE[kind], "xlabel": where, "ylabel": "RMS", "scale": "logy",
+                **facet}  # fmt: skip
         for which in ("forward", "backward"):
             at = [(i, getattr(la, which)) for i, la in enumerate(layers, 1)]
             at = [(i, v) for i, v in at if v is not None]
@@ -114,7 +130,7 @@ def _signal_view(signal: Signal) -> dict[str, Any]:
         by_layer.setdefault((f.subject, f.mode), []).append(f.verdict)
     rows = []
     for mode in signal.modes:
-        layers = [la for la in signal.layers if la.mode == mode and la.kind == "layer"]
+        layers = _in_order(signal, mode, "layer")
         rows += [
             {"index": i, "name": la.name, "type": la.type, "mode": mode,
              "forward": fmt_number(la.forward), "backward": fmt_number(la.backward),
@@ -128,7 +144,7 @@ def _signal_view(signal: Signal) -> dict[str, Any]:
         for f in sorted(signal.findings, key=lambda f: f.passed)
     ]  # fmt: skip
     bands = sorted({f.band for f in signal.findings if f.band})
-    return {"signal": signal, "panel": rms_panel(signal), "layers": rows, "findings": findings,
+    return {"signal": signal, "panels": [p for k in ("block", "layer") if (p := rms_panel(signal, k))], "layers": rows, "findings": findings,
             "bands": bands}  # fmt: skip
 
 
