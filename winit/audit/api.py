@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,9 @@ from winit.audit.model import (
 )
 from winit.stats import POWER, RUN_ALPHA
 
+#: standardised values a group keeps for the page's histogram
+KEPT = 2000
+
 
 @dataclass(frozen=True)
 class Group:
@@ -76,6 +79,11 @@ class Group:
     identified: str
     rows: tuple[Row, ...]
     notes: tuple[str, ...]
+    #: the standardised law the distribution checks compared with (None: no element law)
+    standard: ElementLaw | None = None
+    #: at most :data:`KEPT` of the standardised values those checks used, evenly spaced in the
+    #: pooled sample (what ``winit audit --html`` draws; not in :meth:`as_dict`)
+    kept: tuple[float, ...] = field(default=(), repr=False)
 
     @property
     def passed(self) -> bool:
@@ -234,6 +242,8 @@ def _check_group(
     first = regions[0]
     parts = [r.values for r in regions]
     t = first.target
+    law: ElementLaw | None = None
+    kept: tuple[float, ...] = ()
     rows = hygiene_rows(parts, t.value if isinstance(t, Constant) else None)
     samples = [_sample(r, sample, seed) for r in regions]
     read = sum(s.size for s in samples)
@@ -261,7 +271,9 @@ def _check_group(
         cut = truncation(first.named.law, first.named.params) == "corrected"
         found = alternatives(first.named.law, first.named.params, t, *fans)
         alts = std_alternatives(found, t.var**0.5, cut)
-        rows += element_rows(np.concatenate(z), largest, n_all, law, alts, alpha, first.eps)
+        pooled = np.concatenate(z)
+        rows += element_rows(pooled, largest, n_all, law, alts, alpha, first.eps)
+        kept = tuple(pooled[:: math.ceil(pooled.size / KEPT)].tolist()) if pooled.size else ()
     names = tuple(dict.fromkeys(r.name for r in regions))
     if again is not None:
         tensor = {r.name: r.tensor for r in regions}
@@ -272,6 +284,7 @@ def _check_group(
     return Group(
         path, first.pattern, first.named, _describe(first), names, sum(p.size for p in parts), read,
         identify(samples[0], first.matrix, first.fans), tuple(rows), tuple(_notes(regions)),
+        law, kept,
     )  # fmt: skip
 
 

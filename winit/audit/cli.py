@@ -2,9 +2,10 @@
 
 It ends as ``winit verify`` does (:func:`winit.verify.command.run`, one mechanism for every
 command that runs code under check): exit status 0 when every check passes, 1 when one fails, 2
-for a usage error (bad spec, a bad ``--expect``, an unwritable ``--json`` path), 4 when the model's
-code raised or exited, 5 past ``--timeout``, 130/143 when interrupted, always one line on stderr;
-a failing ``--json`` record stands until the run completes.
+for a usage error (bad spec, a bad ``--expect``, an unwritable ``--json`` or ``--html`` path,
+``--html`` without the report extra), 4 when the model's code raised or exited, 5 past
+``--timeout``, 130/143 when interrupted, always one line on stderr; a failing ``--json`` record
+stands until the run completes. ``--html PATH`` writes the page of :mod:`winit.audit.page`.
 
 The signal through the model at init (:func:`winit.signal.measure`) is checked too, unless
 ``--signal off``: with ``--signal auto`` (the default) where an input can be made from the model
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from winit.audit.adapter import (
     Parser,
@@ -51,6 +52,7 @@ def _parser() -> Parser:
     p.add_argument("--sample", type=int, help="most values read per tensor (default: computed for power against a 10%% std error)")  # fmt: skip
     p.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)} (default: both)")  # fmt: skip
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
+    p.add_argument("--html", metavar="PATH", help="also write the result as a self-contained page to PATH (needs winit[report])")  # fmt: skip
     p.add_argument("--expected", choices=("pass", "fail"), default="pass",
                    help="fail: the model is known to fail (a documented finding); exit 0 when it fails, 1 when it passes")  # fmt: skip
     p.add_argument("--signal", choices=("auto", "on", "off"), default="auto",
@@ -89,7 +91,20 @@ def check_signal(args: argparse.Namespace) -> Signal | None:
         return None
 
 
+def _page_writer() -> Callable[[str, AuditResult, Signal | None], None]:
+    """What writes ``--html`` (looked up before the audit runs: a missing extra is a usage
+    error, not a lost run)."""
+    try:
+        from winit.audit.page import write_page
+    except ImportError as e:
+        raise UsageError(
+            f"--html needs the report extra ({e.name} is missing): pip install 'winit[report]'"
+        ) from None
+    return write_page
+
+
 def _audit(args: argparse.Namespace) -> int:
+    write_page = _page_writer() if args.html is not None else None
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     result = audit(args.model, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample)
     emit(str(result), sys.stdout)
@@ -99,6 +114,8 @@ def _audit(args: argparse.Namespace) -> int:
     passed = result.passed and (signal is None or signal.passed)
     if args.json is not None:
         write_json(args.json, _record_of(result, signal, passed, args.expected))
+    if write_page is not None:
+        write_page(args.html, result, signal)
     return 0 if passed == (args.expected == "pass") else 1
 
 

@@ -1,0 +1,190 @@
+"""``winit audit --html PATH``: the audit (and the signal through the model) as one
+self-contained page in the report's style.
+
+The page shows the verdict, every parameter group with the law it identified beside the law its
+code names (failing groups first, open), the per-layer forward and backward RMS at init (the
+picture of Glorot & Bengio 2010, fig. 6, for this model), and for every failing group the
+histogram of its standardised values against the named law's density over the same bins. It
+draws only what the audit computed: the values drawn are those its distribution checks used
+(:attr:`winit.audit.api.Group.kept`). Templates, CSS, check rows and plots are the report's
+(:mod:`winit.report.render`, :mod:`winit.report.views`, :mod:`winit.report.plots`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from winit.atomic import ReportError, write_atomic
+from winit.audit.api import AuditResult, Group
+from winit.report.plots import Panel, panels
+from winit.report.render import _environment
+from winit.report.views import check_view, fmt_number
+from winit.signal.result import Layer, Signal
+
+#: histogram bins of a failing group's standardised values
+BINS = 40
+#: the histogram spans at least ±this many σ, and at most the values' 0.1 % and 99.9 % quantiles
+#: beyond that (a few values far out would squash the rest into one bin)
+SPAN = 4.0
+TAIL = 0.001
+RMS_TITLE = {"block": "RMS at init per block", "layer": "RMS at init per layer"}
+#: the suffix of a block's name in :attr:`Signal.layers` (its output, the stream)
+STREAM = " (stream)"
+RMS_X = {
+    "block": "block ({first} … {last} as 1 … {n})",
+    "layer": "layer (index in the table below)",
+}
+
+
+def _steps(edges: np.ndarray[Any, Any], heights: np.ndarray[Any, Any]) -> dict[str, list[float]]:
+    """A histogram as the outline a line plot draws: up, across each bin, down."""
+    x = np.repeat(edges, 2)
+    y = np.concatenate([[0.0], np.repeat(heights, 2), [0.0]])
+    return {"x": x.tolist(), "y": y.tolist()}
+
+
+def histogram(g: Group) -> Panel | None:
+    """The kept standardised values of ``g`` against its standardised law (the probability of
+    each bin under the law, per unit width), or None without values or law."""
+    if g.standard is None or not g.kept:
+        return None
+    z = np.asarray(g.kept)
+    lo = min(-SPAN, float(np.quantile(z, TAIL)))
+    hi = max(SPAN, float(np.quantile(z, 1 - TAIL)))
+    edges = np.linspace(lo, hi, BINS + 1)
+    counts, _ = np.histogram(z, edges)
+    width = edges[1] - edges[0]
+    law = np.diff(g.standard.cdf(edges)) / width
+    outside = int(z.size - counts.sum())
+    group = f"{g.pattern} ({g.path}): standardised values"
+    axes = {"group": group, "xlabel": "value / σ of the named law, centred on its mean",
+            "ylabel": "density"}  # fmt: skip
+    beyond = f", {outside} beyond the axes" if outside else ""
+    series = {
+        f"values ({z.size} of the sample checked{beyond})": axes
+        | _steps(edges, counts / (z.size * width)),
+        f"named law: {g.law}": axes | _steps(edges, law),
+    }
+    return panels(series)[0]
+
+
+def _in_order(signal: Signal, mode: str, kind: str) -> list[Layer]:
+    return [la for la in signal.layers if la.mode == mode and la.kind == kind]
+
+
+def rms_panel(signal: Signal, kind: str) -> Panel | None:
+    """Forward and backward RMS of every ``kind`` of :class:`~winit.signal.result.Layer`
+    (``"layer"``: leaf layers, the ones with a failing check marked; ``"block"``: the stream
+    after each block) in the order the input reaches them, one facet per mode; None without
+    any."""
+    failing = {(f.subject, f.mode) for f in signal.failures}
+    series: dict[str, dict[str, Any]] = {}
+    for mode in signal.modes:
+        layers = _in_order(signal, mode, kind)
+        if not layers:
+            continue
+        facet = {"facet": mode} if len(signal.modes) > 1 else {}
+        first, last = (la.name.removesuffix(STREAM) for la in (layers[0], layers[-1]))
+        where = RMS_X[kind].format(first=first, last=last, n=len(layers))
+        axes = {"group": RMS_TITLE[kind], "xlabel": where, "ylabel": "RMS", "scale": "logy",
+                **facet}  # fmt: skip
+        for which in ("forward", "backward"):
+            at = [(i, getattr(la, which)) for i, la in enumerate(layers, 1)]
+            at = [(i, v) for i, v in at if v is not None]
+            if at:
+                series[f"{which} ({mode})"] = axes | {"x": [i for i, _ in at],
+                                                      "y": [v for _, v in at]}  # fmt: skip
+        bad = [(i, la.forward) for i, la in enumerate(layers, 1)
+               if (la.name, mode) in failing and la.forward is not None]  # fmt: skip
+        if bad:
+            series[f"failing check ({mode})"] = axes | {
+                "kind": "points",
+                "x": [i for i, _ in bad],
+                "y": [v for _, v in bad],
+            }
+    return panels(series)[0] if series else None
+
+
+def _group_view(i: int, g: Group) -> dict[str, Any]:
+    checks = []
+    for row in g.rows:
+        view = check_view(row.as_dict())
+        if row.diagnosis:
+            view = type(view)(**{**view.__dict__, "note": row.diagnosis})
+        checks.append(view)
+    return {
+        "id": f"group-{i}", "path": g.path, "pattern": g.pattern, "named": g.named.text,
+        "law": g.law, "identified": g.identified, "passed": g.passed, "tensors": g.tensors,
+        "count": g.values, "read": g.read, "notes": g.notes, "checks": checks,
+        "failed": sum(not c.passed for c in checks),
+        "histogram": None if g.passed else histogram(g),
+    }  # fmt: skip
+
+
+def _signal_view(signal: Signal) -> dict[str, Any]:
+    by_layer: dict[tuple[str, str], list[str]] = {}
+    for f in signal.findings:
+        by_layer.setdefault((f.subject, f.mode), []).append(f.verdict)
+    rows = []
+    for mode in signal.modes:
+        layers = _in_order(signal, mode, "layer")
+        rows += [
+            {"index": i, "name": la.name, "type": la.type, "mode": mode,
+             "forward": fmt_number(la.forward), "backward": fmt_number(la.backward),
+             "verdicts": by_layer.get((la.name, mode), []),
+             "failed": any(not v.startswith("pass") for v in by_layer.get((la.name, mode), []))}
+            for i, la in enumerate(layers, 1)
+        ]  # fmt: skip
+    findings = [
+        {"subject": f.subject, "mode": f.mode, "check": check_view(f.check.as_dict()),
+         "verdict": f.verdict, "band": f.band, "passed": f.passed}
+        for f in sorted(signal.findings, key=lambda f: f.passed)
+    ]  # fmt: skip
+    bands = sorted({f.band for f in signal.findings if f.band})
+    return {"signal": signal, "panels": [p for k in ("block", "layer") if (p := rms_panel(signal, k))], "layers": rows, "findings": findings,
+            "bands": bands}  # fmt: skip
+
+
+def _verdict(result: AuditResult, signal: Signal | None) -> dict[str, Any]:
+    bad = [g for g in result.groups if not g.passed]
+    across = [r for r in result.across if not r.passed]
+    reasons = [f"{len(bad)} of {len(result.groups)} parameter groups fail"] if bad else []
+    reasons += [f"{len(across)} law(s) differ between paths"] if across else []
+    if signal is not None and not signal.passed:
+        reasons.append(f"{len(signal.failures)} of {len(signal.findings)} signal checks fail")
+    checked = " and the signal through it at init is stable" if signal is not None else ""
+    title = f"PASS: every tensor follows the law its code names{checked}"
+    if reasons:
+        title = "FAIL: " + "; ".join(reasons)
+    return {"kind": "fail" if reasons else "pass", "title": title}
+
+
+def render_audit(result: AuditResult, signal: Signal | None = None) -> str:
+    """The page of ``result`` (and of ``signal``, the signal through the same model)."""
+    groups = [_group_view(i, g) for i, g in enumerate(result.groups)]
+    groups.sort(key=lambda g: g["passed"])  # failing first, otherwise in the audit's order
+    return (
+        _environment()
+        .get_template("audit.html")
+        .render(
+            result=result,
+            verdict=_verdict(result, signal),
+            groups=groups,
+            across=[check_view(r.as_dict()) for r in result.across],
+            signal=_signal_view(signal) if signal is not None else None,
+        )
+    )
+
+
+def write_page(path: str, result: AuditResult, signal: Signal | None = None) -> None:
+    """Write the page atomically to ``path``; a path that cannot be written is a one-line
+    ``ValueError``."""
+    if not path.strip():
+        raise ValueError("--html: the path is empty; give a file name, e.g. reports/audit.html")
+    try:
+        write_atomic(Path(path), render_audit(result, signal))
+    except ReportError as e:
+        raise ValueError(f"--html: {e}") from None
