@@ -272,7 +272,7 @@ def models(session: nox.Session) -> None:
     tests with CPU torch and transformers (real models from small configs; CI runs it, the
     default gate does not). torchvision and timm are left out: the served torchvision fails to
     import beside the CPU torch (timm imports it)."""
-    session.install("-e", ".[test,torch]", "transformers")
+    session.install("-e", ".[test,torch,report]", "transformers")
     tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
              "tests/test_defaults_torch.py"]  # fmt: skip
     session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs, env=ONE_BLAS_THREAD)
