@@ -9,6 +9,9 @@ Random draws are made directly in the requested dtype (float16 is drawn as float
 since numpy's generators have no float16 path) and scaled in place: no float64 intermediate.
 They are made a block at a time into the result (:mod:`winit.rng`), so nothing array-sized is
 allocated beside it.
+
+Longer than winit's other modules on purpose: every public initializer lives here with its
+docstring and doctests, the one page a user reads to learn them.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ power against the named errors. At most ``sample`` values are read per tensor fo
 distribution checks; by default as many as a variance check at that alpha needs to catch a std
 10 % off with the stated power. Extremes, non-finite values and uninitialised memory are checked
 on every value.
+
+Longer than winit's other modules: the result types and the pipeline that fills them (grouping,
+sampling, the checks per group, the check across paths) are read together.
 """
 
 from __future__ import annotations

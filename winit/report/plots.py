@@ -29,6 +29,9 @@ panel's series, this module's source and matplotlib's version, so a panel whose 
 change is not drawn again, and any change to the data or to how it is drawn draws it anew.
 :func:`prerender` draws a page's missing panels in parallel (and drops panels unused for
 :data:`UNUSED_DAYS` days).
+
+Longer than winit's other modules on purpose: these drawing rules act together on one panel,
+and the content-keyed cache of drawn panels keys on this module's own source.
 """
 
 from __future__ import annotations
