@@ -10,7 +10,7 @@ import pytest
 
 from tests.cli import usage_error
 from tests.report_fixture import write_fixture
-from tests.test_report_render import rendered
+from tests.report_page import rendered
 from tools import mutants
 
 

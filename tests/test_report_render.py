@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.report_fixture import HOSTILE, IDS, fixture_json, write_fixture
-from winit.__main__ import main as winit_main
+from tests.report_page import Page, rendered, run_main
 from winit.atomic import write_atomic
 from winit.claims.record import GROUPS
 from winit.claims.schema import dumps
@@ -37,80 +36,9 @@ from winit.verify.cli import main as verify_main
 ORDER = ["FX-ZERO", "FX-REFUTED", "FX-HOLDS", "FX-FAILS", "FX-MISSING"]
 
 
-class Page(HTMLParser):
-    """Elements with their attributes, the text inside each card (``article``), and the card
-    text outside its ``<details>`` (what a reader sees before opening anything)."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.text: list[str] = []
-        self.cards: dict[str, list[str]] = {}
-        self.visible: dict[str, list[str]] = {}
-        self.sequence: dict[str, list[str]] = {}  # per card: the classes of its parts, in order
-        self._card: str | None = None
-        self._details = 0
-        self._summary = False
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        self.tags.append((tag, a))
-        if tag == "article":
-            self._card = a["data-claim"]
-            for d in (self.cards, self.visible, self.sequence):
-                d.setdefault(self._card, [])
-        elif self._card is not None:
-            if tag == "details":
-                self._details += 1
-            self._summary = self._summary or tag == "summary"
-            if self._details == 0 and a.get("class") and tag != "span":
-                self.sequence[self._card].append(a["class"])
-            if tag == "blockquote" and self._details == 0:
-                self.sequence[self._card].append("quote")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "article":
-            self._card = None
-        elif tag == "details":
-            self._details -= 1
-        elif tag == "summary":
-            self._summary = False
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self._card is not None:
-            self.cards[self._card].append(data)
-            if self._details == 0 or (self._details == 1 and self._summary):
-                self.visible[self._card].append(data)
-
-    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
-        return [
-            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
-        ]
-
-    def card(self, cid: str) -> str:
-        return "".join(self.cards[cid])
-
-    def seen(self, cid: str) -> str:
-        return "".join(self.visible[cid])
-
-
-def run_main(*args: str) -> int:
-    """``python -m winit report ARGS`` in process."""
-    return winit_main(["report", *args])
-
-
 @pytest.fixture
 def results(tmp_path: Path) -> Path:
     return write_fixture(tmp_path / "reports")
-
-
-def rendered(results: Path, name: str = "index.html") -> tuple[Page, str]:
-    out = results.parent / name
-    assert run_main("--results", str(results), "--out", str(out)) == 0
-    html = out.read_text(encoding="utf-8")
-    return Page(html), html
 
 
 @pytest.fixture(scope="module")
