@@ -268,11 +268,14 @@ def flake(session: nox.Session) -> None:
 
 @nox.session(venv_backend=TORCH_BACKEND)
 def models(session: nox.Session) -> None:
-    """``winit audit`` and ``winit.signal`` on real models, and torch's layer defaults: their
-    tests with CPU torch and transformers (real models from small configs; CI runs it, the
+    """``winit audit`` and ``winit.signal`` on real models, torch's layer defaults, and the numpy
+    core's attention, norms and residual stack against torch's: their tests with CPU torch and
+    transformers (real models from small configs; CI runs it, the
     default gate does not). torchvision and timm are left out: the served torchvision fails to
     import beside the CPU torch (timm imports it)."""
     session.install("-e", ".[test,torch,report]", "transformers")
+    # the numpy core's attention, norms and residual stack are also compared with torch's here
     tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
-             "tests/test_defaults_torch.py"]  # fmt: skip
+             "tests/test_defaults_torch.py", "tests/test_attention.py", "tests/test_norms.py",
+             "tests/test_residual.py"]  # fmt: skip
     session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs, env=ONE_BLAS_THREAD)
