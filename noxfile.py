@@ -274,7 +274,6 @@ def models(session: nox.Session) -> None:
     default gate does not). torchvision and timm are left out: the served torchvision fails to
     import beside the CPU torch (timm imports it)."""
     session.install("-e", ".[test,torch,report]", "transformers")
-    # the numpy core's attention, norms and residual stack are also compared with torch's here
     tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
              "tests/test_defaults_torch.py", "tests/test_attention.py", "tests/test_norms.py",
              "tests/test_residual.py"]  # fmt: skip
