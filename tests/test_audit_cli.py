@@ -127,7 +127,7 @@ def test_a_model_that_cannot_be_called_says_its_signal_was_not_checked(
         ([BLOCK, "--expect", "*.weight=gaussian"], "unknown law"),
         ([BLOCK, "--sample", "1"], "sample must be an int >= 2"),
         ([BLOCK, "--seed", "-1"], "seed must be a non-negative int"),
-        ([BLOCK, "--input", "0x5"], "--input must be a shape"),
+        (["sys:exit(0)", "--input", "0x5"], "--input: must be a shape"),  # before any build
     ],
 )
 def test_a_usage_error_exits_2_with_one_line(

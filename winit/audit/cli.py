@@ -57,7 +57,9 @@ def _parser() -> Parser:
                    help="fail: the model is known to fail (a documented finding); exit 0 when it fails, 1 when it passes")  # fmt: skip
     p.add_argument("--signal", choices=("auto", "on", "off"), default="auto",
                    help="check the signal through the model at init (auto: where an input can be made)")  # fmt: skip
-    p.add_argument("--input", metavar="SHAPE", help="the input's shape for the signal, e.g. 8x64")
+    p.add_argument(
+        "--input", metavar="SHAPE", type=_shape, help="the input's shape for the signal, e.g. 8x64"
+    )
     p.add_argument("--bounded-stream", action="store_true",
                    help="the residual stream is meant to stay bounded (GPT-2's 1/sqrt(2L)): a stream that grows fails")  # fmt: skip
     return p
@@ -69,7 +71,9 @@ def _shape(text: str) -> tuple[int, ...]:
     except ValueError:
         shape = ()
     if not shape or min(shape) < 1:
-        raise UsageError(f"--input must be a shape of positive ints like 8x64, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a shape of positive ints like 8x64, got {text!r}"
+        )
     return shape
 
 
@@ -80,10 +84,9 @@ def check_signal(args: argparse.Namespace) -> Signal | None:
         return None
     from winit.signal.measuring import measure
 
-    shape = _shape(args.input) if args.input else None
     try:
         with user_code("measuring the signal through the model"):
-            return measure(load_spec(args.model), shape, bounded_stream=args.bounded_stream)
+            return measure(load_spec(args.model), args.input, bounded_stream=args.bounded_stream)
     except Exception as e:  # no input could be made, or the model refused the one made
         if args.signal == "on" or args.input:
             raise
