@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -121,14 +122,41 @@ def test_the_fingerprint_changes_with_the_code_under_test_only(tmp_path: Path) -
     for folder in flake.UNDER_TEST:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "m.py").write_text("x = 1\n")
-    for name in ("conftest.py", "pyproject.toml"):
-        (tmp_path / name).write_text("")
+    (tmp_path / "conftest.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["numpy"]\n')
     before = flake.fingerprint(tmp_path)
-    (tmp_path / "winit" / "report").mkdir()
-    (tmp_path / "winit" / "report" / "render.py").write_text("y = 1\n")
-    assert flake.fingerprint(tmp_path) == before  # the report renders; it runs no claim
+    for skipped in flake.NOT_UNDER_TEST:
+        (tmp_path / skipped).mkdir()
+        (tmp_path / skipped / "m.py").write_text("y = 1\n")
+    with (tmp_path / "pyproject.toml").open("a") as project:
+        project.write('[project.optional-dependencies]\ntorch = ["torch"]\n')
+    assert flake.fingerprint(tmp_path) == before  # no property run imports or installs them
     (tmp_path / "properties" / "m.py").write_text("x = 2\n")
     assert flake.fingerprint(tmp_path) != before
+
+
+def test_a_dependency_of_the_property_run_changes_the_fingerprint(tmp_path: Path) -> None:
+    for folder in flake.UNDER_TEST:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "conftest.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["numpy"]\n')
+    before = flake.fingerprint(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["numpy<2"]\n')
+    assert flake.fingerprint(tmp_path) != before
+
+
+def test_a_property_run_imports_nothing_the_fingerprint_leaves_out() -> None:
+    modules = sorted(p.stem for p in (flake.ROOT / "properties").glob("test_*.py"))
+    script = (
+        "import importlib, sys\n"
+        "import conftest, winit.claims.plugin\n"
+        f"for m in {modules!r}: importlib.import_module('properties.' + m)\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=flake.ROOT, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    left_out = tuple(d.replace("/", ".") for d in flake.NOT_UNDER_TEST)
+    assert [m for m in done.stdout.split() if m.startswith(left_out)] == []
 
 
 def test_the_report_shows_the_tally_of_the_logged_runs(

@@ -13,8 +13,8 @@ the runs in which it failed with their seeds and BLAS thread counts.
   2 cores two one-process runs finish more runs per hour than one run on two workers, which
   idle while the slowest test of the other finishes.
 - Every run's result is appended to ``--log`` (default ``reports/flake-log.jsonl``) as it ends,
-  with a fingerprint of the code under test (``winit/`` but its report, ``properties/``,
-  ``conftest.py``, ``pyproject.toml`` and the numpy, hypothesis and Python versions). The
+  with a fingerprint of the code under test (``winit/`` but its report, audit and signal,
+  ``properties/``, ``conftest.py``, pyproject.toml's dependencies and pytest options, and the numpy, hypothesis and Python versions). The
   count and the summary cover the logged runs of the current fingerprint, so a measurement
   cut short (``--max-seconds``, a closed session) resumes where it stopped, and a change to
   the code starts it afresh.
@@ -54,10 +54,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from tools.shards import Shard, shard_of
 from winit.atomic import ReportError, write_atomic
@@ -69,10 +71,14 @@ PROFILE = "flake"
 #: Where a failing run's results.json is kept (``flake-SEED.json``) for diagnosis.
 KEPT = ROOT / "reports"
 LOG = KEPT / "flake-log.jsonl"
-#: What the fingerprint reads: the code whose false-alarm rate is measured (the report, which
-#: only renders results and is not imported by a property run, is left out).
+#: What the fingerprint reads: the code whose false-alarm rate is measured. The report (which
+#: only renders results), ``winit audit`` and ``winit.signal`` are not imported by a property
+#: run (a test checks it), so a change to them leaves a measurement standing.
 UNDER_TEST = ("winit", "properties")
-NOT_UNDER_TEST = ("winit/report",)
+NOT_UNDER_TEST = ("winit/report", "winit/audit", "winit/signal")
+#: The parts of pyproject.toml that decide a property run: its dependencies and pytest's options.
+PYPROJECT_UNDER_TEST = (("project", "dependencies"), ("project", "optional-dependencies", "test"),
+                        ("tool", "pytest", "ini_options"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,23 @@ def fingerprint(root: Path = ROOT) -> str:
         p for d in UNDER_TEST for p in (root / d).rglob("*.py")
         if not any(p.is_relative_to(root / skip) for skip in NOT_UNDER_TEST)
     )  # fmt: skip
-    for path in [*files, root / "conftest.py", root / "pyproject.toml"]:
+    for path in [*files, root / "conftest.py"]:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    for keys in PYPROJECT_UNDER_TEST:
+        digest.update(json.dumps(_table(project, keys), sort_keys=True).encode() + b"\0")
     versions = tuple(metadata.version(p) for p in ("numpy", "hypothesis"))
     versions += (platform.python_version(),)
     digest.update(" ".join(versions).encode())
     return digest.hexdigest()[:12]
+
+
+def _table(document: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """``document[keys[0]][keys[1]]...``, None where a key is absent."""
+    value: Any = document
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def read_log(log: Path) -> list[Run]:
