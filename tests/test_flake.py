@@ -135,6 +135,20 @@ def test_the_fingerprint_changes_with_the_code_under_test_only(tmp_path: Path) -
     assert flake.fingerprint(tmp_path) != before
 
 
+def test_files_run_alone_are_fingerprinted_without_the_other_test_files(tmp_path: Path) -> None:
+    for folder in flake.UNDER_TEST:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "conftest.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "properties" / "test_a.py").write_text("x = 1\n")
+    only = ["properties/test_a.py"]
+    before = flake.fingerprint(tmp_path, only)
+    (tmp_path / "properties" / "test_b.py").write_text("y = 1\n")
+    assert flake.fingerprint(tmp_path, only) == before
+    (tmp_path / "properties" / "layers.py").write_text("z = 1\n")  # a helper any file may import
+    assert flake.fingerprint(tmp_path, only) != before
+
+
 def test_a_dependency_of_the_property_run_changes_the_fingerprint(tmp_path: Path) -> None:
     for folder in flake.UNDER_TEST:
         (tmp_path / folder).mkdir()

@@ -20,7 +20,7 @@ the runs in which it failed with their seeds and BLAS thread counts.
   the code starts it afresh.
 - ``--only FILE ...`` runs only these property files (a measurement of their claims after a
   change that can reach no other claim): such runs are logged and counted apart from runs of
-  the whole suite.
+  the whole suite, and their fingerprint leaves the other property test files out.
 - ``--json FILE`` (the session's ``reports/flake.json``) records the tally after every run, for
   the report's "False alarms on fresh seeds" section.
 - ``--shard I/N`` runs shard I of N: the runs numbered I-1, I-1+N, ... of the RUNS, each with
@@ -55,6 +55,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -99,12 +100,14 @@ class Run:
         return sorted(c for c, v in self.verdicts.items() if v == "fails")
 
 
-def fingerprint(root: Path = ROOT) -> str:
-    """A short hash of the code under test and the versions that decide its draws."""
+def fingerprint(root: Path = ROOT, only: Sequence[str] = ()) -> str:
+    """A short hash of the code under test and the versions that decide its draws; with
+    ``only`` (property files run alone), of those test files and none of the others."""
     digest = hashlib.sha256()
     files = sorted(
         p for d in UNDER_TEST for p in (root / d).rglob("*.py")
         if not any(p.is_relative_to(root / skip) for skip in NOT_UNDER_TEST)
+        and not (only and _other_property_file(p.relative_to(root), only))
     )  # fmt: skip
     for path in [*files, root / "conftest.py"]:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -115,6 +118,13 @@ def fingerprint(root: Path = ROOT) -> str:
     versions += (platform.python_version(),)
     digest.update(" ".join(versions).encode())
     return digest.hexdigest()[:12]
+
+
+def _other_property_file(path: Path, only: Sequence[str]) -> bool:
+    """Whether ``path`` is a property test file not among ``only``: run alone, the named files
+    draw the same examples whatever the other test files hold."""
+    is_test = path.parts[0] == "properties" and path.name.startswith("test_")
+    return is_test and path.as_posix() not in only
 
 
 def _table(document: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -349,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         args.log.touch()
     except OSError as err:
         parser.error(f"cannot write the log {args.log}: {err.strerror}")
-    current, shard = fingerprint(), str(args.shard)
     only = sorted(set(args.only))
+    current, shard = fingerprint(only=only), str(args.shard)
     numbers = args.shard.numbers(args.runs)
     runs = logged(args.log, current, only, shard)
     if runs:
