@@ -124,28 +124,51 @@ def _group_view(i: int, g: Group) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def layer_anchor(name: str, mode: str) -> str:
+    """The id of a layer's row in the page's layers table (a subject that is no layer, such as
+    "blocks: stream", has its check's row instead)."""
+    return "layer-" + "".join(c if c.isalnum() or c in "._-" else "-" for c in f"{mode}-{name}")
+
+
+def _failing_by_check(signal: Signal, rows: set[str]) -> list[dict[str, Any]]:
+    """The failing checks grouped by check and mode, each subject with the anchor of its row:
+    thirteen norm layers failing one check read as one line."""
+    grouped: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for i, f in enumerate(signal.findings):
+        if not f.passed:
+            anchor = layer_anchor(f.subject, f.mode)
+            grouped.setdefault((f.check.name, f.mode), []).append(
+                {"subject": f.subject, "verdict": f.verdict,
+                 "href": anchor if anchor in rows else f"signal-check-{i}"})  # fmt: skip
+    return [{"check": check, "mode": mode, "subjects": subjects}
+            for (check, mode), subjects in grouped.items()]  # fmt: skip
+
+
 def _signal_view(signal: Signal) -> dict[str, Any]:
     by_layer: dict[tuple[str, str], list[str]] = {}
     for f in signal.findings:
         by_layer.setdefault((f.subject, f.mode), []).append(f.verdict)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for mode in signal.modes:
         layers = _in_order(signal, mode, "layer")
-        rows += [
-            {"index": i, "name": la.name, "type": la.type, "mode": mode,
-             "forward": fmt_number(la.forward), "backward": fmt_number(la.backward),
-             "verdicts": by_layer.get((la.name, mode), []),
-             "failed": any(not v.startswith("pass") for v in by_layer.get((la.name, mode), []))}
-            for i, la in enumerate(layers, 1)
-        ]  # fmt: skip
+        for i, la in enumerate(layers, 1):
+            verdicts = by_layer.get((la.name, mode), [])
+            rows.append({
+                "index": i, "name": la.name, "type": la.type, "mode": mode,
+                "anchor": layer_anchor(la.name, mode),
+                "forward": fmt_number(la.forward), "backward": fmt_number(la.backward),
+                "verdicts": verdicts,
+                "failed": any(not v.startswith("pass") for v in verdicts)})  # fmt: skip
     findings = [
-        {"subject": f.subject, "mode": f.mode, "check": check_view(f.check.as_dict()),
-         "verdict": f.verdict, "band": f.band, "passed": f.passed}
-        for f in sorted(signal.findings, key=lambda f: f.passed)
+        {"id": f"signal-check-{i}", "subject": f.subject, "mode": f.mode,
+         "check": check_view(f.check.as_dict()), "verdict": f.verdict, "band": f.band,
+         "passed": f.passed}
+        for i, f in sorted(enumerate(signal.findings), key=lambda p: p[1].passed)
     ]  # fmt: skip
     bands = sorted({f.band for f in signal.findings if f.band})
-    return {"signal": signal, "panels": [p for k in ("block", "layer") if (p := rms_panel(signal, k))], "layers": rows, "findings": findings,
-            "bands": bands}  # fmt: skip
+    return {"signal": signal, "panels": [p for k in ("block", "layer") if (p := rms_panel(signal, k))],
+            "layers": rows, "findings": findings, "bands": bands,
+            "failing": _failing_by_check(signal, {r["anchor"] for r in rows})}  # fmt: skip
 
 
 def _verdict(result: AuditResult, signal: Signal | None) -> dict[str, Any]:
