@@ -171,22 +171,62 @@ def _signal_view(signal: Signal) -> dict[str, Any]:
             "failing": _failing_by_check(signal, {r["anchor"] for r in rows})}  # fmt: skip
 
 
-def _verdict(result: AuditResult, signal: Signal | None) -> dict[str, Any]:
+def width_panel(sweep: Signal) -> Panel | None:
+    """The width sweep's ln-RMS slope in ln width per layer (0: flat in width, the mup
+    coordinate check) between its accepted bounds, failing layers marked; None without checks."""
+    findings = list(sweep.findings)
+    if not findings:
+        return None
+    x = list(range(1, len(findings) + 1))
+    axes = {"group": "RMS at init against width: slope per layer", "ylabel": "slope of ln RMS on ln width",
+            "xlabel": "layer (index in the width table below)"}  # fmt: skip
+    series: dict[str, dict[str, Any]] = {
+        "slope": axes | {"x": x, "y": [f.check.measured for f in findings], "kind": "points"},
+        "accepted, low": axes | {"x": x, "y": [f.check.low for f in findings]},
+        "accepted, high": axes | {"x": x, "y": [f.check.high for f in findings]},
+    }
+    bad = [(i, f.check.measured) for i, f in zip(x, findings, strict=True) if not f.passed]
+    if bad:
+        series["failing check"] = axes | {"kind": "points", "x": [i for i, _ in bad],
+                                          "y": [v for _, v in bad]}  # fmt: skip
+    return panels(series)[0]
+
+
+def _width_view(sweep: Signal) -> dict[str, Any]:
+    """The width sweep as the page shows it: its plot, its checks (failing first), its notes."""
+    findings = [
+        {"id": f"width-check-{i}", "subject": f.subject, "mode": f.mode,
+         "check": check_view(f.check.as_dict()), "verdict": f.verdict, "passed": f.passed}
+        for i, f in sorted(enumerate(sweep.findings, 1), key=lambda p: p[1].passed)
+    ]  # fmt: skip
+    return {"signal": sweep, "panel": width_panel(sweep), "findings": findings,
+            "bands": sorted({f.band for f in sweep.findings if f.band})}  # fmt: skip
+
+
+def _verdict(
+    result: AuditResult, signal: Signal | None, sweep: Signal | None = None
+) -> dict[str, Any]:
     bad = [g for g in result.groups if not g.passed]
     across = [r for r in result.across if not r.passed]
     reasons = [f"{len(bad)} of {len(result.groups)} parameter groups fail"] if bad else []
     reasons += [f"{len(across)} law(s) differ between paths"] if across else []
     if signal is not None and not signal.passed:
         reasons.append(f"{len(signal.failures)} of {len(signal.findings)} signal checks fail")
+    if sweep is not None and not sweep.passed:
+        reasons.append(f"{len(sweep.failures)} of {len(sweep.findings)} layers not flat in width")
     checked = " and the signal through it at init is stable" if signal is not None else ""
-    title = f"PASS: every tensor follows the law its code names{checked}"
+    flat = ", and every layer's RMS is flat in width" if sweep is not None else ""
+    title = f"PASS: every tensor follows the law its code names{checked}{flat}"
     if reasons:
         title = "FAIL: " + "; ".join(reasons)
     return {"kind": "fail" if reasons else "pass", "title": title}
 
 
-def render_audit(result: AuditResult, signal: Signal | None = None) -> str:
-    """The page of ``result`` (and of ``signal``, the signal through the same model)."""
+def render_audit(
+    result: AuditResult, signal: Signal | None = None, sweep: Signal | None = None
+) -> str:
+    """The page of ``result`` (and of ``signal``, the signal through the same model, and of
+    ``sweep``, its width sweep)."""
     groups = [_group_view(i, g) for i, g in enumerate(result.groups)]
     groups.sort(key=lambda g: g["passed"])  # failing first, otherwise in the audit's order
     return (
@@ -194,20 +234,23 @@ def render_audit(result: AuditResult, signal: Signal | None = None) -> str:
         .get_template("audit.html")
         .render(
             result=result,
-            verdict=_verdict(result, signal),
+            verdict=_verdict(result, signal, sweep),
             groups=groups,
             across=[check_view(r.as_dict()) for r in result.across],
             signal=_signal_view(signal) if signal is not None else None,
+            widths=_width_view(sweep) if sweep is not None else None,
         )
     )
 
 
-def write_page(path: str, result: AuditResult, signal: Signal | None = None) -> None:
+def write_page(
+    path: str, result: AuditResult, signal: Signal | None = None, sweep: Signal | None = None
+) -> None:
     """Write the page atomically to ``path``; a path that cannot be written is a one-line
     ``ValueError``."""
     if not path.strip():
         raise ValueError("--html: the path is empty; give a file name, e.g. reports/audit.html")
     try:
-        write_atomic(Path(path), render_audit(result, signal))
+        write_atomic(Path(path), render_audit(result, signal, sweep))
     except ReportError as e:
         raise ValueError(f"--html: {e}") from None
