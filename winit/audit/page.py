@@ -179,7 +179,7 @@ def width_panel(sweep: Signal) -> Panel | None:
         return None
     x = list(range(1, len(findings) + 1))
     axes = {"group": "RMS at init against width: slope per layer", "ylabel": "slope of ln RMS on ln width",
-            "xlabel": "layer (index in the width table below)"}  # fmt: skip
+            "xlabel": "layer, in forward order (the rows of the table below)"}  # fmt: skip
     series: dict[str, dict[str, Any]] = {
         "slope": axes | {"x": x, "y": [f.check.measured for f in findings], "kind": "points"},
         "accepted, low": axes | {"x": x, "y": [f.check.low for f in findings]},
@@ -193,11 +193,12 @@ def width_panel(sweep: Signal) -> Panel | None:
 
 
 def _width_view(sweep: Signal) -> dict[str, Any]:
-    """The width sweep as the page shows it: its plot, its checks (failing first), its notes."""
+    """The width sweep as the page shows it: its plot, its checks (in the plot's order), its
+    notes."""
     findings = [
         {"id": f"width-check-{i}", "subject": f.subject, "mode": f.mode,
          "check": check_view(f.check.as_dict()), "verdict": f.verdict, "passed": f.passed}
-        for i, f in sorted(enumerate(sweep.findings, 1), key=lambda p: p[1].passed)
+        for i, f in enumerate(sweep.findings, 1)
     ]  # fmt: skip
     return {"signal": sweep, "panel": width_panel(sweep), "findings": findings,
             "bands": sorted({f.band for f in sweep.findings if f.band})}  # fmt: skip
