@@ -7,6 +7,7 @@ import os
 import shutil
 
 import nox
+import nox.command
 
 nox.options.sessions = ["tests", "properties", "report"]
 nox.options.reuse_venv = "yes"
@@ -266,15 +267,31 @@ def flake(session: nox.Session) -> None:
                 env=ONE_BLAS_THREAD)  # fmt: skip
 
 
+#: where `nox -s models` records its claims on real architectures; `nox -s report` renders them
+MODEL_RESULTS = "reports/results-models.json"
+
+
 @nox.session(venv_backend=TORCH_BACKEND)
 def models(session: nox.Session) -> None:
     """``winit audit`` and ``winit.signal`` on real models, torch's layer defaults, and the numpy
     core's attention, norms and residual stack against torch's: their tests with CPU torch and
     transformers (real models from small configs; CI runs it, the
     default gate does not). torchvision and timm are left out: the served torchvision fails to
-    import beside the CPU torch (timm imports it)."""
+    import beside the CPU torch (timm imports it). Then the claims on a real architecture
+    (properties/models) -> reports/results-models.json, which the next `nox -s report` renders
+    and gates; they run and record even when a test failed, and the session fails if either
+    did."""
     session.install("-e", ".[test,torch,report]", "transformers")
     tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
              "tests/test_defaults_torch.py", "tests/test_attention.py", "tests/test_norms.py",
              "tests/test_residual.py"]  # fmt: skip
-    session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs, env=ONE_BLAS_THREAD)
+    failed: nox.command.CommandFailed | None = None
+    try:
+        session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs,
+                    env=ONE_BLAS_THREAD)  # fmt: skip
+    except nox.command.CommandFailed as e:
+        failed = e
+    session.run("pytest", "properties/models", "--hypothesis-profile=ci",
+                f"--winit-results={MODEL_RESULTS}", "-n", "2", env=ONE_BLAS_THREAD)  # fmt: skip
+    if failed is not None:
+        raise failed

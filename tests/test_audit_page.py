@@ -125,9 +125,28 @@ def test_a_group_keeps_at_most_a_bounded_sample() -> None:
 
 def test_a_layer_whose_signal_check_fails_is_highlighted_in_the_layer_table() -> None:
     _, signal, page = page_of("tests.test_audit_page:doubled_norm()")
-    rows = re.findall(r'<tr class="failing"><td class="num">\d+</td><td><code>([^<]+)</code>', page)
+    rows = re.findall(r'<tr id="[^"]+" class="failing"><td class="num">\d+</td><td><code>([^<]+)</code>',
+                      page)  # fmt: skip
     failing_layers = {f.subject for f in signal.failures} & {la.name for la in signal.layers}
     assert failing_layers and set(rows) == failing_layers
+
+
+def test_the_verdict_links_every_failing_layer_to_its_row_in_the_layer_table() -> None:
+    _, signal, page = page_of("tests.test_audit_page:doubled_norm()")
+    verdict = page[page.index('id="verdict"') : page.index("</section>")]
+    links = re.findall(r'<a href="#([^"]+)"><code>([^<]+)</code></a>', verdict)
+    failing = {f.subject for f in signal.failures} & {la.name for la in signal.layers}
+    assert failing and {name for _, name in links} >= failing
+    for anchor, name in links:
+        assert re.search(rf'<tr id="{re.escape(anchor)}"[^>]*><td class="num">\d+</td><td><code>'
+                         rf"{re.escape(name)}</code>", page)  # fmt: skip
+
+
+def test_the_signal_table_opens_with_its_verdict_so_a_narrow_page_cannot_cut_it_off() -> None:
+    _, _, page = page_of(DEEP)
+    table = page[page.index('id="signal"') :]
+    head = table[table.index("<thead>") : table.index("</thead>")]
+    assert head.startswith("<thead><tr><th>Verdict</th>")
 
 
 def test_a_failing_signal_check_on_all_layers_comes_first_in_the_signal_table() -> None:

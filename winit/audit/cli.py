@@ -12,6 +12,13 @@ The signal through the model at init (:func:`winit.signal.measure`) is checked t
 or where the model refuses the input made (a line says why it was not checked), with
 ``--signal on`` always (no input, or a model that refuses it, is a usage error). ``--input SHAPE`` gives the input's shape; ``--bounded-stream`` declares the residual
 stream bounded. The signal's checks count in the exit status and in ``--json`` (``"signal"``).
+
+``--widths 64,128,256`` adds the mup coordinate check at step 0 (:func:`winit.signal.widths`):
+EXPR writes ``{width}`` where the width goes, the model is built at each width and every layer's
+RMS must be flat in width; the audit and the signal above check the first width. Its checks count
+in the exit status, in ``--json`` (``"widths"``) and on the page. Fewer than two distinct positive
+widths, ``--widths`` without ``{width}`` in EXPR, or ``{width}`` without ``--widths``, is a usage
+error.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from winit.audit.adapter import (
     Parser,
@@ -35,6 +43,8 @@ from winit.audit.model import PATHS, load_spec
 from winit.signal.result import Signal
 
 PROG = "winit audit"
+#: where EXPR takes the width of a ``--widths`` sweep
+WIDTH = "{width}"
 
 
 def _parser() -> Parser:
@@ -62,7 +72,40 @@ def _parser() -> Parser:
     )
     p.add_argument("--bounded-stream", action="store_true",
                    help="the residual stream is meant to stay bounded (GPT-2's 1/sqrt(2L)): a stream that grows fails")  # fmt: skip
+    p.add_argument("--widths", metavar="W,W,...", type=_widths,
+                   help=f"the mup coordinate check at step 0: build the model at each width (EXPR writes {WIDTH} where it goes, e.g. 'mypkg:MLP({WIDTH})') and check every layer's RMS flat in width")  # fmt: skip
     return p
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(set(sizes)) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be at least 2 distinct positive widths like 64,128,256, got {text!r}"
+        )
+    return sizes
+
+
+def at_width(spec: str, width: int) -> str:
+    """The model spec with ``{width}`` replaced by ``width``."""
+    return spec.replace(WIDTH, str(width))
+
+
+def _model_spec(args: argparse.Namespace) -> str:
+    """The spec the audit and the signal check: the first width's under ``--widths``; a
+    ``{width}`` without ``--widths`` (or the reverse) is a usage error."""
+    if args.widths is None:
+        if WIDTH in args.model:
+            raise UsageError(
+                f"{args.model!r} has {WIDTH}: give the widths, e.g. --widths 64,128,256"
+            )
+        return str(args.model)
+    if WIDTH not in args.model:
+        raise UsageError(f"--widths: write {WIDTH} in EXPR where the width goes, e.g. 'mypkg:MLP({WIDTH})'")  # fmt: skip
+    return at_width(args.model, args.widths[0])
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -77,8 +120,8 @@ def _shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def check_signal(args: argparse.Namespace) -> Signal | None:
-    """The signal through the model ``args`` name, or None where it is not checked (said on
+def check_signal(args: argparse.Namespace, spec: str) -> Signal | None:
+    """The signal through the model ``spec`` names, or None where it is not checked (said on
     stderr when ``--signal auto`` could not make an input the model takes)."""
     if args.signal == "off":
         return None
@@ -86,7 +129,7 @@ def check_signal(args: argparse.Namespace) -> Signal | None:
 
     try:
         with user_code("measuring the signal through the model"):
-            return measure(load_spec(args.model), args.input, bounded_stream=args.bounded_stream)
+            return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
     except Exception as e:  # no input could be made, or the model refused the one made
         if args.signal == "on" or args.input:
             raise
@@ -94,7 +137,20 @@ def check_signal(args: argparse.Namespace) -> Signal | None:
         return None
 
 
-def _page_writer() -> Callable[[str, AuditResult, Signal | None], None]:
+def check_widths(args: argparse.Namespace) -> Signal | None:
+    """The width sweep of ``--widths`` (:func:`winit.signal.widths`), or None without it."""
+    if args.widths is None:
+        return None
+    from winit.signal.width_sweep import widths
+
+    def build(width: int) -> Any:
+        return load_spec(at_width(args.model, width))()
+
+    with user_code("building the model at each width"):
+        return widths(build, args.widths, args.input)
+
+
+def _page_writer() -> Callable[[str, AuditResult, Signal | None, Signal | None], None]:
     """What writes ``--html`` (looked up before the audit runs: a missing extra is a usage
     error, not a lost run)."""
     try:
@@ -108,27 +164,33 @@ def _page_writer() -> Callable[[str, AuditResult, Signal | None], None]:
 
 def _audit(args: argparse.Namespace) -> int:
     write_page = _page_writer() if args.html is not None else None
+    spec = _model_spec(args)
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
-    result = audit(args.model, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample)
+    result = audit(spec, expect=args.expect, seed=args.seed, paths=paths, sample=args.sample)
     emit(str(result), sys.stdout)
-    signal = check_signal(args)
-    if signal is not None:
-        emit(str(signal), sys.stdout)
-    passed = result.passed and (signal is None or signal.passed)
+    signal = check_signal(args, spec)
+    sweep = check_widths(args)
+    for measured in (signal, sweep):
+        if measured is not None:
+            emit(str(measured), sys.stdout)
+    passed = result.passed and all(m is None or m.passed for m in (signal, sweep))
     if args.json is not None:
-        write_json(args.json, _record_of(result, signal, passed, args.expected))
+        write_json(args.json, _record_of(result, signal, sweep, passed, args.expected))
     if write_page is not None:
-        write_page(args.html, result, signal)
+        write_page(args.html, result, signal, sweep)
     return 0 if passed == (args.expected == "pass") else 1
 
 
 def _record_of(
-    result: AuditResult, signal: Signal | None, passed: bool, expected: str
+    result: AuditResult, signal: Signal | None, sweep: Signal | None, passed: bool, expected: str
 ) -> dict[str, object]:
-    """The result (and the signal's) with the expected outcome, as strict JSON data."""
+    """The result (and the signal's, and the width sweep's) with the expected outcome, as strict
+    JSON data."""
     data = result.as_dict() | {"passed": passed, "expected": expected}
     if signal is not None:
         data["signal"] = signal.as_dict()
+    if sweep is not None:
+        data["widths"] = sweep.as_dict()
     strict = finite_json(data)
     assert isinstance(strict, dict)
     return strict

@@ -124,46 +124,110 @@ def _group_view(i: int, g: Group) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def layer_anchor(name: str, mode: str) -> str:
+    """The id of a layer's row in the page's layers table (a subject that is no layer, such as
+    "blocks: stream", has its check's row instead)."""
+    return "layer-" + "".join(c if c.isalnum() or c in "._-" else "-" for c in f"{mode}-{name}")
+
+
+def _failing_by_check(signal: Signal, rows: set[str]) -> list[dict[str, Any]]:
+    """The failing checks grouped by check and mode, each subject with the anchor of its row:
+    thirteen norm layers failing one check read as one line."""
+    grouped: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for i, f in enumerate(signal.findings):
+        if not f.passed:
+            anchor = layer_anchor(f.subject, f.mode)
+            grouped.setdefault((f.check.name, f.mode), []).append(
+                {"subject": f.subject, "verdict": f.verdict,
+                 "href": anchor if anchor in rows else f"signal-check-{i}"})  # fmt: skip
+    return [{"check": check, "mode": mode, "subjects": subjects}
+            for (check, mode), subjects in grouped.items()]  # fmt: skip
+
+
 def _signal_view(signal: Signal) -> dict[str, Any]:
     by_layer: dict[tuple[str, str], list[str]] = {}
     for f in signal.findings:
         by_layer.setdefault((f.subject, f.mode), []).append(f.verdict)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for mode in signal.modes:
         layers = _in_order(signal, mode, "layer")
-        rows += [
-            {"index": i, "name": la.name, "type": la.type, "mode": mode,
-             "forward": fmt_number(la.forward), "backward": fmt_number(la.backward),
-             "verdicts": by_layer.get((la.name, mode), []),
-             "failed": any(not v.startswith("pass") for v in by_layer.get((la.name, mode), []))}
-            for i, la in enumerate(layers, 1)
-        ]  # fmt: skip
+        for i, la in enumerate(layers, 1):
+            verdicts = by_layer.get((la.name, mode), [])
+            rows.append({
+                "index": i, "name": la.name, "type": la.type, "mode": mode,
+                "anchor": layer_anchor(la.name, mode),
+                "forward": fmt_number(la.forward), "backward": fmt_number(la.backward),
+                "verdicts": verdicts,
+                "failed": any(not v.startswith("pass") for v in verdicts)})  # fmt: skip
     findings = [
-        {"subject": f.subject, "mode": f.mode, "check": check_view(f.check.as_dict()),
-         "verdict": f.verdict, "band": f.band, "passed": f.passed}
-        for f in sorted(signal.findings, key=lambda f: f.passed)
+        {"id": f"signal-check-{i}", "subject": f.subject, "mode": f.mode,
+         "check": check_view(f.check.as_dict()), "verdict": f.verdict, "band": f.band,
+         "passed": f.passed}
+        for i, f in sorted(enumerate(signal.findings), key=lambda p: p[1].passed)
     ]  # fmt: skip
     bands = sorted({f.band for f in signal.findings if f.band})
-    return {"signal": signal, "panels": [p for k in ("block", "layer") if (p := rms_panel(signal, k))], "layers": rows, "findings": findings,
-            "bands": bands}  # fmt: skip
+    return {"signal": signal, "panels": [p for k in ("block", "layer") if (p := rms_panel(signal, k))],
+            "layers": rows, "findings": findings, "bands": bands,
+            "failing": _failing_by_check(signal, {r["anchor"] for r in rows})}  # fmt: skip
 
 
-def _verdict(result: AuditResult, signal: Signal | None) -> dict[str, Any]:
+def width_panel(sweep: Signal) -> Panel | None:
+    """The width sweep's ln-RMS slope in ln width per layer (0: flat in width, the mup
+    coordinate check) between its accepted bounds, failing layers marked; None without checks."""
+    findings = list(sweep.findings)
+    if not findings:
+        return None
+    x = list(range(1, len(findings) + 1))
+    axes = {"group": "RMS at init against width: slope per layer", "ylabel": "slope of ln RMS on ln width",
+            "xlabel": "layer, in forward order (the rows of the table below)"}  # fmt: skip
+    series: dict[str, dict[str, Any]] = {
+        "slope": axes | {"x": x, "y": [f.check.measured for f in findings], "kind": "points"},
+        "accepted, low": axes | {"x": x, "y": [f.check.low for f in findings]},
+        "accepted, high": axes | {"x": x, "y": [f.check.high for f in findings]},
+    }
+    bad = [(i, f.check.measured) for i, f in zip(x, findings, strict=True) if not f.passed]
+    if bad:
+        series["failing check"] = axes | {"kind": "points", "x": [i for i, _ in bad],
+                                          "y": [v for _, v in bad]}  # fmt: skip
+    return panels(series)[0]
+
+
+def _width_view(sweep: Signal) -> dict[str, Any]:
+    """The width sweep as the page shows it: its plot, its checks (in the plot's order), its
+    notes."""
+    findings = [
+        {"id": f"width-check-{i}", "subject": f.subject, "mode": f.mode,
+         "check": check_view(f.check.as_dict()), "verdict": f.verdict, "passed": f.passed}
+        for i, f in enumerate(sweep.findings, 1)
+    ]  # fmt: skip
+    return {"signal": sweep, "panel": width_panel(sweep), "findings": findings,
+            "bands": sorted({f.band for f in sweep.findings if f.band})}  # fmt: skip
+
+
+def _verdict(
+    result: AuditResult, signal: Signal | None, sweep: Signal | None = None
+) -> dict[str, Any]:
     bad = [g for g in result.groups if not g.passed]
     across = [r for r in result.across if not r.passed]
     reasons = [f"{len(bad)} of {len(result.groups)} parameter groups fail"] if bad else []
     reasons += [f"{len(across)} law(s) differ between paths"] if across else []
     if signal is not None and not signal.passed:
         reasons.append(f"{len(signal.failures)} of {len(signal.findings)} signal checks fail")
+    if sweep is not None and not sweep.passed:
+        reasons.append(f"{len(sweep.failures)} of {len(sweep.findings)} layers not flat in width")
     checked = " and the signal through it at init is stable" if signal is not None else ""
-    title = f"PASS: every tensor follows the law its code names{checked}"
+    flat = ", and every layer's RMS is flat in width" if sweep is not None else ""
+    title = f"PASS: every tensor follows the law its code names{checked}{flat}"
     if reasons:
         title = "FAIL: " + "; ".join(reasons)
     return {"kind": "fail" if reasons else "pass", "title": title}
 
 
-def render_audit(result: AuditResult, signal: Signal | None = None) -> str:
-    """The page of ``result`` (and of ``signal``, the signal through the same model)."""
+def render_audit(
+    result: AuditResult, signal: Signal | None = None, sweep: Signal | None = None
+) -> str:
+    """The page of ``result`` (and of ``signal``, the signal through the same model, and of
+    ``sweep``, its width sweep)."""
     groups = [_group_view(i, g) for i, g in enumerate(result.groups)]
     groups.sort(key=lambda g: g["passed"])  # failing first, otherwise in the audit's order
     return (
@@ -171,20 +235,23 @@ def render_audit(result: AuditResult, signal: Signal | None = None) -> str:
         .get_template("audit.html")
         .render(
             result=result,
-            verdict=_verdict(result, signal),
+            verdict=_verdict(result, signal, sweep),
             groups=groups,
             across=[check_view(r.as_dict()) for r in result.across],
             signal=_signal_view(signal) if signal is not None else None,
+            widths=_width_view(sweep) if sweep is not None else None,
         )
     )
 
 
-def write_page(path: str, result: AuditResult, signal: Signal | None = None) -> None:
+def write_page(
+    path: str, result: AuditResult, signal: Signal | None = None, sweep: Signal | None = None
+) -> None:
     """Write the page atomically to ``path``; a path that cannot be written is a one-line
     ``ValueError``."""
     if not path.strip():
         raise ValueError("--html: the path is empty; give a file name, e.g. reports/audit.html")
     try:
-        write_atomic(Path(path), render_audit(result, signal))
+        write_atomic(Path(path), render_audit(result, signal, sweep))
     except ReportError as e:
         raise ValueError(f"--html: {e}") from None

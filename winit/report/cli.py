@@ -70,7 +70,10 @@ def report(results_arg: str, out_arg: str | None, check: bool) -> int:
     elif complete.exists():
         decided = read_results(complete)
     verdicts = decide(
-        (complete, decided), None if partial is None else (partial, results), found.verify
+        (complete, decided),
+        None if partial is None else (partial, results),
+        found.verify,
+        found.sessions,
     )
     for verdict in verdicts:
         print(f"{PROG}: {verdict.line()}", file=sys.stdout if verdict.passed else sys.stderr)

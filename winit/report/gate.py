@@ -6,6 +6,9 @@ so it can fail the gate but never make a failing complete run pass; an older one
 ignored. Without a complete run there is no verdict on the project: the gate fails. A run fails
 when a claim that ran is unexpected, when no claim ran at all, when it was interrupted, or when
 pytest's exit status is not 0; ``winit verify`` outputs fail it when one failed or cannot be read.
+The run of a session that runs claims the gate cannot (``nox -s models``) is judged the same way
+when its results are there and fails the gate when they cannot be read; when they are absent
+its claims are not run here, which decides nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from winit.claims.schema import Results, partial_path
+from winit.report.inputs import SessionRun
 from winit.report.tables import VerifyRun
 
 PARTIAL_SUFFIX = ".partial.json"
@@ -59,10 +63,24 @@ def verify_failures(verify: Sequence[VerifyRun]) -> list[str]:
     return [f"{len(failed)} failing verify, defaults or audit output(s): {names}"]
 
 
-def gate_failures(results: Results, verify: Sequence[VerifyRun] = ()) -> list[str]:
-    """Why a run, with the ``winit verify`` outputs beside it, fails the gate (its page's
-    banner says the same)."""
-    return run_failures(results) + verify_failures(verify)
+def session_failures(run: SessionRun) -> list[str]:
+    """Why a session's run fails the gate: its results cannot be read, or its run fails as a
+    complete run would (:func:`run_failures`); nothing when it did not run here."""
+    if run.error is not None:
+        return [f"cannot be used: {run.error}"]
+    return [] if run.results is None else run_failures(run.results)
+
+
+def gate_failures(
+    results: Results, verify: Sequence[VerifyRun] = (), sessions: Sequence[SessionRun] = ()
+) -> list[str]:
+    """Why a run, with the ``winit verify`` outputs and the sessions' runs beside it, fails the
+    gate (its page's banner says the same)."""
+    return (
+        run_failures(results)
+        + verify_failures(verify)
+        + [f"{s.session.command} run: {r}" for s in sessions for r in session_failures(s)]
+    )
 
 
 def complete_path(path: Path) -> Path:
@@ -108,9 +126,11 @@ def decide(
     complete: tuple[Path, Results | None],
     partial: tuple[Path, Results] | None,
     verify: Sequence[VerifyRun],
+    sessions: Sequence[SessionRun] = (),
 ) -> list[RunVerdict]:
     """The verdicts the gate decides from: the complete run (a missing one fails: there is
-    nothing to decide from), the newer partial run if any, and the verify outputs if any."""
+    nothing to decide from), the newer partial run if any, the verify outputs if any, and each
+    session's run found beside them."""
     path, results = complete
     if results is None:
         verdicts = [
@@ -126,4 +146,12 @@ def decide(
         verdicts.append(RunVerdict(_run_name("partial", ppath, presults), run_failures(presults)))
     if verify:
         verdicts.append(RunVerdict("winit verify outputs", verify_failures(verify)))
+    for s in sessions:
+        if s.results is not None:
+            what = _run_name(s.session.command, s.path, s.results)
+        elif s.error is not None:
+            what = f"{s.session.command} run {s.path}"
+        else:  # not run here: nothing to decide
+            continue
+        verdicts.append(RunVerdict(what, session_failures(s)))
     return verdicts

@@ -14,6 +14,11 @@ unusable one counts as failing since the gate cannot tell it passed. ``framework
 conformance table), ``bench.json``, ``mutants.json`` and ``flake.json`` are read loosely (the
 first list of objects as a table, the other values as facts; a problem is the section's error
 line).
+
+Claims that need what the gate does not install (torch, transformers) run in their own nox
+session, which records them in its own results file beside ``results.json`` (:data:`SESSIONS`):
+their cards join the page and their run gates like the complete run's; a missing file is
+shown as not run here, never as held, and an unusable one fails the gate.
 """
 
 from __future__ import annotations
@@ -147,6 +152,47 @@ def read_results(path: Path) -> Results:
 # --- the outputs beside results.json ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Session:
+    """A nox session that runs claims the gate's environment cannot, into its own results
+    file beside the gate's: ``file`` (its name), ``command`` (what runs it), ``title`` (the
+    page's heading of its cards), ``needs`` (what the gate does not install)."""
+
+    file: str
+    command: str
+    title: str
+    needs: str
+
+
+#: The claims on real architectures (properties/models): torch and transformers.
+MODELS = Session("results-models.json", "nox -s models", "On a real architecture",
+                 "torch and transformers")  # fmt: skip
+SESSIONS = (MODELS,)
+
+
+@dataclass(frozen=True)
+class SessionRun:
+    """What the report found of one :class:`Session`: its results, or None when the file is
+    absent (not run here), or the one line saying why the file cannot be used."""
+
+    session: Session
+    path: Path
+    results: Results | None = None
+    error: str | None = None
+
+
+def session_run(session: Session, folder: Path) -> SessionRun:
+    """``session``'s results in ``folder``; never fails: a file that cannot be used carries its
+    one line."""
+    path = folder / session.file
+    if not path.exists():
+        return SessionRun(session, path)
+    try:
+        return SessionRun(session, path, results=read_results(path))
+    except ReportError as e:
+        return SessionRun(session, path, error=str(e).replace(f"{path}: ", f"{path.name}: ", 1))
+
+
 @dataclass
 class Beside:
     """What the report found beside the results it renders."""
@@ -154,6 +200,7 @@ class Beside:
     verify: list[VerifyRun] = field(default_factory=list)
     frameworks: Conformance | None = None
     extras: list[Extra] = field(default_factory=list)
+    sessions: list[SessionRun] = field(default_factory=list)
 
 
 #: (file pattern, the kinds accepted there), in the page's order of sections.
@@ -191,8 +238,9 @@ def _merged(tables: list[Conformance]) -> Conformance | None:
 
 
 def beside(results_path: Path) -> Beside:
-    """Every output of :data:`BESIDE` in the folder of ``results_path``, in name order; never
-    fails: a file that cannot be used carries its one line."""
+    """Every output of :data:`BESIDE` in the folder of ``results_path``, in name order, and the
+    runs of :data:`SESSIONS` (but the one ``results_path`` is); never fails: a file that cannot be
+    used carries its one line."""
     found = Beside()
     tables: list[Conformance] = []
     for pattern, accept in BESIDE:
@@ -208,4 +256,6 @@ def beside(results_path: Path) -> Beside:
             else:
                 found.extras.append(item)
     found.frameworks = _merged(tables)
+    found.sessions = [session_run(s, results_path.parent) for s in SESSIONS
+                      if s.file != results_path.name]  # fmt: skip
     return found

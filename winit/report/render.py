@@ -5,7 +5,9 @@ One page (jinja2, autoescaped; plots inlined as SVG data URIs; no network): the 
 table of contents, a card per claim grouped as the article argues (the point first, the audit in
 a collapsed "How this was checked"), the verdict changes since the previous run
 (``results.previous.json``, kept by the pytest plugin), and the outputs read beside the results
-(:mod:`winit.report.inputs`). A complete run's page is ``index.html``; a partial run's is
+(:mod:`winit.report.inputs`), with the claims of the sessions the gate does not run (``nox -s
+models``) as cards of their own section, or that section saying they did not run here. A
+complete run's page is ``index.html``; a partial run's is
 ``partial.html`` beside it, so the last complete page stays. The page never runs an experiment:
 it draws what the property tests exported. Reading the inputs is :mod:`winit.report.inputs`,
 deciding the gate :mod:`winit.report.gate`, the command :mod:`winit.report.cli`.
@@ -24,7 +26,7 @@ from winit.atomic import ReportError, one_line, write_atomic
 from winit.claims.record import GROUPS
 from winit.claims.schema import Results, previous_path
 from winit.report.gate import gate_failures, newer_partial, status_of
-from winit.report.inputs import Beside, beside, read_results
+from winit.report.inputs import Beside, SessionRun, beside, read_results
 from winit.report.plots import Panel, panels, prerender
 from winit.report.tables import VERIFY_STATUS, Conformance, Extra, VerifyRun
 from winit.report.views import check_view, clean_source, clean_title, fmt_number
@@ -114,8 +116,46 @@ def grouped(claims: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]
     return [(g, cs) for g, cs in out if cs]
 
 
+def session_view(run: SessionRun, shown: set[str], commit: str | None) -> dict[str, Any]:
+    """A session's section: its claims' cards (but those the page's own run ran: it decides
+    them), where they come from, and whether that run was on another commit than the page's."""
+    found = run.results
+    claims = [] if found is None else [
+        claim_view(c) | {"origin": run.session.command} for c in found["claims"]
+        if c["id"] not in shown
+    ]  # fmt: skip
+    ran = {} if found is None else found["run"]
+    return {
+        "title": run.session.title, "command": run.session.command, "file": run.path.name,
+        "needs": run.session.needs,
+        "error": run.error, "ran": found is not None, "claims": claims,
+        "started": ran.get("started"), "commit": (ran.get("git_commit") or "unknown")[:12],
+        "other_commit": found is not None and ran.get("git_commit") != commit,
+    }  # fmt: skip
+
+
+def _sessions_text(sessions: Sequence[dict[str, Any]]) -> list[str]:
+    """One sentence per session for the verdict: how its claims went, or that they did not run
+    here."""
+    lines = []
+    for s in sessions:
+        if s["error"]:
+            lines.append(f"{s['title']} ({s['command']}): its results cannot be used.")
+        elif not s["ran"]:
+            lines.append(f"{s['title']}: not run here — {s['command']} runs it.")
+        else:
+            held = sum(c["status"] in ("held", "refuted") for c in s["claims"])
+            lines.append(f"{s['title']} ({s['command']}): {held} of {len(s['claims'])} claims "
+                         "as expected.")  # fmt: skip
+    return lines
+
+
 def _verdict(
-    results: Results, counts: dict[str, int], reasons: list[str], verify: Sequence[VerifyRun]
+    results: Results,
+    counts: dict[str, int],
+    reasons: list[str],
+    verify: Sequence[VerifyRun],
+    sessions: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     selection = selection_of(results)
     ran = counts["claims"] - counts["not-run"]
@@ -129,6 +169,7 @@ def _verdict(
     if verify:
         bad = sum(v.failed for v in verify)
         detail.append(f"winit verify: {len(verify) - bad} of {len(verify)} outputs as expected.")
+    detail += _sessions_text(sessions)
     if ran == 0:
         how = f"-k {selection['keyword']}" if selection["keyword"] else "the test selection"
         kind, title = (
@@ -154,14 +195,19 @@ def render_html(
     extras: Sequence[Extra] = (),
     verify: Sequence[VerifyRun] = (),
     frameworks: Conformance | None = None,
+    sessions: Sequence[SessionRun] = (),
 ) -> str:
     """The page for validated ``results`` (and optionally the previous run, ``winit verify``
-    outputs, the framework conformance table and extra sections)."""
+    outputs, the framework conformance table, extra sections and the runs of the sessions the
+    gate does not run)."""
     claims = [claim_view(c) for c in results["claims"]]
-    counts = {"claims": len(claims), "unexpected": 0, "held": 0, "refuted": 0, "not-run": 0}
-    for c in claims:
+    shown = {c["id"] for c in claims if c["status"] != "not-run"}
+    views = [session_view(s, shown, results["run"].get("git_commit")) for s in sessions]
+    counts = {"claims": 0, "unexpected": 0, "held": 0, "refuted": 0, "not-run": 0}
+    for c in [*claims, *(c for v in views for c in v["claims"])]:
+        counts["claims"] += 1
         counts[c["status"]] += 1
-    reasons = gate_failures(results, verify)
+    reasons = gate_failures(results, verify, sessions)
     other = [t for t in results.get("other_tests", []) if t.get("outcome") in ("failed", "error")]
     run = {"winit_version": None, "git_commit": None, "git_dirty": None, "python": None,
            "numpy": None, "hypothesis": None, "hypothesis_profile": None, "hypothesis_seed": None,
@@ -171,9 +217,10 @@ def render_html(
         .get_template("report.html")
         .render(
             run=run,
-            verdict=_verdict(results, counts, reasons, verify),
+            verdict=_verdict(results, counts, reasons, verify, views),
             counts=counts,
-            groups=grouped(claims),
+            groups=[*grouped(claims), *((v["title"], v["claims"]) for v in views)],
+            session_of={v["title"]: v for v in views},
             claims=claims,
             other_failures=other,
             diff=verdict_diff(results, previous) if previous is not None else None,
@@ -227,8 +274,11 @@ def render_page(
     if warning:
         print(f"winit report: {one_line(warning)}", file=sys.stderr)
     out = out_path if out_path is not None else page_for(results, results_path)
-    prerender(c["series"] for c in results["claims"])
-    write_atomic(out, render_html(results, previous, found.extras, found.verify, found.frameworks))
+    found_claims = [c for s in found.sessions if s.results for c in s.results["claims"]]
+    prerender(c["series"] for c in [*results["claims"], *found_claims])
+    page = render_html(results, previous, found.extras, found.verify, found.frameworks,
+                       found.sessions)  # fmt: skip
+    write_atomic(out, page)
     if out_path is None and out.name == FULL_PAGE:
         dropped = drop_superseded_partial(results_path)
         if dropped:
@@ -244,4 +294,4 @@ def render_report(
     results = read_results(results_path)
     found = beside(results_path)
     out = render_page(results, results_path, found, out_path)
-    return results, out, gate_failures(results, found.verify)
+    return results, out, gate_failures(results, found.verify, found.sessions)
