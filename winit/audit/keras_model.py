@@ -3,8 +3,9 @@
 While a model is built, ``keras.layers.Layer.add_weight`` — however a layer reaches it
 (``add_variable``, a cell inside an RNN) — is wrapped to note the initializer each variable got;
 its law is read from the initializer's class and configuration (:func:`initializer_law`). A
-variable no recorded call made (a model instance built outside the audit) falls back to its
-layer's rule in ``winit defaults``' Keras table. Builds run under
+variable no recorded call made (a model instance built outside the audit) is read with the
+initializer its layer holds (``kernel_initializer`` for ``kernel``), else its layer's rule in
+``winit defaults``' Keras table. Builds run under
 ``keras.utils.set_random_seed(seed)``; Python's and numpy's global generators, which it seeds too,
 are put back afterwards.
 
@@ -86,11 +87,10 @@ def initializer_law(init: Any) -> tuple[str, dict[str, Any], Axes] | None:
 
 def _code(init: Any) -> Code:
     """The recorded initializer as the law the code names (``none`` where it names none)."""
-    shown = (
-        ", ".join(f"{k}={v!r}" for k, v in _config(init).items())
-        if hasattr(init, "get_config")
-        else ""
-    )
+    if not isinstance(init, _keras().initializers.Initializer):  # a function
+        name = getattr(init, "__qualname__", type(init).__name__)
+        return Code(Named("call", f"{name}: names no law", None, {}))
+    shown = ", ".join(f"{k}={v!r}" for k, v in _config(init).items())
     text = f"keras.initializers.{type(init).__name__}({shown})"
     found = initializer_law(init)
     if found is None:
@@ -171,16 +171,32 @@ def _rules(model: Any) -> dict[str, tuple[Any, ...]]:
     return out
 
 
+def _axes_at_build(layer: Any, v: Any) -> bool:
+    """An EinsumDense kernel: the layer gives its initializer the einsum's axes only when it
+    builds, so the initializer it holds reads other fans (its rule states the einsum's)."""
+    return isinstance(layer, _keras().layers.EinsumDense) and v.name == "kernel"
+
+
 def model_regions(
     model: Any, made: Mapping[int, tuple[Any, Any]], expectations: list[Expectation]
 ) -> list[Region]:
+    """Every variable's regions: the initializer recorded for it, else the one its layer holds
+    as ``<name>_initializer`` (a model built outside the audit), else its layer's rule — which
+    also beats a held initializer where it covers some rows only (LSTM's forget-gate bias: the
+    layer holds the other rows' initializer) and for an EinsumDense kernel."""
     keras = _keras()
     rules = _rules(model)
+    layers = {layer.path: layer for layer in model._flatten_layers(include_self=False)}
     out: list[Region] = []
     for v in variables(model):
-        recorded = made.get(id(v))
-        code = _code(recorded[1]) if recorded is not None else None
         found, layer = rules.get(v.path, ((), ""))
+        recorded = made.get(id(v))
+        init = recorded[1] if recorded is not None else None
+        owner = layers.get(str(v.path).rpartition("/")[0])
+        if init is None and not any(r.rows for r in found) and not _axes_at_build(owner, v):
+            held = getattr(owner, f"{v.name}_initializer", None)
+            init = held if isinstance(held, keras.initializers.Initializer) else None
+        code = _code(init) if init is not None else None
         array = keras.ops.convert_to_numpy(v.value)
         out += regions(_name(model, v), array, code, found, layer, expectations)
     return out

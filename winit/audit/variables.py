@@ -1,5 +1,6 @@
 """The regions of a Keras or Flax model's variables: each variable governed whole by the law of
-the initializer its code gave it (an expectation first), else by its layer's rule in ``winit
+the initializer its code gave it (an expectation first), else — no initializer recorded, or
+one that names no law — by its layer's rule in ``winit
 defaults``' tables — cut into rows where a rule covers some rows only (LSTM's forget-gate bias) —
 else by no declared law. Names keep the framework's ``/`` paths; a group's pattern replaces each
 index (a run of digits after ``_`` or ``/``) by ``*``: ``conv2_block*_*_conv/kernel``,
@@ -81,6 +82,8 @@ def regions(
     shape = tuple(int(d) for d in array.shape)
     values = values_of(array)
     group = group_pattern(name)
+    if code is not None and code.named.law is None and rules:
+        code = None  # an initializer that names no law (Keras' LSTM bias closure): the rule's
     if code is not None or not rules or expectation_for(name, expectations) is not None:
         if code is None:
             code = Code(_rule_named(rules[0], layer), LAYOUTS[rules[0].layout]) if rules else None
