@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from winit.audit.adapter import LINEN_LAYERS, NNX_LAYERS, Axes, framework, resolve
+from winit.audit.adapter import LINEN_LAYERS, NNX_LAYERS, framework, resolve
 from winit.audit.expect import Expectation
 from winit.audit.kinds import NoPathError, call_builder, is_linen_variables
 from winit.audit.model import Builder, Floats, Named, Region, call_user
@@ -59,13 +59,38 @@ def _axes(axis: Any) -> tuple[int, ...]:
     return (axis,) if isinstance(axis, int) else tuple(int(a) for a in axis)
 
 
-def jax_law(fn: Any) -> tuple[str, dict[str, Any], Axes] | None:
-    """The law (verify's name and parameters) a JAX initializer draws and the axes its fans are
-    read with; ``None`` for anything else.
+def jax_fans(
+    shape: tuple[int, ...], in_axis: Any, out_axis: Any, batch_axis: Any
+) -> tuple[float, float]:
+    """(fan_in, fan_out) as ``jax.nn.initializers`` computes them: the in and out sizes times the
+    receptive field, every other axis but the batch ones (the axes may coincide: Flax's Embed
+    reads fan_in from ``in_axis=-2, out_axis=0``, which is the features axis)."""
+    size = {k: math.prod(shape[a] for a in _axes(x))
+            for k, x in (("in", in_axis), ("out", out_axis), ("batch", batch_axis))}  # fmt: skip
+    receptive = math.prod(shape) / size["in"] / size["out"] / size["batch"]
+    return size["in"] * receptive, size["out"] * receptive
+
+
+def _scaled(c: Mapping[str, Any], shape: tuple[int, ...]) -> tuple[str, dict[str, Any]]:
+    """The element law ``variance_scaling`` draws for ``shape``."""
+    fan_in, fan_out = jax_fans(shape, c["in_axis"], c["out_axis"], c["batch_axis"])
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+           "fan_geo_avg": math.sqrt(fan_in * fan_out)}[c["mode"]]  # fmt: skip
+    std = math.sqrt(float(c["scale"]) / fan)
+    if c["distribution"] == "uniform":
+        return "uniform", {"a": -math.sqrt(3.0) * std, "b": math.sqrt(3.0) * std}
+    if c["distribution"] == "normal":
+        return "normal", {"std": std}
+    return "truncated_normal", {"std": std}  # std-corrected, cut at ±2 parent σ
+
+
+def jax_law(fn: Any, shape: tuple[int, ...]) -> tuple[str, str, dict[str, Any]] | None:
+    """The call as it reads, and the law (verify's name and parameters) a JAX initializer draws
+    for ``shape``; ``None`` for anything else.
 
     >>> import jax
-    >>> jax_law(jax.nn.initializers.he_normal())[:2]
-    ('variance_scaling', {'scale': 2.0, 'mode': 'fan_in', 'distribution': 'truncated_normal'})
+    >>> jax_law(jax.nn.initializers.he_normal(), (32, 8))[1:]
+    ('truncated_normal', {'std': 0.25})
     """
     if not callable(fn) or not str(getattr(fn, "__module__", "")).startswith("jax"):
         return None
@@ -73,38 +98,35 @@ def jax_law(fn: Any) -> tuple[str, dict[str, Any], Axes] | None:
     code = getattr(fn, "__code__", None)
     cells = dict(zip(code.co_freevars if code else (), fn.__closure__ or (), strict=True))
     c = {k: cell.cell_contents for k, cell in cells.items()}
-    if qualname in ("zeros", "ones"):
-        return qualname, {}, KERAS_AXES
     factory = qualname.removesuffix(".<locals>.init")
+    shown = ", ".join(f"{k}={v!r}" for k, v in sorted(c.items()) if k != "dtype")
+    text = f"jax.nn.initializers.{factory}({shown})"
+    if qualname in ("zeros", "ones"):
+        return text, qualname, {}
     if factory == "variance_scaling":
-        axes = Axes(_axes(c["in_axis"]), _axes(c["out_axis"]), _axes(c["batch_axis"]),
-                    name=f"in_axis={c['in_axis']}, out_axis={c['out_axis']}")  # fmt: skip
-        params = {"scale": float(c["scale"]), "mode": c["mode"], "distribution": c["distribution"]}
-        return "variance_scaling", params, axes
+        return (text, *_scaled(c, shape))
     if factory == "normal":
-        return "normal", {"std": float(c["stddev"])}, KERAS_AXES
+        return text, "normal", {"std": float(c["stddev"])}
     if factory == "uniform":  # U[0, scale)
-        return "uniform", {"a": 0.0, "b": float(c["scale"])}, KERAS_AXES
+        return text, "uniform", {"a": 0.0, "b": float(c["scale"])}
     if factory == "truncated_normal":  # stddev × a standard normal cut at [lower, upper]
         std, low, high = float(c["stddev"]), float(c["lower"]), float(c["upper"])
         if (low, high) == (-2.0, 2.0):
-            return "truncated_normal", {"std": std, "truncation": "uncorrected"}, KERAS_AXES
-        return "truncated_normal", {"std": std, "a": low * std, "b": high * std}, KERAS_AXES
+            return text, "truncated_normal", {"std": std, "truncation": "uncorrected"}
+        return text, "truncated_normal", {"std": std, "a": low * std, "b": high * std}
     if factory == "constant" and getattr(c["value"], "ndim", 0) == 0:
-        return "constant", {"value": float(c["value"])}, KERAS_AXES
+        return text, "constant", {"value": float(c["value"])}
     if factory == "orthogonal" and c["column_axis"] == -1:
-        return "orthogonal", {"gain": float(c["scale"])}, KERAS_AXES
+        return text, "orthogonal", {"gain": float(c["scale"])}
     return None
 
 
-def _code(fn: Any, drawn: tuple[int, ...] | None = None) -> Code | None:
-    found = jax_law(fn)
+def _code(fn: Any, shape: tuple[int, ...], drawn: tuple[int, ...] | None) -> Code | None:
+    found = jax_law(fn, shape if drawn is None else drawn)
     if found is None:
         return None
-    law, params, axes = found
-    shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    text = f"jax.nn.initializers.{law}({shown})"
-    return Code(Named("call", text, law, resolve(law, params)), axes, drawn)
+    text, law, params = found
+    return Code(Named("call", text, law, resolve(law, params)), KERAS_AXES, drawn)
 
 
 def _flat(module: Any, local: str, shape: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -120,7 +142,7 @@ def _declared(module: Any, local: str, shape: tuple[int, ...], given: Any) -> Co
     """The law of the closure ``given`` (the init_fn passed), else of the layer's own
     ``<local>_init`` field (drawn flat for a General layer)."""
     flat = _flat(module, local, shape)
-    return _code(given, flat) or _code(getattr(module, f"{local}_init", None), flat)
+    return _code(given, shape, flat) or _code(getattr(module, f"{local}_init", None), shape, flat)
 
 
 # ---------------------------------------------------------------- linen
