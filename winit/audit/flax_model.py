@@ -328,7 +328,7 @@ def _nnx_arrays(model: Any) -> list[tuple[tuple[str, ...], Any, Any]]:
     nnx = sys.modules["flax.nnx"]
     modules = {tuple(map(str, p)): m for p, m in nnx.iter_modules(model)}
     out = []
-    for path, state in nnx.state(model).flat_state():
+    for path, state in nnx.to_flat_state(nnx.state(model)):
         array = state.get_value()
         if is_float(array):
             names = tuple(map(str, path))

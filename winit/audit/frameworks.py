@@ -4,14 +4,15 @@ the model's framework — PyTorch (:mod:`winit.audit.model`), Keras 3
 returning the regions one law governs, the values of a second build under the same seed, a note
 saying how the path was built, and the model built.
 
-A builder's framework is known once it has built: it is built first as a torch builder (the
-torch backend's own build, so a torch model costs nothing more), and a model of another framework
-is built again under that framework's recording.
+A builder's framework is known once it has built: it is built first as a torch builder where
+torch is imported (the torch backend's own build, so a torch model costs nothing more), else
+plainly, and a model of another framework (or a torch model whose builder imported torch) is
+built again under that framework's recording.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,7 +51,7 @@ def build_path(
         name = framework_of(model) if model is not None else None
         if name is None:
             assert builder is not None
-            if importlib.util.find_spec("torch") is not None:
+            if "torch" in sys.modules:
                 try:
                     return torch_path(path, builder, None, seed, expectations)
                 except NotTorchError as e:

@@ -81,12 +81,15 @@ def seeded(seed: int) -> Iterator[None]:
 
 def call_builder(fn: Callable[..., Any]) -> Any:
     """``fn()``, or ``fn(rngs)`` / ``fn(key)`` for the seed under way (module docstring)."""
-    try:
-        parameters = inspect.signature(fn).parameters.values()
+    target = fn.__init__ if isinstance(fn, type) else fn  # type: ignore[misc]
+    try:  # a class by its __init__ (nnx's metaclass hides it), without self
+        parameters = list(inspect.signature(target).parameters.values())
     except (TypeError, ValueError):  # a builtin without a signature: called bare
         return fn()
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    required = [p for p in parameters if p.default is p.empty and p.kind in kinds]
+    required = [
+        p for p in parameters[isinstance(fn, type) :] if p.default is p.empty and p.kind in kinds
+    ]
     if len(required) == 1 and required[0].name in SEED_ARGUMENTS:
         return fn(SEED_ARGUMENTS[required[0].name](_SEED.get()))
     return fn()
