@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx, serialization
 
+from tests.test_audit_cli import _readme_block as readme_block
 from winit.audit import AuditResult, audit
 
 init = jax.nn.initializers
@@ -158,3 +159,11 @@ def test_a_flax_checkpoint_missing_a_key_cannot_be_restored() -> None:
     del state["params"]["head"]
     with pytest.raises(ValueError, match="head"):
         serialization.from_state_dict(variables, state)
+
+
+def test_the_readmes_flax_example_passes() -> None:
+    namespace: dict[str, object] = {}
+    exec(readme_block("flax"), namespace)
+    test = namespace["test_mlp_starts_from_its_declared_init"]
+    assert callable(test)
+    test()

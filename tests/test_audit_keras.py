@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 # reason: keras is not in the default gate's venv (nox -s audit-frameworks installs it)
 keras = pytest.importorskip("keras", reason="winit audit reads Keras models: pip install keras")
 
+from tests.test_audit_cli import _readme_block as readme_block  # noqa: E402
 from winit.audit import AuditResult, audit  # noqa: E402
 from winit.audit.cli import main  # noqa: E402
 
-MOBILENET = "keras.applications:MobileNetV2(weights=None, input_shape=(32, 32, 3), alpha=0.35)"
+#: the README's command: KERAS_BACKEND=jax winit audit SPEC
+MOBILENET = shlex.split(readme_block("keras"))[3]
 #: every Keras initializer with a law, on a kernel large enough for the checks
 INITIALIZERS = {
     "glorot_uniform": keras.initializers.GlorotUniform(),
@@ -70,7 +73,7 @@ def failing(result: AuditResult) -> set[str]:
     return {where for where, _ in result.failures}
 
 
-def test_a_keras_application_passes_on_both_paths() -> None:
+def test_the_readmes_keras_application_passes_on_both_paths() -> None:
     result = audit(MOBILENET)
     assert result, str(result)
     assert {p for p, _ in result.paths} == {"built", "loaded"}
@@ -149,7 +152,7 @@ def test_the_same_seed_gives_the_same_values_and_verdict_and_another_seed_other_
     assert summary(first) != summary(other)
 
 
-def test_the_cli_audits_a_keras_application_spec_on_both_paths(tmp_path: Path) -> None:
+def test_the_cli_audits_the_readmes_keras_application_on_both_paths(tmp_path: Path) -> None:
     out = tmp_path / "audit.json"
     # the first build compiles JAX's initializers for each shape: past the default --timeout here
     assert main([MOBILENET, "--signal", "off", "--timeout", "900", "--json", str(out)]) == 0
