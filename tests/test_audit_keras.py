@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,25 +113,25 @@ def test_a_wrong_std_initializer_fails_its_expectation_naming_the_group() -> Non
     assert "RandomNormal(mean=0.0, stddev=0.02)" in " ".join(head.notes)
 
 
-def test_a_variable_overwritten_after_build_fails_naming_its_group() -> None:
-    def overwritten() -> Any:
+def hidden_drawn_again(std: float) -> Callable[[], Any]:
+    """A builder of :func:`conv_net` whose hidden kernel is drawn again, N(0, std²), after build."""
+
+    def build() -> Any:
         model = conv_net()
         kernel = model.get_layer("hidden").kernel
-        kernel.assign(np.random.default_rng(0).normal(0.0, 1.0, kernel.shape))
+        kernel.assign(np.random.default_rng(0).normal(0.0, std, kernel.shape))
         return model
 
-    result = audit(overwritten)
+    return build
+
+
+def test_a_variable_overwritten_after_build_fails_naming_its_group() -> None:
+    result = audit(hidden_drawn_again(1.0))
     assert failing(result) == {"built hidden/kernel"}, str(result)
 
 
 def test_an_assignment_after_build_is_lost_on_the_loaded_path() -> None:
-    def assigned() -> Any:
-        model = conv_net()
-        kernel = model.get_layer("hidden").kernel
-        kernel.assign(np.random.default_rng(0).normal(0.0, 0.01, kernel.shape))
-        return model
-
-    result = audit(assigned, expect={"hidden/kernel": "normal(std=0.01)"})
+    result = audit(hidden_drawn_again(0.01), expect={"hidden/kernel": "normal(std=0.01)"})
     assert failing(result) == {"loaded hidden/kernel"}, str(result)
 
 

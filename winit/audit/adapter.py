@@ -29,7 +29,7 @@ from winit.verify.guard import user_code
 from winit.verify.laws import LAWS, Param, ResolvedLaw, canonical
 from winit.verify.laws import resolve as resolve_law
 from winit.verify.layouts import LAYOUTS, Axes
-from winit.verify.rules.base import Children, Framework, Rule
+from winit.verify.rules.base import Children, Framework, Initialised, Rule
 from winit.verify.rules.flax_linen import FRAMEWORK as LINEN_LAYERS
 from winit.verify.rules.flax_nnx import FRAMEWORK as NNX_LAYERS
 from winit.verify.rules.keras_layers import FRAMEWORK as KERAS_LAYERS
@@ -50,6 +50,7 @@ __all__ = [
     "Constant",
     "ElementLaw",
     "Framework",
+    "Initialised",
     "Orthogonal",
     "Param",
     "Parser",

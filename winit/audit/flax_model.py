@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from winit.audit.adapter import LINEN_LAYERS, NNX_LAYERS, framework, resolve
+from winit.audit.adapter import LINEN_LAYERS, NNX_LAYERS, Initialised, framework, resolve
 from winit.audit.expect import Expectation
 from winit.audit.kinds import NoPathError, call_builder, is_linen_variables
 from winit.audit.model import Builder, Floats, Named, Region, call_user
@@ -44,7 +44,6 @@ from winit.audit.variables import (
     layer_rules,
     regions,
 )
-from winit.verify.rules.base import Initialised
 
 NO_LOADED_PATH = (
     "Flax has no loaded path: a checkpoint restored into a model (flax.serialization, orbax) "

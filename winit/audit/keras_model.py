@@ -26,18 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from winit.audit import variables
 from winit.audit.adapter import KERAS_LAYERS, Axes, framework, resolve
 from winit.audit.expect import Expectation
 from winit.audit.kinds import call_builder
 from winit.audit.model import Builder, Floats, Named, Region, call_user
-from winit.audit.variables import (
-    KERAS_AXES,
-    Code,
-    again_values,
-    is_float,
-    layer_rules,
-    regions,
-)
+from winit.audit.variables import KERAS_AXES, Code
 
 #: Keras' ``distribution`` names → verify's (untruncated_normal is a plain normal)
 DISTRIBUTIONS = {"untruncated_normal": "normal"}
@@ -146,12 +140,12 @@ def build(builder: Builder, seed: int, what: str) -> tuple[Any, dict[int, tuple[
     return model, made
 
 
-def variables(model: Any) -> list[Any]:
+def float_variables(model: Any) -> list[Any]:
     """Every floating variable of ``model``, each once."""
     seen: set[int] = set()
     out = []
     for v in model.weights:
-        if id(v) not in seen and is_float(v):
+        if id(v) not in seen and variables.is_float(v):
             seen.add(id(v))
             out.append(v)
     if not out:
@@ -166,7 +160,7 @@ def _rules(model: Any) -> dict[str, tuple[Any, ...]]:
     """Every variable's layer rule by variable path, with its layer's class name."""
     out: dict[str, tuple[Any, ...]] = {}
     for layer in model._flatten_layers(include_self=False):
-        found = layer_rules(KERAS_LAYERS, layer, layer, f"{layer.path}/")
+        found = variables.layer_rules(KERAS_LAYERS, layer, layer, f"{layer.path}/")
         out |= {k: (v, type(layer).__name__) for k, v in found.items()}
     return out
 
@@ -188,7 +182,7 @@ def model_regions(
     rules = _rules(model)
     layers = {layer.path: layer for layer in model._flatten_layers(include_self=False)}
     out: list[Region] = []
-    for v in variables(model):
+    for v in float_variables(model):
         found, layer = rules.get(v.path, ((), ""))
         recorded = made.get(id(v))
         init = recorded[1] if recorded is not None else None
@@ -198,7 +192,7 @@ def model_regions(
             init = held if isinstance(held, keras.initializers.Initializer) else None
         code = _code(init) if init is not None else None
         array = keras.ops.convert_to_numpy(v.value)
-        out += regions(_name(model, v), array, code, found, layer, expectations)
+        out += variables.regions(_name(model, v), array, code, found, layer, expectations)
     return out
 
 
@@ -210,8 +204,10 @@ def _name(model: Any, v: Any) -> str:
 
 def _again(model: Any, again: Any) -> Mapping[str, Floats]:
     keras = _keras()
-    names = [_name(model, v) for v in variables(model)]
-    return again_values(names, [keras.ops.convert_to_numpy(v.value) for v in variables(again)])
+    names = [_name(model, v) for v in float_variables(model)]
+    return variables.again_values(
+        names, [keras.ops.convert_to_numpy(v.value) for v in float_variables(again)]
+    )
 
 
 LOADED = "keras.saving.deserialize_keras_object(serialize_keras_object(model)): load_model's build"
