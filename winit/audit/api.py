@@ -1,5 +1,6 @@
-"""``winit.audit(model_or_builder)``: every parameter and buffer of a PyTorch model checked
-against the law its code names, on each path that builds it.
+"""``winit.audit(model_or_builder)``: every parameter and buffer of a PyTorch, Keras 3 or Flax
+model checked against the law its code names, on each path that builds it
+(:mod:`winit.audit.frameworks`).
 
 Tensors sharing a law are pooled per group of names (layer indices as ``*``), standardised, and
 checked with verify's statistics; the run's false-alarm budget ``alpha`` is split evenly
@@ -338,12 +339,13 @@ def audit(
     power: float = POWER,
     name: str | None = None,
 ) -> AuditResult:
-    """Audit a PyTorch model's initial values against the laws its code names.
+    """Audit a model's initial values against the laws its code names.
 
     Args:
-      model_or_builder: a ``torch.nn.Module`` (checked as built, no init call recorded), a
-        callable returning one (built under ``seed`` with its init calls recorded), or a
-        ``"MODULE:EXPR"`` string.
+      model_or_builder: a ``torch.nn.Module``, ``keras.Model``, ``flax.nnx.Module`` or Flax
+        linen variables (checked as built, no init call recorded), a callable returning one
+        (built under ``seed`` with its init calls recorded; see :mod:`winit.audit.kinds` for
+        a JAX builder's seed), or a ``"MODULE:EXPR"`` string.
       expect: ``{glob: law}`` (or ``["glob=law", ...]``): what the author meant for the tensors
         whose names match; beats the recorded call, e.g. ``{"*.c_proj.weight":
         "normal(std=0.02/sqrt(24))"}``.
