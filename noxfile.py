@@ -227,6 +227,23 @@ def frameworks(session: nox.Session) -> None:
                 "reports/frameworks-chainer.json", env=env, external=True)  # fmt: skip
 
 
+#: the frameworks ``winit audit`` reads beside torch, and the modules whose doctests need them
+AUDIT_FRAMEWORKS = ("jax[cpu]", "flax", "keras")
+AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
+                  "winit/audit/variables.py", "winit/audit/kinds.py")  # fmt: skip
+
+
+@nox.session(name="audit-frameworks")
+def audit_frameworks(session: nox.Session) -> None:
+    """``winit audit`` on real Keras 3 (jax backend) and Flax (nnx, linen) models built from
+    small configs, in a venv without torch (the audit needs none for them). Not in CI: JAX
+    compiles each initializer's shape on the first build (a few minutes here)."""
+    session.install("-e", ".[test,report]", *AUDIT_FRAMEWORKS)
+    session.run("pytest", "tests/test_audit_keras.py", "tests/test_audit_flax.py",
+                "--doctest-modules", *AUDIT_DOCTESTS, "-ra", "-n", "2", *session.posargs,
+                env={**ONE_BLAS_THREAD, "KERAS_BACKEND": "jax"})  # fmt: skip
+
+
 @nox.session
 def mutants(session: nox.Session) -> None:
     """Mutation score: mutmut on the core, then the hand-written catalogue of the domain's bugs.

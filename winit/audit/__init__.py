@@ -1,5 +1,5 @@
-"""``winit audit``: every parameter and buffer of a PyTorch model checked against the law its
-code names, on each path that builds it, as a Python API and a command.
+"""``winit audit``: every parameter and buffer of a PyTorch, Keras 3 or Flax model checked
+against the law its code names, on each path that builds it, as a Python API and a command.
 
 This subpackage is itself callable: ``winit.audit(build)`` is :func:`winit.audit.api.audit`.
 """

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from winit.initializers import TRUNCATED_STD
+from winit.verify.adapters import framework
 from winit.verify.api import Row
 from winit.verify.checks import diagnose
 from winit.verify.cli import common_options
@@ -28,21 +29,33 @@ from winit.verify.guard import user_code
 from winit.verify.laws import LAWS, Param, ResolvedLaw, canonical
 from winit.verify.laws import resolve as resolve_law
 from winit.verify.layouts import LAYOUTS, Axes
-from winit.verify.rules.base import Children
+from winit.verify.rules.base import Children, Framework, Initialised, Rule
+from winit.verify.rules.flax_linen import FRAMEWORK as LINEN_LAYERS
+from winit.verify.rules.flax_nnx import FRAMEWORK as NNX_LAYERS
+from winit.verify.rules.keras_layers import FRAMEWORK as KERAS_LAYERS
 from winit.verify.rules.torch_nn import FRAMEWORK as TORCH_LAYERS
 from winit.verify.sampling import Alternative, power
 from winit.verify.sampling import alternatives as law_alternatives
 
 __all__ = [
+    "KERAS_LAYERS",
+    "LAYOUTS",
+    "LINEN_LAYERS",
+    "NNX_LAYERS",
     "TORCH_AXES",
     "TRUNCATED_STD",
     "Alternative",
+    "Axes",
+    "Children",
     "Constant",
     "ElementLaw",
+    "Framework",
+    "Initialised",
     "Orthogonal",
     "Param",
     "Parser",
     "Row",
+    "Rule",
     "Target",
     "TruncatedNormal",
     "Uniform",
@@ -54,9 +67,11 @@ __all__ = [
     "diagnose",
     "emit",
     "exit_help",
+    "framework",
     "import_module",
     "power",
     "resolve",
+    "rule_law",
     "run",
     "target",
     "truncation",
@@ -113,6 +128,12 @@ def default_rule(module: Any, local: str) -> tuple[str, dict[str, Param], str] |
     rule = next((r for r in rules if r.rows is None or r.rows.rest), None)
     if rule is None:
         return None
+    return rule_law(rule)
+
+
+def rule_law(rule: Rule) -> tuple[str, dict[str, Param], str]:
+    """A layer rule's element law (fans applied), its resolved parameters, and the documented
+    law with its source."""
     law, params = rule.element()
     return law, resolve(law, params), f"{rule.documented} ({rule.source})"
 

@@ -1,5 +1,6 @@
-"""``winit.audit(model_or_builder)``: every parameter and buffer of a PyTorch model checked
-against the law its code names, on each path that builds it.
+"""``winit.audit(model_or_builder)``: every parameter and buffer of a PyTorch, Keras 3 or Flax
+model checked against the law its code names, on each path that builds it
+(:mod:`winit.audit.frameworks`).
 
 Tensors sharing a law are pooled per group of names (layer indices as ``*``), standardised, and
 checked with verify's statistics; the run's false-alarm budget ``alpha`` is split evenly
@@ -15,9 +16,10 @@ sampling, the checks per group, the check across paths) are read together.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,6 @@ from numpy.typing import NDArray
 
 from winit import stats
 from winit.audit.adapter import (
-    TORCH_AXES,
     Constant,
     ElementLaw,
     Orthogonal,
@@ -51,17 +52,10 @@ from winit.audit.checks import (
     std_alternatives,
 )
 from winit.audit.expect import Expectation, parse_expectation
+from winit.audit.frameworks import ACCEPTED, build_path, rebuildable
 from winit.audit.identify import VACUOUS_CUT, identify
-from winit.audit.model import (
-    PATHS,
-    Builder,
-    Floats,
-    Named,
-    Region,
-    build_path,
-    is_transformers,
-    load_spec,
-)
+from winit.audit.kinds import NoPathError, call_builder, is_model
+from winit.audit.model import PATHS, Builder, Floats, Named, Region, load_spec
 from winit.stats import POWER, RUN_ALPHA
 
 #: standardised values a group keeps for the page's histogram
@@ -213,7 +207,7 @@ def _disagreement(r: Region) -> str:
     code = r.displaced.text
     if r.displaced.law is not None:
         try:
-            theirs = law_target(r.displaced.law, r.displaced.params, r.shape, TORCH_AXES)
+            theirs = law_target(r.displaced.law, r.displaced.params, r.drawn, r.axes)
         except ValueError:
             theirs = None
         if theirs is not None and r.target is not None and theirs.describe() == r.target.describe():
@@ -345,12 +339,13 @@ def audit(
     power: float = POWER,
     name: str | None = None,
 ) -> AuditResult:
-    """Audit a PyTorch model's initial values against the laws its code names.
+    """Audit a model's initial values against the laws its code names.
 
     Args:
-      model_or_builder: a ``torch.nn.Module`` (checked as built, no init call recorded), a
-        callable returning one (built under ``seed`` with its init calls recorded), or a
-        ``"MODULE:EXPR"`` string.
+      model_or_builder: a ``torch.nn.Module``, ``keras.Model``, ``flax.nnx.Module`` or Flax
+        linen variables (checked as built, no init call recorded), a callable returning one
+        (built under ``seed`` with its init calls recorded; see :mod:`winit.audit.kinds` for
+        a JAX builder's seed), or a ``"MODULE:EXPR"`` string.
       expect: ``{glob: law}`` (or ``["glob=law", ...]``): what the author meant for the tensors
         whose names match; beats the recorded call, e.g. ``{"*.c_proj.weight":
         "normal(std=0.02/sqrt(24))"}``.
@@ -382,14 +377,21 @@ def audit(
         raise ValueError(f"paths must be some of {', '.join(PATHS)}, got {list(paths)}")
     expectations = _expectations(expect)
     builder, model = _builder(model_or_builder)
+    explicit = paths is not None
     if paths is None:
-        paths = PATHS if builder is not None or is_transformers(model) else ("built",)
+        paths = PATHS if builder is not None or rebuildable(model) else ("built",)
     label = name or (
         model_or_builder if isinstance(model_or_builder, str) else _label(model_or_builder)
     )
     built: list[tuple[str, str, list[list[Region]], Mapping[str, Floats] | None]] = []
     for path in dict.fromkeys(paths):
-        regions, again, how, model = build_path(path, builder, model, seed, expectations)
+        try:
+            regions, again, how, model = build_path(path, builder, model, seed, expectations)
+        except NoPathError as e:
+            if explicit:
+                raise
+            built.append((path, f"not taken: {e}", [], None))
+            continue
         built.append((path, how, group_regions(regions), again))
     names = {r.name for _, _, gs, _ in built for g in gs for r in g}
     unmatched = [e.glob for e in expectations if not any(e.matches(n) for n in names)]
@@ -432,17 +434,12 @@ def _builder(obj: Any) -> tuple[Builder | None, Any | None]:
     """(builder, model): a spec string or a callable builds; a module is the model itself."""
     if isinstance(obj, str):
         return load_spec(obj), None
-    try:
-        import torch
-    except ImportError:
-        raise ValueError("winit audit needs torch (pip install torch)") from None
-    if isinstance(obj, torch.nn.Module):
+    if is_model(obj):
         return None, obj
     if callable(obj):
-        builder: Callable[[], Any] = obj
-        return builder, None
+        return functools.partial(call_builder, obj), None
     raise ValueError(
-        f"audit takes a torch.nn.Module, a builder or 'MODULE:EXPR', got {type(obj).__name__}"
+        f"audit takes {ACCEPTED}, a builder or 'MODULE:EXPR', got {type(obj).__name__}"
     )
 
 

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from winit.audit.adapter import (
     TORCH_AXES,
+    Axes,
     Param,
     Target,
     default_rule,
@@ -33,6 +34,7 @@ from winit.audit.adapter import (
     user_code,
 )
 from winit.audit.expect import Expectation, expectation_for
+from winit.audit.kinds import call_builder, is_model
 from winit.audit.record import Recorder, Write, recording
 
 PATHS = ("built", "loaded")
@@ -73,22 +75,38 @@ class Region:
     whole: bool
     eps: float
     displaced: Named | None = None
+    #: where the law reads the fans and the matrix of ``law_shape`` (the tensor's shape, or the
+    #: shape its initializer drew before a reshape: Flax's DenseGeneral draws a 2-d kernel)
+    axes: Axes = TORCH_AXES
+    law_shape: tuple[int, ...] | None = None
+    #: the group's name pattern where the framework names layers otherwise than torch
+    group: str | None = None
 
     @property
     def pattern(self) -> str:
         """The name with every layer index replaced by ``*``."""
+        if self.group is not None:
+            return self.group
         return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", self.name)
 
     @property
+    def drawn(self) -> tuple[int, ...]:
+        """The shape the law was applied to."""
+        return self.shape if self.law_shape is None else self.law_shape
+
+    @property
     def matrix(self) -> Floats | None:
-        """The whole tensor as out × rest, where this region is the whole tensor."""
-        if not self.whole or len(self.shape) < 2:
+        """The whole tensor as the matrix its law reads (out × rest for torch), where this
+        region is the whole tensor."""
+        if not self.whole or len(self.drawn) < 2:
             return None
-        return self.tensor.reshape(self.shape[0], -1)
+        if self.axes is TORCH_AXES:
+            return self.tensor.reshape(self.drawn[0], -1)
+        return self.axes.matrix(self.tensor.reshape(self.drawn), self.drawn)
 
     @property
     def fans(self) -> tuple[int, int] | None:
-        return TORCH_AXES.fans(self.shape) if len(self.shape) >= 2 else None
+        return self.axes.fans(self.drawn) if len(self.drawn) >= 2 else None
 
 
 # ---------------------------------------------------------------- building
@@ -132,7 +150,7 @@ def load_spec(spec: str) -> Builder:
     def build() -> Any:
         obj = eval(code, {"__builtins__": {}}, namespace)
         # a builder named without its call (``mypkg.models:build``) is called
-        return obj if isinstance(obj, _torch().nn.Module) or not callable(obj) else obj()
+        return obj if is_model(obj) or not callable(obj) else call_builder(obj)
 
     return build
 
@@ -197,6 +215,14 @@ def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
     return materialised
 
 
+class NotTorchError(ValueError):
+    """A builder returned something other than a torch module (``model``: what it returned)."""
+
+    def __init__(self, message: str, model: Any) -> None:
+        super().__init__(message)
+        self.model = model
+
+
 def build(builder: Builder, seed: int, what: str) -> tuple[Any, list[Write]]:
     """``builder()`` under torch seed ``seed`` (torch's global RNG state restored afterwards),
     with the init calls it makes recorded; built again when the first build imported a model
@@ -210,7 +236,9 @@ def build(builder: Builder, seed: int, what: str) -> tuple[Any, list[Write]]:
     if Recorder.missed() != missed:  # the build imported a library's init helpers: again
         return build(builder, seed, what)
     if not isinstance(model, torch.nn.Module):
-        raise ValueError(f"{what} returned a {type(model).__name__}, not a torch.nn.Module")
+        raise NotTorchError(
+            f"{what} returned a {type(model).__name__}, not a torch.nn.Module", model
+        )
     return model, rec.writes
 
 
@@ -260,13 +288,33 @@ def _default(module: Any, local: str) -> Named:
     return Named("default rule", f"{type(module).__name__} default: {text}", law, params)
 
 
-def _target(named: Named, shape: tuple[int, ...]) -> tuple[Named, Target | None]:
+def law_target(
+    named: Named, shape: tuple[int, ...], axes: Axes = TORCH_AXES
+) -> tuple[Named, Target | None]:
+    """The distribution ``named`` prescribes for ``shape`` read with ``axes``; a law that has
+    none for the shape becomes no law, saying why."""
     if named.law is None:
         return named, None
     try:  # a 0-d tensor is one element
-        return named, target(named.law, named.params, shape or (1,), TORCH_AXES)
+        return named, target(named.law, named.params, shape or (1,), axes)
     except ValueError as e:
         return Named(named.source, f"{named.text} (no law for shape {shape}: {e})", None, {}), None
+
+
+def whole_region(
+    name: str, shape: tuple[int, ...], values: Floats, code: Named,
+    expectations: list[Expectation], *, axes: Axes = TORCH_AXES,
+    drawn: tuple[int, ...] | None = None, group: str | None = None,
+) -> Region:  # fmt: skip
+    """The region of a tensor one law governs whole: the expectation matching ``name``, which
+    displaces the law the code names, else that law (``drawn``: the shape it was applied to)."""
+    expected = expectation_for(name, expectations)
+    displaced = None
+    if expected is not None:
+        code, displaced = Named("expectation", expected.text, expected.law, expected.params), code
+    named, tgt = law_target(code, shape if drawn is None else drawn, axes)
+    eps = float(np.finfo(values.dtype).eps)
+    return Region(name, shape, named, tgt, values, values, True, eps, displaced, axes, drawn, group)
 
 
 def tensors(model: Any) -> Iterator[tuple[str, Any, Any, str]]:
@@ -294,17 +342,15 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
         lo, hi = int(owner.min()), int(owner.max())
         ids = [lo] if lo == hi else [int(i) for i in np.unique(owner)]
         parts: dict[int, NDArray[np.bool_]] = {i: owner == i for i in ids}
-        expected = expectation_for(name, expectations)
-        if expected is not None:
+        if expectation_for(name, expectations) is not None:
             most = max(parts, key=lambda i: int(parts[i].sum()))
-            displaced = _named_of(writes[most]) if most >= 0 else _default(module, local)
-            named, tgt = _target(
-                Named("expectation", expected.text, expected.law, expected.params), shape
-            )
-            out.append(Region(name, shape, named, tgt, values, values, True, eps, displaced))
+            code = _named_of(writes[most]) if most >= 0 else _default(module, local)
+            out.append(whole_region(name, shape, values, code, expectations))
             continue
         for i, mask in parts.items():
-            named, tgt = _target(_named_of(writes[i]) if i >= 0 else _default(module, local), shape)
+            named, tgt = law_target(
+                _named_of(writes[i]) if i >= 0 else _default(module, local), shape
+            )
             whole = len(parts) == 1
             part = values if whole else values[mask]
             out.append(Region(name, shape, named, tgt, part, values, whole, eps))
