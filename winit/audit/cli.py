@@ -125,12 +125,14 @@ def check_signal(args: argparse.Namespace, spec: str) -> Signal | None:
     stderr when ``--signal auto`` could not make an input the model takes)."""
     if args.signal == "off":
         return None
-    from winit.signal.measuring import measure
-
     try:
+        try:
+            from winit.signal.measuring import measure
+        except ModuleNotFoundError as e:
+            raise ValueError(f"the signal check measures torch models: {e}") from None
         with user_code("measuring the signal through the model"):
             return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
-    except Exception as e:  # no input could be made, or the model refused the one made
+    except Exception as e:  # no torch, no input could be made, or the model refused the one made
         if args.signal == "on" or args.input:
             raise
         emit(f"{PROG}: signal not checked: {e}", sys.stderr)
