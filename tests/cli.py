@@ -81,3 +81,12 @@ def usage_error(
         main(argv)
     assert exit_.value.code == 2
     return capsys.readouterr().err
+
+
+def not_installed(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Make the modules ``names`` unimportable for the test, as where they are not installed,
+    whether or not they are and whether or not they (or their submodules) were imported
+    before: each, and each submodule already loaded, reads as None in ``sys.modules``."""
+    hidden = [m for m in sys.modules if any(m.startswith(f"{name}.") for name in names)]
+    for module in [*names, *hidden]:
+        monkeypatch.setitem(sys.modules, module, None)
