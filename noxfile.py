@@ -61,7 +61,8 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """The integration tests (tests/integration): the property suite against broken cores, the
-    README's install blocks in a fresh venv (from git and from a wheel). CI runs them."""
+    README's install blocks in a fresh venv (from git and from a wheel), pytest and winit run as
+    processes of their own. CI runs them."""
     _unit_tests(session, "integration")
 
 
