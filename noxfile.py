@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
+from pathlib import Path
 
 import nox
 import nox.command
@@ -26,8 +28,27 @@ ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 SCORES = ("--json", "reports/mutants.json")
 
 
+def _install(session: nox.Session, *args: str) -> None:
+    """``session.install(*args)`` unless this environment holds an install of the same arguments
+    from the same pyproject.toml: winit is installed editable, its code read from the checkout,
+    so only pyproject.toml changes what an install does (uv rebuilds a named source tree every
+    time, seconds of a session that runs for seconds). Where Python may not write bytecode as it
+    imports (PYTHONDONTWRITEBYTECODE), uv compiles it at install, as pip does, or each run would
+    compile every module it imports anew."""
+    location = getattr(session.virtualenv, "location", None)
+    stamp = Path(location) / "winit-install.sha256" if location else None
+    key = hashlib.sha256(Path("pyproject.toml").read_bytes() + repr(args).encode()).hexdigest()
+    if stamp is not None and stamp.exists() and stamp.read_text() == key:
+        session.log(f"{' '.join(args)}: installed from this pyproject.toml already")
+        return
+    compile_ = {"UV_COMPILE_BYTECODE": "1"} if os.environ.get("PYTHONDONTWRITEBYTECODE") else None
+    session.install(*args, env=compile_)
+    if stamp is not None:
+        stamp.write_text(key)
+
+
 def _unit_tests(session: nox.Session, marker: str) -> None:
-    session.install("-e", ".[test,report]")
+    _install(session, "-e", ".[test,report]")
     session.run("pytest", "tests", "-m", marker, "--hypothesis-profile=ci", "-n", "2",
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
 
@@ -41,12 +62,13 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """The integration tests (tests/integration): the property suite against broken cores, the
-    README's install blocks in a fresh venv (from git and from a wheel). CI runs them."""
+    README's install blocks in a fresh venv (from git and from a wheel), pytest and winit run as
+    processes of their own. CI runs them."""
     _unit_tests(session, "integration")
 
 
 def _claims(session: nox.Session, profile: str) -> None:
-    session.install("-e", TEST)
+    _install(session, "-e", TEST)
     args = list(session.posargs)
     if "--merge" in args:  # shards' results (tools/shards.py) merged into one run
         args.remove("--merge")
@@ -87,7 +109,7 @@ def thorough(session: nox.Session) -> None:
 @nox.session
 def report(session: nox.Session) -> None:
     """Render reports/index.html from the results; fails if a claim or test failed."""
-    session.install("-e", ".[report]")
+    _install(session, "-e", ".[report]")
     session.run("python", "-m", "winit", "report", "--results", RESULTS, "--check")
 
 

@@ -1,5 +1,8 @@
-"""The unit tests' shared setup: the report's drawn panels are kept in a folder of this test
-session (not the user's cache), shared by its tests; ``uncached`` draws every panel afresh."""
+"""The unit tests' shared setup: the report's drawn panels are kept in pytest's cache folder
+(``.pytest_cache``, not the user's cache; a folder of this test session when pytest's cache is
+off), shared by the tests and the runs of the suite like the report's own cache: a panel is
+kept under a key of its series and of the code that draws it, so a kept panel is the one that
+code would draw. ``uncached`` draws every panel afresh."""
 
 from __future__ import annotations
 
@@ -9,9 +12,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _plot_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _plot_cache(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    cache = request.config.cache
+    folder = cache.mkdir("winit-plots") if cache is not None else tmp_path_factory.mktemp("plots")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WINIT_PLOT_CACHE", str(tmp_path_factory.mktemp("plots")))
+        patch.setenv("WINIT_PLOT_CACHE", str(folder))
         yield
 
 

@@ -13,6 +13,7 @@ keyword are ``not-run``; ``partial="nonexistent"`` selects no claim at all.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,22 @@ def fixture_json(**kw: Any) -> dict[str, Any]:
     """The fixture as it reads back from disk (non-finite numbers as strings)."""
     data: dict[str, Any] = json.loads(dumps(fixture_results(**kw)))
     return data
+
+
+def passing(**kw: Any) -> dict[str, Any]:
+    """The fixture's run with its failing claim passing (so the run passes the gate)."""
+    data = fixture_json(**kw)
+    for claim in data["claims"]:
+        if claim["observed"] != "not-run":
+            claim |= {"observed": claim["expected"], "unexpected": False, "failure": None}
+    data["run"]["exitstatus"] = 0
+    return data
+
+
+def write(path: Path, data: dict[str, Any], mtime: float | None = None) -> Path:
+    """``data`` as JSON at ``path`` (its folder made), last modified at ``mtime`` if given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path

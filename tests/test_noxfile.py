@@ -6,13 +6,16 @@ the options a session passes on after ``--`` fail in one line naming the bad arg
 from __future__ import annotations
 
 import ast
-import subprocess
+import importlib
 import sys
 from pathlib import Path
 
 import pytest
 
-NOXFILE = Path(__file__).resolve().parent.parent / "noxfile.py"
+from tests.cli import in_process
+
+ROOT = Path(__file__).resolve().parent.parent
+NOXFILE = ROOT / "noxfile.py"
 TREE = ast.parse(NOXFILE.read_text())
 
 
@@ -100,13 +103,15 @@ def test_other_sessions_use_the_default() -> None:
         (["benchmarks.bench", "--frobnicate"], "bench.py: error: unrecognized arguments: --frobnicate"),
     ],
 )  # fmt: skip
-def test_session_options_fail_in_one_line(argv: list[str], message: str) -> None:
+def test_session_options_fail_in_one_line(
+    argv: list[str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`nox -s flake -- ARGS`, `nox -s mutants -- ARGS`, `nox -s bench -- ARGS`: exit 2 with
-    argparse's usage and one error line naming the bad argument."""
-    done = subprocess.run(
-        [sys.executable, "-m", *argv], capture_output=True, text=True, check=False,
-        cwd=Path(__file__).resolve().parents[1],
-    )  # fmt: skip
+    argparse's usage and one error line naming the bad argument (the module's ``main`` run in
+    process as ``python -m MODULE`` runs it: its file as the program's name)."""
+    module = importlib.import_module(argv[0])
+    monkeypatch.setattr(sys, "argv", [str(module.__file__), *argv[1:]])
+    done = in_process(module.main, argv[1:], cwd=ROOT)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith(message)
     assert "Traceback" not in done.stderr

@@ -1,57 +1,24 @@
-"""``winit report --check`` as CI runs it (a subprocess): which run decides, what each verdict
+"""``winit report --check`` as CI runs it (in process here, through the command's ``main``: the
+real process is tests/integration/test_report_process.py): which run decides, what each verdict
 line names, how inputs of every winit command are read, and how bad input ends: one line, a
 documented exit status (2 bad input, never 1, which means the gate failed), no traceback, the
 previous page kept."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.report_fixture import fixture_json, write_fixture
+from tests.cli import Done, one_line, winit
+from tests.report_fixture import fixture_json, passing, write, write_fixture
 
 GOOD_PAGE = "the last complete run's page"
-
-
-def winit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m winit ARGS`` in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "winit", *args], capture_output=True, text=True, timeout=300,
-        check=False, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-
-
-def one_line(done: subprocess.CompletedProcess[str], code: int) -> str:
-    """The one stderr line of a run that exited ``code``."""
-    assert done.returncode == code, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1, done.stderr
-    return lines[0]
-
-
-def passing(**kw: Any) -> dict[str, Any]:
-    """The fixture's run with its failing claim passing (so the run passes the gate)."""
-    data = fixture_json(**kw)
-    for claim in data["claims"]:
-        if claim["observed"] != "not-run":
-            claim |= {"observed": claim["expected"], "unexpected": False, "failure": None}
-    data["run"]["exitstatus"] = 0
-    return data
-
-
-def write(path: Path, data: dict[str, Any], mtime: float | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data), encoding="utf-8")
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
 
 
 @pytest.fixture
@@ -261,19 +228,14 @@ def test_fields_of_the_wrong_type_are_one_line_and_exit_2(
     ],
 )
 def test_bad_paths_are_one_line_and_exit_2(reports: Path, args: list[str], message: str) -> None:
-    full = ["--results", str(reports / "results.json"), *args]
-    done = subprocess.run(
-        [sys.executable, "-m", "winit", "report", *full], capture_output=True, text=True,
-        timeout=300, check=False, cwd=reports,
-    )  # fmt: skip
+    done = winit("report", "--results", str(reports / "results.json"), *args, cwd=reports)
     assert message in one_line(done, 2)
     assert (reports / "index.html").read_text(encoding="utf-8") == GOOD_PAGE
 
 
 def test_an_ascii_only_terminal_gets_escaped_text_not_an_error(tmp_path: Path) -> None:
     results = write(tmp_path / "réports" / "results.json", passing())
-    done = winit("report", "--results", str(results), "--check",
-                 env={"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"})  # fmt: skip
+    done = winit("report", "--results", str(results), "--check", encoding="ascii")
     assert done.returncode == 0, done.stderr
     assert "r\\xe9ports" in done.stdout
     assert (tmp_path / "réports" / "index.html").exists()
@@ -292,22 +254,16 @@ def test_a_symlinked_page_is_written_through_to_its_target(reports: Path, tmp_pa
     assert link.is_symlink() and "<!DOCTYPE html>" in target.read_text(encoding="utf-8")
 
 
-def test_dev_stdout_is_written_through_its_name(reports: Path) -> None:
-    """/dev/stdout links into /proc (a pipe here): the page goes to the pipe."""
-    done = winit("report", "--results", str(reports / "results.json"), "--out", "/dev/stdout")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("<!DOCTYPE html>")
-
-
 def test_a_fifo_is_written_directly_not_replaced(reports: Path) -> None:
     fifo = reports / "page.fifo"
     os.mkfifo(fifo)
-    with subprocess.Popen(
-        [sys.executable, "-m", "winit", "report", "--results", str(reports / "results.json"),
-         "--out", str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    ) as proc:  # fmt: skip
-        page = fifo.read_text(encoding="utf-8")
-        assert proc.wait(timeout=300) == 0
+    done: list[Done] = []
+    args = ("report", "--results", str(reports / "results.json"), "--out", str(fifo))
+    writer = threading.Thread(target=lambda: done.append(winit(*args)))
+    writer.start()
+    page = fifo.read_text(encoding="utf-8")  # opening blocks until the writer opens it
+    writer.join(timeout=300)
+    assert [d.returncode for d in done] == [0]
     assert page.startswith("<!DOCTYPE html>")
     assert fifo.is_fifo()
 

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pytest
 
 from winit.report import plots
@@ -67,7 +66,7 @@ def test_the_key_changes_with_the_plotting_code_and_matplotlib(
     monkeypatch.setattr(plots, "_CODE", plots._CODE + b"# changed\n")
     assert plots._key(content) != key
     monkeypatch.undo()
-    monkeypatch.setattr(matplotlib, "__version__", "0.0.0")
+    monkeypatch.setattr(plots, "matplotlib_version", lambda: "0.0.0")
     assert plots._key(content) != key
 
 
@@ -81,10 +80,16 @@ def test_an_unreadable_entry_is_drawn_again(folder: Path, monkeypatch: pytest.Mo
     assert drawn == ["g"]
 
 
-def test_prerender_draws_a_pages_missing_panels_into_the_folder(folder: Path) -> None:
+def test_prerender_draws_a_few_missing_panels_here_each_once(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fewer than :data:`plots.POOL_PANELS` per process: no pool is started (the one drawing
+    in processes is tests/integration/test_report_process.py)."""
+    drawn = _drawings(monkeypatch)
     pages = [SERIES, {"other": SERIES["curve"] | {"group": "h"}}, SERIES]
     plots.prerender(pages)
-    assert len(list(folder.glob("*.json"))) == 2  # two distinct panels, each drawn once
+    assert drawn == ["g", "h"]
+    assert len(list(folder.glob("*.json"))) == 2
 
 
 def test_no_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -105,3 +110,12 @@ def test_panels_unused_for_a_month_are_pruned(folder: Path) -> None:
     plots.panels({"other": SERIES["curve"] | {"group": "h"}})
     plots.prune(folder)
     assert len(list(folder.glob("*.json"))) == 1  # used now: kept
+
+
+def test_prerender_leaves_a_panel_that_cannot_be_drawn_to_the_page(folder: Path) -> None:
+    """The page draws it again and names the claim whose series failed (render.claim_view)."""
+    bad = {"curve": SERIES["curve"] | {"xlabel": "$\\frac{1}$"}}
+    plots.prerender([bad, SERIES])
+    assert len(list(folder.glob("*.json"))) == 1
+    with pytest.raises(ValueError, match="frac"):
+        plots.panels(bad)

@@ -9,14 +9,22 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli import Done, not_installed, winit
+from tests.misbehaving import (
+    SMALL,
+    failing_record,
+    one_line_error,
+    passing_json,
+    process,
+    write_module,
+)
 from winit.__main__ import main
 from winit.verify import LAWS
-
-SMALL = ["--shapes", "64x32,16x8x3x3"]
 
 
 def test_passing_initializer_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -247,8 +255,7 @@ def test_missing_framework_is_one_line_naming_the_package(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for module in hidden:  # as if not installed, whether or not it is
-        monkeypatch.setitem(sys.modules, module, None)
+    not_installed(monkeypatch, *hidden)
     assert main(["verify", *argv, *SMALL]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
@@ -312,102 +319,62 @@ def test_expect_fail_records_a_known_finding_and_inverts_the_exit(tmp_path: Path
     assert main([*right, "--expect", "fail"]) == 1
 
 
-# --- the code under check, run as a CI job runs it: a subprocess on a module in tmp_path ------
-
-#: initializers that misbehave, each as the body of ``def f(shape, rng)``
-MISBEHAVING = {
-    "exit_0": "sys.exit(0)",
-    "exit_3": "sys.exit(3)",
-    "raise_multiline": "raise ValueError('first line\\nsecond line')",
-    "hang": "while True:\n        time.sleep(0.05)",
-    "hang_swallowing": "while True:\n        try:\n            time.sleep(0.05)\n"
-    "        except BaseException:\n            pass",
-    "interrupt": "raise KeyboardInterrupt",
-    "os_exit": "os._exit(0)",
-    "nan": "return np.full(shape, np.nan)",
-    "good": "return rng.normal(0.0, 1.0, size=shape)",
-}
+# --- the code under check: a module in tmp_path, run in process, or as a CI job runs it (a
+# process of its own) where the process is what is checked: its end, a signal, a time limit ----
 
 
-def _module(tmp_path: Path, text: str = "") -> None:
-    """``tmp_path/m.py`` with one function per :data:`MISBEHAVING` entry, and ``text``."""
-    funcs = "".join(
-        f"\n\ndef {name}(shape, rng):\n    {body}\n" for name, body in MISBEHAVING.items()
-    )
-    head = "import os\nimport sys\nimport time\n\nimport numpy as np\n"
-    (tmp_path / "m.py").write_text(f"{head}{text}{funcs}")
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``tmp_path`` as the working directory, where ``m.py`` is imported afresh (not the ``m``
+    of another test)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("m", None)
+    yield tmp_path
+    sys.modules.pop("m", None)
 
 
-def _cli(
-    tmp_path: Path, *argv: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``python -m winit ARGV`` in ``tmp_path`` (where ``m.py`` is importable)."""
-    return subprocess.run(
-        [sys.executable, "-m", "winit", *argv], cwd=tmp_path, capture_output=True, text=True,
-        check=False, env={**os.environ, **(env or {})}, timeout=120,
-    )  # fmt: skip
-
-
-#: module text that marks the module imported (the run is under way) by a file ``started``
-STARTED = "open('started', 'w').close()\n"
+def _cli(*argv: str, encoding: str = "utf-8") -> Done:
+    """``python -m winit ARGV``, in process (in :func:`in_tmp`'s folder)."""
+    return winit(*argv, encoding=encoding)
 
 
 def _started(tmp_path: Path) -> None:
-    """Wait until ``m.py`` (with :data:`STARTED`) is imported, then a second more."""
+    """Wait until the ``hang`` initializer is called (it writes ``started``)."""
     deadline = time.monotonic() + 60
     while not (tmp_path / "started").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1)
-
-
-def _passing_json(tmp_path: Path) -> Path:
-    """A passing ``--json`` from an earlier run, which a run that does not complete must not
-    leave in force."""
-    path = tmp_path / "verify-m.json"
-    path.write_text(json.dumps({"passed": True, "rows": [], "expected": "pass"}))
-    return path
-
-
-def _one_line_error(done: subprocess.CompletedProcess[str], text: str) -> None:
-    assert done.stderr.count("\n") == 1, done.stderr
-    assert text in done.stderr and "Traceback" not in done.stderr, done.stderr
-
-
-def _failing_record(path: Path, status: int | None) -> None:
-    data = json.loads(path.read_text())
-    assert (data["passed"], data["completed"], data["exit_status"]) == (False, False, status)
-    assert "expected" not in data  # a run that did not complete fails whatever was expected
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(("name", "code"), [("exit_0", 0), ("exit_3", 3)])
 def test_an_initializer_calling_sys_exit_exits_4_and_fails_its_json(
-    tmp_path: Path, name: str, code: int
+    in_tmp: Path, name: str, code: int
 ) -> None:
-    _module(tmp_path)
-    out = _passing_json(tmp_path)
-    done = _cli(tmp_path, "verify", f"m:{name}", "--law", "normal", *SMALL, "--json", str(out))
+    write_module(in_tmp)
+    out = passing_json(in_tmp)
+    done = _cli("verify", f"m:{name}", "--law", "normal", *SMALL, "--json", str(out))
     assert done.returncode == 4
-    _one_line_error(done, f"calling m.{name} in the numpy convention on shape (64, 32) "
+    one_line_error(done, f"calling m.{name} in the numpy convention on shape (64, 32) "
                     f"exited with sys.exit({code})")  # fmt: skip
-    _failing_record(out, 4)
+    failing_record(out, 4)
 
 
-def test_a_module_calling_sys_exit_on_import_exits_4(tmp_path: Path) -> None:
-    _module(tmp_path, "sys.exit(0)\n")
-    out = _passing_json(tmp_path)
-    done = _cli(tmp_path, "verify", "m:good", "--law", "normal", "--json", str(out), "--expect",
+def test_a_module_calling_sys_exit_on_import_exits_4(in_tmp: Path) -> None:
+    write_module(in_tmp, "sys.exit(0)\n")
+    out = passing_json(in_tmp)
+    done = _cli("verify", "m:good", "--law", "normal", "--json", str(out), "--expect",
                 "fail")  # fmt: skip
     assert done.returncode == 4
-    _one_line_error(done, "importing 'm' exited with sys.exit(0)")
-    _failing_record(out, 4)
+    one_line_error(done, "importing 'm' exited with sys.exit(0)")
+    failing_record(out, 4)
 
 
-def test_a_keyboard_interrupt_in_the_initializer_is_an_interruption(tmp_path: Path) -> None:
-    _module(tmp_path)
-    out = _passing_json(tmp_path)
-    done = _cli(tmp_path, "verify", "m:interrupt", "--law", "normal", *SMALL, "--json", str(out))
+def test_a_keyboard_interrupt_in_the_initializer_is_an_interruption(in_tmp: Path) -> None:
+    write_module(in_tmp)
+    out = passing_json(in_tmp)
+    done = _cli("verify", "m:interrupt", "--law", "normal", *SMALL, "--json", str(out))
     assert (done.returncode, done.stderr) == (130, "winit verify: interrupted\n")
-    _failing_record(out, 130)
+    failing_record(out, 130)
 
 
 @pytest.mark.parametrize(
@@ -417,60 +384,63 @@ def test_a_keyboard_interrupt_in_the_initializer_is_an_interruption(tmp_path: Pa
 def test_a_signal_during_a_run_exits_with_one_line(
     tmp_path: Path, sig: signal.Signals, status: int, line: str
 ) -> None:
-    _module(tmp_path, STARTED)
-    out = _passing_json(tmp_path)
+    write_module(tmp_path)
+    out = passing_json(tmp_path)
     argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
+    # Ctrl-C's default action, as at a terminal, even where this runner ignores SIGINT (a
+    # background job of a shell without job control), which the child would inherit
     with subprocess.Popen(
-        [sys.executable, "-m", "winit", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True
-    ) as proc:
+        [sys.executable, "-m", "winit", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    ) as proc:  # fmt: skip
         _started(tmp_path)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err) == (status, f"winit verify: {line}\n")
-    _failing_record(out, status)
+    failing_record(out, status)
 
 
 def test_a_run_killed_midway_leaves_a_failing_json(tmp_path: Path) -> None:
-    _module(tmp_path, STARTED)
-    out = _passing_json(tmp_path)
+    write_module(tmp_path)
+    out = passing_json(tmp_path)
     argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
     with subprocess.Popen([sys.executable, "-m", "winit", *argv], cwd=tmp_path) as proc:
         _started(tmp_path)
         proc.kill()
-    _failing_record(out, status=None)
+    failing_record(out, status=None)
 
 
 def test_an_initializer_ending_the_process_leaves_a_failing_json(tmp_path: Path) -> None:
     """os._exit cannot be intercepted: its status stands, but the gate reads the record."""
-    _module(tmp_path)
-    out = _passing_json(tmp_path)
-    done = _cli(tmp_path, "verify", "m:os_exit", "--law", "normal", *SMALL, "--json", str(out))
+    write_module(tmp_path)
+    out = passing_json(tmp_path)
+    done = process(tmp_path, "verify", "m:os_exit", "--law", "normal", *SMALL, "--json", str(out))
     assert done.returncode == 0
-    _failing_record(out, status=None)
+    failing_record(out, status=None)
 
 
-def test_list_laws_with_json_is_a_usage_error(tmp_path: Path) -> None:
-    done = _cli(tmp_path, "verify", "--list-laws", "--json", str(tmp_path / "laws.json"))
+def test_list_laws_with_json_is_a_usage_error(in_tmp: Path) -> None:
+    done = _cli("verify", "--list-laws", "--json", str(in_tmp / "laws.json"))
     assert done.returncode == 2
-    _one_line_error(done, "--list-laws prints the laws and writes no --json")
+    one_line_error(done, "--list-laws prints the laws and writes no --json")
 
 
-def test_an_empty_json_path_is_a_usage_error(tmp_path: Path) -> None:
-    done = _cli(tmp_path, "verify", "winit:zeros", "--law", "zeros", *SMALL, "--json", "")
+def test_an_empty_json_path_is_a_usage_error(in_tmp: Path) -> None:
+    done = _cli("verify", "winit:zeros", "--law", "zeros", *SMALL, "--json", "")
     assert done.returncode == 2
-    _one_line_error(done, "--json: the path is empty")
+    one_line_error(done, "--json: the path is empty")
 
 
-@pytest.mark.parametrize("name", ["hang", "hang_swallowing"])
-def test_a_hanging_initializer_times_out_with_exit_5(tmp_path: Path, name: str) -> None:
-    _module(tmp_path)
-    out = _passing_json(tmp_path)
+def test_a_hanging_initializer_times_out_with_exit_5(tmp_path: Path) -> None:
+    """One that swallows the alarm too: tests/integration/test_verify_process.py."""
+    write_module(tmp_path)
+    out = passing_json(tmp_path)
     start = time.monotonic()
-    done = _cli(tmp_path, "verify", f"m:{name}", "--law", "normal", *SMALL, "--timeout", "1",
-                "--json", str(out))  # fmt: skip
+    done = process(tmp_path, "verify", "m:hang", "--law", "normal", *SMALL, "--timeout", "1",
+                    "--json", str(out))  # fmt: skip
     assert done.returncode == 5 and time.monotonic() - start < 30
-    _one_line_error(done, "did not return within 1 s (--timeout)")
-    _failing_record(out, 5)
+    one_line_error(done, "did not return within 1 s (--timeout)")
+    failing_record(out, 5)
 
 
 def test_the_default_timeout_is_stated_in_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -491,30 +461,27 @@ def test_help_documents_every_exit_status(capsys: pytest.CaptureFixture[str]) ->
         assert all(f"  {code:<3} {text}" in out for code, text in EXIT_STATUSES.items())
 
 
-def test_a_message_with_newlines_is_one_line(tmp_path: Path) -> None:
-    _module(tmp_path)
-    done = _cli(tmp_path, "verify", "m:raise_multiline", "--law", "normal", *SMALL)
+def test_a_message_with_newlines_is_one_line(in_tmp: Path) -> None:
+    write_module(in_tmp)
+    done = _cli("verify", "m:raise_multiline", "--law", "normal", *SMALL)
     assert done.returncode == 4
-    _one_line_error(done, "raised ValueError: first line / second line")
+    one_line_error(done, "raised ValueError: first line / second line")
 
 
-@pytest.mark.parametrize(
-    "env", [{"PYTHONIOENCODING": "ascii"}, {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0"}]
-)
-def test_an_ascii_only_stdout_still_passes_and_writes_json(
-    tmp_path: Path, env: dict[str, str]
-) -> None:
-    out = tmp_path / "v.json"
-    done = _cli(tmp_path, "verify", "winit:he_normal", "--law", "he_normal", *SMALL, "--json",
-                str(out), env=env)  # fmt: skip
+def test_an_ascii_only_stdout_still_passes_and_writes_json(in_tmp: Path) -> None:
+    """Streams that cannot encode the table's characters (a ``LANG=C`` terminal; the real
+    process under such locales is tests/integration/test_verify_process.py)."""
+    out = in_tmp / "v.json"
+    done = _cli("verify", "winit:he_normal", "--law", "he_normal", *SMALL, "--json", str(out),
+                encoding="ascii")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("PASSED") and json.loads(out.read_text())["passed"]
 
 
-def test_json_has_no_bare_nan(tmp_path: Path) -> None:
-    _module(tmp_path)
-    out = tmp_path / "v.json"
-    done = _cli(tmp_path, "verify", "m:nan", "--law", "normal", *SMALL, "--json", str(out))
+def test_json_has_no_bare_nan(in_tmp: Path) -> None:
+    write_module(in_tmp)
+    out = in_tmp / "v.json"
+    done = _cli("verify", "m:nan", "--law", "normal", *SMALL, "--json", str(out))
     assert done.returncode == 1
 
     def refuse(constant: str) -> None:
@@ -542,28 +509,28 @@ def test_json_has_no_bare_nan(tmp_path: Path) -> None:
     ],
 )  # fmt: skip
 def test_out_of_range_laws_and_sizes_are_refused_before_drawing(
-    tmp_path: Path, argv: list[str], message: str
+    in_tmp: Path, argv: list[str], message: str
 ) -> None:
     start = time.monotonic()
-    done = _cli(tmp_path, "verify", *argv)
+    done = _cli("verify", *argv)
     assert done.returncode == 2 and time.monotonic() - start < 30
-    _one_line_error(done, message)
+    one_line_error(done, message)
 
 
-def test_a_torch_tensor_requiring_grad_in_the_numpy_convention_exits_4(tmp_path: Path) -> None:
+def test_a_torch_tensor_requiring_grad_in_the_numpy_convention_exits_4(in_tmp: Path) -> None:
     pytest.importorskip("torch")  # reason: the tensor is torch's
-    _module(tmp_path, "import torch\n\n\ndef grad(shape, rng):\n"
+    write_module(in_tmp, "import torch\n\n\ndef grad(shape, rng):\n"
             "    return torch.randn(*shape, requires_grad=True)\n")  # fmt: skip
-    done = _cli(tmp_path, "verify", "m:grad", "--law", "normal", *SMALL)
+    done = _cli("verify", "m:grad", "--law", "normal", *SMALL)
     assert done.returncode == 4
-    _one_line_error(done, "converting the Tensor m.grad returned to a numpy array raised "
+    one_line_error(done, "converting the Tensor m.grad returned to a numpy array raised "
                     "RuntimeError: Can't call numpy() on Tensor that requires grad")  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(16))
-def test_winit_orthogonal_passes_on_1x1_nx1_and_1xn_shapes(tmp_path: Path, seed: int) -> None:
+def test_winit_orthogonal_passes_on_1x1_nx1_and_1xn_shapes(in_tmp: Path, seed: int) -> None:
     """For n = 1 the Haar law is a random sign times the gain."""
-    done = _cli(tmp_path, "verify", "winit:orthogonal", "--law", "orthogonal", "--shapes",
+    done = _cli("verify", "winit:orthogonal", "--law", "orthogonal", "--shapes",
                 "1x1,5x1,1x5,1x1x1", "--param", "gain=1.5", "--seed", str(seed))  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -578,8 +545,8 @@ def test_a_layer_calling_sys_exit_fails_winit_defaults_with_exit_4(
         sys.exit(0)
 
     monkeypatch.setattr(torch.nn, "Linear", exiting_layer)
-    out = _passing_json(tmp_path)
+    out = passing_json(tmp_path)
     assert main(["defaults", "torch.nn:Linear(4, 2)", "--json", str(out)]) == 4
     err = capsys.readouterr().err
     assert err == "winit defaults: error: the code under check exited with sys.exit(0)\n"
-    _failing_record(out, 4)
+    failing_record(out, 4)

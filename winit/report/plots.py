@@ -40,6 +40,8 @@ import base64
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
+import importlib.util
 import io
 import json
 import math
@@ -52,21 +54,23 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
-from matplotlib.typing import RcKeyType
 from numpy.typing import NDArray
 
 from winit.atomic import ReportError, write_atomic
 from winit.claims.schema import as_float
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
+
+# matplotlib is imported only to draw (a page whose panels are all kept draws none), but this
+# module needs it installed (the report extra) and says so when imported, as an import would.
+if importlib.util.find_spec("matplotlib") is None:
+    raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
 
 # Okabe–Ito without its yellow, which is too faint on white for thin lines.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
@@ -101,6 +105,9 @@ STYLE: dict[RcKeyType, Any] = {
 }
 MEMO_PANELS = 512  # drawn panels a process keeps in memory (a page has about 40)
 UNUSED_DAYS = 30.0  # a cached panel not used for this long is removed
+#: Panels a drawing process must have to draw for :func:`prerender` to start it: a process
+#: starting (Python, numpy and matplotlib imported) costs about as much as drawing this many.
+POOL_PANELS = 4
 #: The plotting code's version in a panel's cache key: this module's source.
 _CODE = Path(__file__).read_bytes()
 _LOG_WORDS = re.compile(r"\s*[,;]?\s*\blog[- ]scale\b\s*", re.IGNORECASE)
@@ -291,6 +298,8 @@ def _draw(
 ) -> tuple[list[Curve], int]:
     """Draw one panel (small multiples on shared axes when its series name facets); returns the
     curves drawn and the legend rows put below the axes."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
+
     facets = _facets(series)
     grid = fig.subplots(1, len(facets), sharex=True, sharey=True, squeeze=False)[0]
     curves = [c for members in facets.values() for c in members]
@@ -354,10 +363,16 @@ def _content(group: str, members: list[tuple[str, Any]]) -> str:
     return json.dumps([group, members], sort_keys=True, allow_nan=True, default=str)
 
 
+@functools.cache
+def matplotlib_version() -> str:
+    """The installed matplotlib's version, read without importing it."""
+    return importlib.metadata.version("matplotlib")
+
+
 def _key(content: str) -> str:
     """The cache key of a panel: its input, the plotting code and matplotlib's version."""
     digest = hashlib.sha256(content.encode())
-    digest.update(b"\0" + _CODE + b"\0" + matplotlib.__version__.encode())
+    digest.update(b"\0" + _CODE + b"\0" + matplotlib_version().encode())
     return digest.hexdigest()
 
 
@@ -412,6 +427,9 @@ def _drawn(content: str) -> tuple[str, str]:
     kept = _stored(key)
     if kept is not None:
         return kept
+    import matplotlib
+    from matplotlib.figure import Figure
+
     group, members = json.loads(content)
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), layout="constrained")
@@ -446,8 +464,9 @@ def panels(series: Mapping[str, Mapping[str, Any]]) -> list[Panel]:
 
 
 def prerender(all_series: Iterable[Mapping[str, Mapping[str, Any]]]) -> None:
-    """Draw the panels of every claim's ``series`` that are not drawn yet, in parallel (one
-    process per core), so that the :func:`panels` calls that follow find them drawn."""
+    """Draw the panels of every claim's ``series`` that are not drawn yet, so that the
+    :func:`panels` calls that follow find them drawn: in parallel (one process per core) when
+    each process has at least :data:`POOL_PANELS` to draw, else here."""
     contents = list(
         dict.fromkeys(_content(g, m) for series in all_series for g, m in _groups(series).items())
     )
@@ -456,8 +475,17 @@ def prerender(all_series: Iterable[Mapping[str, Mapping[str, Any]]]) -> None:
         return
     prune(folder)
     missing = [c for c in contents if _stored(_key(c)) is None]
-    workers = min(len(missing), os.cpu_count() or 1)
-    if workers < 2:  # one panel or one core: a pool would only add its start-up
+    workers = min(len(missing) // POOL_PANELS, os.cpu_count() or 1)
+    if workers < 2:  # few panels or one core: a pool would only add its start-up
+        for content in missing:
+            _draw_ahead(content)
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_drawn, missing))
+        list(pool.map(_draw_ahead, missing))
+
+
+def _draw_ahead(content: str) -> None:
+    """Draw a panel before its page asks for it; one that cannot be drawn is left to
+    :func:`panels`, whose caller names the claim whose series failed."""
+    with contextlib.suppress(Exception):
+        _drawn(content)

@@ -15,6 +15,7 @@ deciding the gate :mod:`winit.report.gate`, the command :mod:`winit.report.cli`.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +71,7 @@ def verdict_diff(results: Results, previous: Results) -> dict[str, Any]:
     return {"started": previous["run"]["started"], "changes": changes}
 
 
+@functools.cache  # one per process: its templates are compiled once, reloaded when edited
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("winit", "templates"),
