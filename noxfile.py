@@ -266,15 +266,37 @@ def flake(session: nox.Session) -> None:
                 env=ONE_BLAS_THREAD)  # fmt: skip
 
 
+#: the models session's environments: what each installs, and its test files. torchvision and
+#: timm get their own: the served torchvision makes transformers' imports fail
+MODEL_TESTS = {
+    "transformers": ([".[test,torch,report]", "transformers"], ["tests/test_audit_*.py", "tests/test_signal_*.py",
+                     "tests/test_defaults_torch.py", "tests/test_attention.py",
+                     "tests/test_norms.py", "tests/test_residual.py"]),
+    "vision": ([".[test,torch,report,vision]"], ["tests/test_audit_torchvision*.py"]),
+}  # fmt: skip
+
+
+def _model_tests(libraries: str) -> list[str]:
+    """The test files of one environment."""
+
+    def files(name: str) -> set[str]:
+        return {f for p in MODEL_TESTS[name][1] for f in glob.glob(p)}
+
+    mine = files(libraries)
+    if libraries == "transformers":  # its audit pattern matches the other environments' files too
+        mine -= set().union(*(files(n) for n in MODEL_TESTS if n != libraries))
+    return sorted(mine)
+
+
 @nox.session(venv_backend=TORCH_BACKEND)
-def models(session: nox.Session) -> None:
+@nox.parametrize("libraries", list(MODEL_TESTS))
+def models(session: nox.Session, libraries: str) -> None:
     """``winit audit`` and ``winit.signal`` on real models, torch's layer defaults, and the numpy
     core's attention, norms and residual stack against torch's: their tests with CPU torch and
-    transformers (real models from small configs; CI runs it, the
-    default gate does not). torchvision and timm are left out: the served torchvision fails to
-    import beside the CPU torch (timm imports it)."""
-    session.install("-e", ".[test,torch,report]", "transformers")
-    tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
-             "tests/test_defaults_torch.py", "tests/test_attention.py", "tests/test_norms.py",
-             "tests/test_residual.py"]  # fmt: skip
-    session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs, env=ONE_BLAS_THREAD)
+    transformers, then in an environment of their own with torchvision and timm (real models
+    from small configs; CI runs it, the default gate does not). The served torchvision's compiled
+    ops do not load beside the CPU torch: its tests import it through a test-only guard
+    (tests/vision.py)."""
+    session.install("-e", *MODEL_TESTS[libraries][0])
+    session.run("pytest", *_model_tests(libraries), "-ra", "-n", "2", *session.posargs,
+                env=ONE_BLAS_THREAD)  # fmt: skip

@@ -7,7 +7,8 @@ a checkpoint with missing keys takes: transformers' ``from_pretrained(None, conf
 state_dict={})`` (the model built on the meta device, then materialised and initialised by the
 library), for plain torch the builder run on the meta device, ``to_empty`` and every module's
 ``reset_parameters``, each module's after its children's (the order construction runs them, so a
-parent's custom init of a child stands).
+parent's custom init of a child stands), then the model's own ``init_weights()`` where it has one
+(timm's models re-initialise themselves after ``to_empty`` by it).
 """
 
 from __future__ import annotations
@@ -174,14 +175,17 @@ def is_transformers(model: Any) -> bool:
     return hasattr(model, "config") and hasattr(type(model), "from_pretrained")
 
 
-def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
-    """How the ``loaded`` path builds the model, or ``None`` where there is none."""
+def _loaded_builder(builder: Builder | None, model: Any) -> tuple[Builder, str] | None:
+    """How the ``loaded`` path builds the model and what it does, or ``None`` where there is
+    none."""
     torch = _torch()
     if is_transformers(model):
         cls, config = type(model), model.config
-        return lambda: cls.from_pretrained(None, config=config, state_dict={})
+        how = "from_pretrained(None, config=..., state_dict={})"
+        return lambda: cls.from_pretrained(None, config=config, state_dict={}), how
     if builder is None:
         return None
+    init_weights = callable(getattr(model, "init_weights", None))
 
     def materialised() -> Any:
         with torch.device("meta"):
@@ -192,9 +196,12 @@ def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
                 reset = getattr(module, "reset_parameters", None)
                 if callable(reset):
                     reset()
+            if init_weights:
+                m.init_weights()
         return m
 
-    return materialised
+    how = "meta device, to_empty, reset_parameters"
+    return materialised, how + (", init_weights()" if init_weights else "")
 
 
 def build(builder: Builder, seed: int, what: str) -> tuple[Any, list[Write]]:
@@ -226,26 +233,34 @@ def _numpy(t: Any) -> Floats:
     return t.numpy()  # type: ignore[no-any-return]
 
 
-def _owners(t: Any, writes: list[Write]) -> NDArray[np.int64]:
-    """Per element of ``t`` (flat), the index of the last write that covered it, or -1."""
-    n = t.numel()
-    owner = np.full(n, -1, dtype=np.int64)
+def _parts(t: Any, writes: list[Write]) -> dict[int, NDArray[np.bool_] | None]:
+    """Per write index (-1: no write), the mask of the elements of ``t`` (flat) it wrote last;
+    ``None``: every element (one write covered the whole tensor after every other, or none
+    did), so a tensor written whole costs no per-element bookkeeping."""
     ptr, off = t.untyped_storage().data_ptr(), t.storage_offset()
-    contiguous = t.is_contiguous()
+    shape, stride = tuple(t.shape), tuple(t.stride())
+    whole, partial = -1, list[tuple[int, Write]]()
     for i, w in enumerate(writes):
         if w.storage != ptr:
             continue
-        if w.offset == off and w.shape == tuple(t.shape) and w.stride == tuple(t.stride()):
-            owner[:] = i
-            continue
-        if not contiguous:
-            continue
+        if w.offset == off and w.shape == shape and w.stride == stride:
+            whole, partial = i, []
+        elif t.is_contiguous():
+            partial.append((i, w))
+    if not partial:
+        return {whole: None}
+    n = t.numel()
+    owner = np.full(n, whole, dtype=np.int64)
+    for i, w in partial:
         pos = np.array(w.offset - off, dtype=np.int64)
-        for size, stride in zip(w.shape, w.stride, strict=True):
-            pos = pos[..., None] + np.arange(size, dtype=np.int64) * stride
+        for size, step in zip(w.shape, w.stride, strict=True):
+            pos = pos[..., None] + np.arange(size, dtype=np.int64) * step
         pos = pos.ravel()
         owner[pos[(pos >= 0) & (pos < n)]] = i
-    return owner
+    ids = np.unique(owner)
+    if ids.size == 1:
+        return {int(ids[0]): None}
+    return {int(i): owner == i for i in ids}
 
 
 def _named_of(w: Write) -> Named:
@@ -290,13 +305,11 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
         shape = tuple(t.shape)
         values = _numpy(t).ravel()
         eps = float(np.finfo(values.dtype).eps)
-        owner = _owners(t, writes)
-        lo, hi = int(owner.min()), int(owner.max())
-        ids = [lo] if lo == hi else [int(i) for i in np.unique(owner)]
-        parts: dict[int, NDArray[np.bool_]] = {i: owner == i for i in ids}
+        parts = _parts(t, writes)
         expected = expectation_for(name, expectations)
         if expected is not None:
-            most = max(parts, key=lambda i: int(parts[i].sum()))
+            size = {i: values.size if m is None else int(m.sum()) for i, m in parts.items()}
+            most = max(size, key=size.__getitem__)
             displaced = _named_of(writes[most]) if most >= 0 else _default(module, local)
             named, tgt = _target(
                 Named("expectation", expected.text, expected.law, expected.params), shape
@@ -305,9 +318,8 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
             continue
         for i, mask in parts.items():
             named, tgt = _target(_named_of(writes[i]) if i >= 0 else _default(module, local), shape)
-            whole = len(parts) == 1
-            part = values if whole else values[mask]
-            out.append(Region(name, shape, named, tgt, part, values, whole, eps))
+            part = values if mask is None else values[mask]
+            out.append(Region(name, shape, named, tgt, part, values, mask is None, eps))
     return out
 
 
@@ -334,13 +346,10 @@ def build_path(
     if model is None:
         assert builder is not None
         model, _ = build(builder, seed, "building the model")
-    loaded = _loaded_builder(builder, model)
-    if loaded is None:
+    found = _loaded_builder(builder, model)
+    if found is None:
         raise ValueError("the loaded path needs a builder or a transformers model")
-    how = (
-        "from_pretrained(None, config=..., state_dict={})" if is_transformers(model)
-        else "meta device, to_empty, reset_parameters"
-    )  # fmt: skip
+    loaded, how = found
     first, writes = build(loaded, seed, f"the loaded path ({how})")
     again, _ = build(loaded, seed, f"the loaded path ({how}) again")
     return regions(first, writes, expectations), _values(again), how, model
