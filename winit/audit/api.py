@@ -184,8 +184,14 @@ def group_regions(regions: Sequence[Region]) -> list[list[Region]]:
     return list(groups.values())
 
 
+def _finite(values: Floats) -> Floats:
+    """The finite values (the array itself where every value is: no copy)."""
+    lo, hi = (float(np.min(values)), float(np.max(values))) if values.size else (0.0, 0.0)
+    return values if math.isfinite(lo) and math.isfinite(hi) else values[np.isfinite(values)]
+
+
 def _sample(r: Region, cap: int, seed: int) -> NDArray[np.float64]:
-    x = r.values[np.isfinite(r.values)]
+    x = _finite(r.values)
     if x.size > cap:
         rng = np.random.default_rng([seed, zlib.crc32(r.name.encode())])
         x = x[rng.choice(x.size, cap, replace=False)]
@@ -264,7 +270,7 @@ def _check_group(
             tr: ElementLaw = r.target  # type: ignore[assignment]
             sd = tr.var**0.5
             z.append((s - tr.mean) / sd)
-            finite = r.values[np.isfinite(r.values)]
+            finite = _finite(r.values)
             if finite.size:
                 far = max(float(finite.max()) - tr.mean, tr.mean - float(finite.min()))
                 largest = max(largest, far / sd)
