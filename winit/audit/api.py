@@ -66,6 +66,8 @@ from winit.stats import POWER, RUN_ALPHA
 
 #: standardised values a group keeps for the page's histogram
 KEPT = 2000
+#: tensors a failing pooled group names as farthest off
+NAMED_OFF = 3
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,7 @@ def _check_group(
     t = first.target
     law: ElementLaw | None = None
     kept: tuple[float, ...] = ()
+    attribution = ""
     rows = hygiene_rows(parts, t.value if isinstance(t, Constant) else None)
     samples = [_sample(r, sample, seed) for r in regions]
     read = sum(s.size for s in samples)
@@ -265,16 +268,20 @@ def _check_group(
                 rows.append(orthogonal_row(r.name, m, r.target, r.eps))  # type: ignore[arg-type]
     elif t is not None:
         law = standardised(t)
-        z, largest, n_all = [], 0.0, 0
+        z, far, n_all = [], [], 0
         for r, s in zip(regions, samples, strict=True):
             tr: ElementLaw = r.target  # type: ignore[assignment]
             sd = tr.var**0.5
             z.append((s - tr.mean) / sd)
             finite = _finite(r.values)
-            if finite.size:
-                far = max(float(finite.max()) - tr.mean, tr.mean - float(finite.min()))
-                largest = max(largest, far / sd)
+            out = (
+                max(float(finite.max()) - tr.mean, tr.mean - float(finite.min()))
+                if finite.size
+                else 0.0
+            )
+            far.append(out / sd)
             n_all += r.values.size
+        largest = max(far, default=0.0)
         fans = first.fans or (1, 1)
         assert first.named.law is not None
         cut = truncation(first.named.law, first.named.params) == "corrected"
@@ -283,6 +290,7 @@ def _check_group(
         pooled = np.concatenate(z)
         rows += element_rows(pooled, largest, n_all, law, alts, alpha, first.eps)
         kept = tuple(pooled[:: math.ceil(pooled.size / KEPT)].tolist()) if pooled.size else ()
+        attribution = _attribution(regions, z, far, rows)
     names = tuple(dict.fromkeys(r.name for r in regions))
     if again is not None:
         tensor = {r.name: r.tensor for r in regions}
@@ -292,9 +300,37 @@ def _check_group(
         )
     return Group(
         path, first.pattern, first.named, _describe(first), names, sum(p.size for p in parts), read,
-        identify(samples[0], first.matrix, first.fans), tuple(rows), tuple(_notes(regions)),
-        law, kept,
+        identify(samples[0], first.matrix, first.fans), tuple(rows),
+        tuple(n for n in (*_notes(regions), attribution) if n), law, kept,
     )  # fmt: skip
+
+
+def _attribution(
+    regions: Sequence[Region], z: Sequence[Floats], far: Sequence[float], rows: Sequence[Row]
+) -> str:
+    """Which tensors of a pooled group a failing statistical check comes from: those whose own
+    largest |value| passes the extremes check's limit, and for a failing mean, variance or shape
+    the tensors whose own standardised sample is farthest off (mean square from 1, then |mean|), at most
+    :data:`NAMED_OFF`; "" when the group passes or holds one tensor."""
+    failed = {r.check.name for r in rows if not r.passed}
+    if len({r.name for r in regions}) < 2 or not failed:
+        return ""
+    off = []
+    extreme = rows[-1].check
+    if not rows[-1].passed:
+        off += [f"{r.name} (largest |value| {f:.3g}σ)" for r, f in zip(regions, far, strict=True)
+                if f > extreme.high]  # fmt: skip
+    if failed - {extreme.name}:
+        squares = [float(np.mean(x * x)) if x.size else 1.0 for x in z]
+        means = [abs(float(np.mean(x))) if x.size else 0.0 for x in z]
+        order = sorted(
+            range(len(regions)), key=lambda i: (-abs(math.log(squares[i] or 1e-300)), -means[i])
+        )
+        off += [
+            f"{regions[i].name} (mean square {squares[i]:.3g}, |mean| {means[i]:.3g}, standardised)"
+            for i in order[:NAMED_OFF]
+        ]
+    return "tensors off: " + "; ".join(off[: 2 * NAMED_OFF]) if off else ""
 
 
 def _same(a: Floats, b: Floats) -> bool:
