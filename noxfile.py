@@ -125,7 +125,7 @@ def bench(session: nox.Session) -> None:
         session.install("-e", ".", "nox", "uv")
         session.run("python", "-m", "benchmarks.goals", *session.posargs[1:])
         return
-    session.install("-e", ".[test,report,bench]")
+    session.install("-e", ".[test,report,bench]", "transformers")  # the audit rows' models
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 
 
