@@ -17,8 +17,9 @@ import ast
 import contextlib
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,12 @@ from winit.audit.expect import Expectation, expectation_for
 from winit.audit.record import Recorder, Write, recording
 
 PATHS = ("built", "loaded")
+#: the loaded path taken one unit at a time, for a model larger than memory (asked for by name)
+BY_MODULE = "by-module"
+ALL_PATHS = (*PATHS, BY_MODULE)
+#: the bytes of parameters and buffers the ``by-module`` path materialises at once: a subtree
+#: within it as one unit, a larger one module by module
+UNIT_BYTES = 1 << 30
 Builder = Callable[[], Any]
 #: a tensor's values as numpy in its own float dtype (half precisions as float32)
 Floats = NDArray[np.floating[Any]]
@@ -59,6 +66,11 @@ class Named:
 NO_LAW = Named("none", "no declared law", None, {})
 
 
+def pattern_of(name: str) -> str:
+    """A tensor's name with every layer index replaced by ``*``: its group's pattern."""
+    return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", name)
+
+
 @dataclass(frozen=True)
 class Region:
     """The elements of one tensor that one law governs (all of them, or those one call wrote
@@ -78,7 +90,7 @@ class Region:
     @property
     def pattern(self) -> str:
         """The name with every layer index replaced by ``*``."""
-        return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", self.name)
+        return pattern_of(self.name)
 
     @property
     def matrix(self) -> Floats | None:
@@ -300,8 +312,15 @@ def tensors(model: Any) -> Iterator[tuple[str, Any, Any, str]]:
 def regions(model: Any, writes: list[Write], expectations: list[Expectation]) -> list[Region]:
     """Every tensor of ``model`` cut into the regions one law governs (see the module
     docstring)."""
+    return regions_of(tensors(model), writes, expectations)
+
+
+def regions_of(
+    items: Iterable[tuple[str, Any, Any, str]], writes: list[Write], expectations: list[Expectation]
+) -> list[Region]:
+    """The regions of the tensors ``items`` (as :func:`tensors` yields them)."""
     out = []
-    for name, t, module, local in tensors(model):
+    for name, t, module, local in items:
         shape = tuple(t.shape)
         values = _numpy(t).ravel()
         eps = float(np.finfo(values.dtype).eps)
@@ -357,3 +376,112 @@ def build_path(
 
 def _values(model: Any) -> dict[str, Floats]:
     return {name: _numpy(t).ravel() for name, t, _, _ in tensors(model)}
+
+
+# ---------------------------------------------------------------- module by module
+
+Unit = list[tuple[str, Any, Any]]
+
+
+def _nbytes(module: Any) -> int:
+    tensors = [*module.parameters(), *module.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _post_order(module: Any, name: str, owner: Any, hf: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(name, module, owner) of the subtree, each module after its children; ``owner`` the
+    nearest transformers model above or at it (its ``_initialize_weights`` inits the module)."""
+    owner = module if hf is not None and isinstance(module, hf) else owner
+    for child_name, child in module.named_children():
+        yield from _post_order(child, f"{name}.{child_name}" if name else child_name, owner, hf)
+    yield name, module, owner
+
+
+def _units(module: Any, name: str, owner: Any, hf: Any) -> Iterator[Unit]:
+    """The subtree in units of at most :data:`UNIT_BYTES` (a module larger alone is a unit
+    alone), in the order construction initialises them: children first."""
+    if _nbytes(module) <= UNIT_BYTES:
+        yield list(_post_order(module, name, owner, hf))
+        return
+    owner = module if hf is not None and isinstance(module, hf) else owner
+    for child_name, child in module.named_children():
+        yield from _units(child, f"{name}.{child_name}" if name else child_name, owner, hf)
+    yield [(name, module, owner)]
+
+
+def _own_tensors(unit: Unit) -> list[tuple[str, Any, Any, str]]:
+    """The unit's floating parameters and buffers, as :func:`tensors` yields them."""
+    out = []
+    for name, module, _ in unit:
+        own = [*module.named_parameters(recurse=False), *module.named_buffers(recurse=False)]
+        for local, t in own:
+            if t is not None and t.is_floating_point():
+                out.append((f"{name}.{local}" if name else local, t, module, local))
+    return out
+
+
+def _initialise(unit: Unit, transformers_init: Any) -> None:
+    """Materialise the unit's own tensors and initialise them as the library does: transformers'
+    ``_initialize_weights`` of each module's owner (with its init functions guarded, as
+    ``from_pretrained`` does), for plain torch each module's ``reset_parameters``."""
+    torch = _torch()
+    for _, module, _ in unit:
+        module.to_empty(device="cpu", recurse=False)
+        module.__dict__.pop("_is_hf_initialized", None)
+    with torch.no_grad():
+        if transformers_init is None:
+            for _, module, _ in unit:
+                reset = getattr(module, "reset_parameters", None)
+                if callable(reset):
+                    reset()
+            return
+        with transformers_init.guard_torch_init_functions():
+            for _, module, owner in unit:
+                custom = getattr(owner, "is_custom_code", lambda: False)()
+                owner._initialize_weights(module, custom)
+
+
+def by_module(
+    builder: Builder, seed: int, expectations: list[Expectation]
+) -> tuple[str, list[str], Iterator[tuple[list[Region], dict[str, Floats]]]]:
+    """The ``by-module`` path: the model built on the meta device, then one unit at a time
+    (:data:`UNIT_BYTES`) materialised, initialised by the library's own per-module init,
+    initialised a second time from the same random state into fresh memory, read and returned
+    to the meta device; never more than one unit's tensors (twice) in memory. Returns how the
+    path is built, the names of the model's tensors and an iterator of each unit's regions and
+    second values."""
+    torch = _torch()
+    with torch.device("meta"), _quiet_transformers():
+        model = call_user(builder, "building the model on the meta device")
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"the builder returned a {type(model).__name__}, not a torch.nn.Module")
+    hf_init: Any = None
+    hf: Any = None
+    if is_transformers(model):
+        import transformers
+        from transformers import initialization as hf_init
+
+        hf = transformers.PreTrainedModel
+    how = (
+        "meta device, then per unit of <= 1 GiB: to_empty, "
+        + ("the model's _initialize_weights" if hf else "reset_parameters")
+        + ", read, back to meta"
+    )
+
+    def units() -> Iterator[tuple[list[Region], dict[str, Floats]]]:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            for unit in _units(model, "", model, hf):
+                state = torch.random.get_rng_state()
+                with recording() as rec:
+                    call_user(partial(_initialise, unit, hf_init), "initialising a module")
+                # detached: materialising again may swap the parameters' data in place
+                first = [(n, t.detach(), m, local) for n, t, m, local in _own_tensors(unit)]
+                torch.random.set_rng_state(state)
+                call_user(partial(_initialise, unit, hf_init), "initialising it again")
+                again = {name: _numpy(t).ravel() for name, t, _, _ in _own_tensors(unit)}
+                yield regions_of(first, rec.writes, expectations), again
+                for _, module, _ in unit:
+                    module.to_empty(device="meta", recurse=False)
+
+    return how, [name for name, _, _, _ in tensors(model)], units()
