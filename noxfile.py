@@ -266,13 +266,14 @@ def flake(session: nox.Session) -> None:
                 env=ONE_BLAS_THREAD)  # fmt: skip
 
 
-#: the models session's environments: what each installs, and its test files. torchvision and
-#: timm get their own: the served torchvision makes transformers' imports fail
+#: the models session's environments: the project's extras and the packages each installs, and
+#: its test files. torchvision and timm get their own: the served torchvision makes transformers'
+#: imports fail
 MODEL_TESTS = {
-    "transformers": ([".[test,torch,report]", "transformers"], ["tests/test_audit_*.py", "tests/test_signal_*.py",
+    "transformers": ("", ["transformers"], ["tests/test_audit_*.py", "tests/test_signal_*.py",
                      "tests/test_defaults_torch.py", "tests/test_attention.py",
                      "tests/test_norms.py", "tests/test_residual.py"]),
-    "vision": ([".[test,torch,report,vision]"], ["tests/test_audit_torchvision*.py"]),
+    "vision": (",vision", [], ["tests/test_audit_torchvision*.py"]),
 }  # fmt: skip
 
 
@@ -280,7 +281,7 @@ def _model_tests(libraries: str) -> list[str]:
     """The test files of one environment."""
 
     def files(name: str) -> set[str]:
-        return {f for p in MODEL_TESTS[name][1] for f in glob.glob(p)}
+        return {f for p in MODEL_TESTS[name][2] for f in glob.glob(p)}
 
     mine = files(libraries)
     if libraries == "transformers":  # its audit pattern matches the other environments' files too
@@ -297,6 +298,7 @@ def models(session: nox.Session, libraries: str) -> None:
     from small configs; CI runs it, the default gate does not). The served torchvision's compiled
     ops do not load beside the CPU torch: its tests import it through a test-only guard
     (tests/vision.py)."""
-    session.install("-e", *MODEL_TESTS[libraries][0])
+    extras = MODEL_TESTS[libraries][0]
+    session.install("-e", f".[test,torch,report{extras}]", *MODEL_TESTS[libraries][1])
     session.run("pytest", *_model_tests(libraries), "-ra", "-n", "2", *session.posargs,
                 env=ONE_BLAS_THREAD)  # fmt: skip
