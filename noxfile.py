@@ -148,7 +148,7 @@ def bench(session: nox.Session) -> None:
         session.install("-e", ".", "nox", "uv")
         session.run("python", "-m", "benchmarks.goals", *session.posargs[1:])
         return
-    session.install("-e", ".[test,report,bench]")
+    session.install("-e", ".[test,report,bench]", "transformers")  # the audit rows' models
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 
 
@@ -308,29 +308,51 @@ def flake(session: nox.Session) -> None:
 
 #: where `nox -s models` records its claims on real architectures; `nox -s report` renders them
 MODEL_RESULTS = "reports/results-models.json"
+#: the models session's environments: the project's extras and the packages each installs, and
+#: its test files. torchvision and timm get their own: the served torchvision makes transformers'
+#: imports fail
+MODEL_TESTS = {
+    "transformers": ("", ["transformers"], ["tests/test_audit_*.py", "tests/test_signal_*.py",
+                     "tests/test_defaults_torch.py", "tests/test_attention.py",
+                     "tests/test_norms.py", "tests/test_residual.py"]),
+    "vision": (",vision", [], ["tests/test_audit_torchvision*.py"]),
+}  # fmt: skip
+
+
+def _model_tests(libraries: str) -> list[str]:
+    """The test files of one environment."""
+
+    def files(name: str) -> set[str]:
+        return {f for p in MODEL_TESTS[name][2] for f in glob.glob(p)}
+
+    mine = files(libraries)
+    if libraries == "transformers":  # its audit pattern matches the other environments' files too
+        mine -= set().union(*(files(n) for n in MODEL_TESTS if n != libraries))
+    return sorted(mine)
 
 
 @nox.session(venv_backend=TORCH_BACKEND)
-def models(session: nox.Session) -> None:
+@nox.parametrize("libraries", list(MODEL_TESTS))
+def models(session: nox.Session, libraries: str) -> None:
     """``winit audit`` and ``winit.signal`` on real models, torch's layer defaults, and the numpy
     core's attention, norms and residual stack against torch's: their tests with CPU torch and
-    transformers (real models from small configs; CI runs it, the
-    default gate does not). torchvision and timm are left out: the served torchvision fails to
-    import beside the CPU torch (timm imports it). Then the claims on a real architecture
+    transformers, then in an environment of their own with torchvision and timm (real models
+    from small configs; CI runs it, the default gate does not). The served torchvision's compiled
+    ops do not load beside the CPU torch: its tests import it through a test-only guard
+    (tests/vision.py). In the transformers environment, then the claims on a real architecture
     (properties/models) -> reports/results-models.json, which the next `nox -s report` renders
     and gates; they run and record even when a test failed, and the session fails if either
     did."""
-    session.install("-e", ".[test,torch,report]", "transformers")
-    tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
-             "tests/test_defaults_torch.py", "tests/test_attention.py", "tests/test_norms.py",
-             "tests/test_residual.py"]  # fmt: skip
+    extras = MODEL_TESTS[libraries][0]
+    session.install("-e", f".[test,torch,report{extras}]", *MODEL_TESTS[libraries][1])
     failed: nox.command.CommandFailed | None = None
     try:
-        session.run("pytest", *sorted(tests), "-ra", "-n", "2", *session.posargs,
+        session.run("pytest", *_model_tests(libraries), "-ra", "-n", "2", *session.posargs,
                     env=ONE_BLAS_THREAD)  # fmt: skip
     except nox.command.CommandFailed as e:
         failed = e
-    session.run("pytest", "properties/models", "--hypothesis-profile=ci",
-                f"--winit-results={MODEL_RESULTS}", "-n", "2", env=ONE_BLAS_THREAD)  # fmt: skip
+    if libraries == "transformers":
+        session.run("pytest", "properties/models", "--hypothesis-profile=ci",
+                    f"--winit-results={MODEL_RESULTS}", "-n", "2", env=ONE_BLAS_THREAD)  # fmt: skip
     if failed is not None:
         raise failed

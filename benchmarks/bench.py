@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks import initializers, pipeline, training
+from benchmarks import audit, initializers, pipeline, training
 from benchmarks.figures import table, write
 
 OUT = Path(__file__).resolve().parent.parent / "reports" / "bench.json"
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     shapes = initializers.QUICK_SHAPES if args.quick else initializers.SHAPES
     figures, rows, skipped = initializers.run(torch, clock, shapes)
     figures += training.run(torch, clock)
+    audited, missing = audit.run(torch, clock)
+    figures += audited
+    skipped += missing
     if torch is None:
         skipped.append({"group": "torch", "name": "all", "reason": "torch is not installed"})
     if not args.no_pipeline:

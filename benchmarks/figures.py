@@ -34,6 +34,8 @@ class Figure:
     extra_fraction: float | None = None
     memory_goal: float | None = None
     note: str = ""
+    #: an absolute goal: median_s must be <= it (None: none)
+    seconds_goal: float | None = None
 
     @property
     def met(self) -> bool | None:
@@ -44,6 +46,8 @@ class Figure:
             checks.append(self.ratio <= self.goal)
         if self.memory_goal is not None and self.extra_fraction is not None:
             checks.append(self.extra_fraction <= self.memory_goal)
+        if self.seconds_goal is not None:
+            checks.append(self.median_s <= self.seconds_goal)
         return all(checks) if checks else None
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,6 +103,13 @@ def _shape(shape: tuple[int, ...] | None) -> str:
     return "x".join(map(str, shape))
 
 
+def _goal(f: Figure) -> str:
+    goals = ([] if f.goal is None else [f"<={f.goal:g}"]) + (
+        [] if f.seconds_goal is None else [f"<={_seconds(f.seconds_goal)}"]
+    )
+    return ", ".join(goals) or "-"
+
+
 def table(figures: list[Figure]) -> str:
     """The figures as a fixed-width text table, one row each."""
     head = ("group", "name", "shape", "dtype", "median", "±iqr", "baseline", "ratio", "goal", "mem", "met")  # fmt: skip
@@ -114,7 +125,7 @@ def table(figures: list[Figure]) -> str:
                 _seconds(f.iqr_s),
                 f"{f.baseline} {_seconds(f.baseline_s)}" if f.baseline else "-",
                 "-" if f.ratio is None else f"{f.ratio:.2f}±{f.ratio_iqr or 0:.2f}",
-                "-" if f.goal is None else f"<={f.goal:g}",
+                _goal(f),
                 "-" if f.extra_fraction is None else f"{f.extra_fraction:.0%}",
                 {True: "yes", False: "NO", None: "-"}[f.met],
             )

@@ -15,6 +15,7 @@ pytest.importorskip("torch", reason="winit audit reads torch models: pip install
 pytest.importorskip("transformers", reason="real transformers models: pip install transformers")
 
 from winit.audit import AuditResult, audit
+from winit.audit.model import load_spec
 
 BERT = "transformers:BertModel(BertConfig(num_hidden_layers=2, hidden_size=128, num_attention_heads=2, intermediate_size=256))"
 GPT2 = "transformers:GPT2Model(GPT2Config(n_layer=3, n_embd=64, n_head=2, n_positions=64, vocab_size=500))"
@@ -126,3 +127,23 @@ def test_siglips_flax_style_embedding_init_is_named_and_followed() -> None:
     token = next(g for g in result.groups if g.pattern == "embeddings.token_embedding.weight")
     assert token.named.text == "transformers.initialization.default_flax_embed_init_()"
     assert (token.law, token.passed) == ("N(0, 0.125²)", True)
+
+
+def test_a_failing_pooled_group_names_the_tensor_that_is_off() -> None:
+    """One layer's MLP weight scaled 1.5x after its init (an unrecorded in-place multiply): the
+    pooled group fails, and its note names that tensor first."""
+    import torch
+
+    build = load_spec(GPT2)
+
+    def one_layer_off() -> object:
+        model = build()
+        with torch.no_grad():
+            model.h[1].mlp.c_fc.weight.mul_(1.5)
+        return model
+
+    result = audit(one_layer_off, seed=0, paths=["built"])
+    fc = next(g for g in result.groups if g.pattern == "h.*.mlp.c_fc.weight")
+    assert not fc.passed
+    off = next(n for n in fc.notes if n.startswith("tensors off: "))
+    assert off.removeprefix("tensors off: ").startswith("h.1.mlp.c_fc.weight (")

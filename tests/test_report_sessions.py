@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.report_fixture import IDS
-from tests.test_report_gate import passing, write
+from tests.report_fixture import IDS, passing, write
 from winit.report.cli import main
 from winit.report.inputs import MODELS
 

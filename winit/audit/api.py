@@ -16,10 +16,11 @@ sampling, the checks per group, the check across paths) are read together.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +41,14 @@ from winit.audit.adapter import (
 )
 from winit.audit.adapter import target as law_target
 from winit.audit.checks import (
+    BLOCK,
     POOLED,
     STATISTICAL,
     STD_ERROR,
     constant_row,
+    count_near,
+    count_nonfinite,
+    count_odd,
     element_rows,
     exact,
     hygiene_rows,
@@ -55,11 +60,26 @@ from winit.audit.expect import Expectation, parse_expectation
 from winit.audit.frameworks import ACCEPTED, build_path, rebuildable
 from winit.audit.identify import VACUOUS_CUT, identify
 from winit.audit.kinds import NoPathError, call_builder, is_model
-from winit.audit.model import PATHS, Builder, Floats, Named, Region, load_spec
+from winit.audit.model import (
+    ALL_PATHS,
+    BY_MODULE,
+    PATHS,
+    Builder,
+    Floats,
+    Named,
+    Region,
+    by_module,
+    load_spec,
+    pattern_of,
+)
 from winit.stats import POWER, RUN_ALPHA
 
 #: standardised values a group keeps for the page's histogram
 KEPT = 2000
+#: a region's values once digested (the by-module path keeps no values)
+NOTHING: Floats = np.zeros(0, dtype=np.float32)
+#: tensors a failing pooled group names as farthest off
+NAMED_OFF = 3
 
 
 @dataclass(frozen=True)
@@ -178,8 +198,14 @@ def group_regions(regions: Sequence[Region]) -> list[list[Region]]:
     return list(groups.values())
 
 
+def _finite(values: Floats) -> Floats:
+    """The finite values (the array itself where every value is: no copy)."""
+    lo, hi = (float(np.min(values)), float(np.max(values))) if values.size else (0.0, 0.0)
+    return values if math.isfinite(lo) and math.isfinite(hi) else values[np.isfinite(values)]
+
+
 def _sample(r: Region, cap: int, seed: int) -> NDArray[np.float64]:
-    x = r.values[np.isfinite(r.values)]
+    x = _finite(r.values)
     if x.size > cap:
         rng = np.random.default_rng([seed, zlib.crc32(r.name.encode())])
         x = x[rng.choice(x.size, cap, replace=False)]
@@ -221,73 +247,150 @@ def _notes(regions: Sequence[Region]) -> list[str]:
     return [n for n in notes if n]
 
 
+@dataclass(frozen=True)
+class Digest:
+    """What a group's checks read of one region: counts over every value, how far its finite
+    values reach (in σ of an element law), a sample of at most the cap, the orthogonality row,
+    the law its values look like, and whether a second build under the seed gave the same
+    tensor (``None``: no second build). Once it is taken the region's values can go (the
+    ``by-module`` path frees each module after it)."""
+
+    size: int
+    nonfinite: int
+    odd: int
+    near: int
+    far: float
+    sample: NDArray[np.float64]
+    orthogonal: Row | None
+    identified: str
+    same: bool | None
+
+
+def digest(r: Region, cap: int, seed: int, again: Floats | None) -> Digest:
+    """The :class:`Digest` of region ``r`` (``again``: its tensor's values in a second build)."""
+    # uninitialised memory can hold signalling NaNs, which raise numpy's invalid-value warning
+    # when compared or cast; the non-finite check counts them
+    with np.errstate(invalid="ignore"):
+        t, values = r.target, r.values
+        sample = _sample(r, cap, seed)
+        far = 0.0
+        finite = _finite(values)
+        if t is not None and not isinstance(t, Constant | Orthogonal) and finite.size:
+            reach = max(float(finite.max()) - t.mean, t.mean - float(finite.min()))
+            far = reach / t.var**0.5
+        m = r.matrix
+        return Digest(
+            size=values.size,
+            nonfinite=count_nonfinite(values),
+            odd=count_odd(values),
+            near=count_near(values, t.value, r.eps) if isinstance(t, Constant) else 0,
+            far=far,
+            sample=sample,
+            orthogonal=(
+                orthogonal_row(r.name, m, t, r.eps)
+                if isinstance(t, Orthogonal) and m is not None else None
+            ),
+            identified=identify(sample, m, r.fans),
+            same=None if again is None else _same(r.tensor, again),
+        )  # fmt: skip
+
+
 def check_group(
     path: str, regions: Sequence[Region], again: Mapping[str, Floats] | None,
     alpha: float, sample: int, seed: int,
 ) -> Group:  # fmt: skip
     """Every check of one group (see :mod:`winit.audit.checks`)."""
-    # uninitialised memory can hold signalling NaNs, which raise numpy's invalid-value warning
-    # when compared or cast; the non-finite check counts them
-    with np.errstate(invalid="ignore"):
-        return _check_group(path, regions, again, alpha, sample, seed)
+    digests = [digest(r, sample, seed, None if again is None else again[r.name]) for r in regions]
+    return check_digests(path, regions, digests, alpha)
 
 
-def _check_group(
-    path: str, regions: Sequence[Region], again: Mapping[str, Floats] | None,
-    alpha: float, sample: int, seed: int,
-) -> Group:  # fmt: skip
-    first = regions[0]
-    parts = [r.values for r in regions]
-    t = first.target
+def check_digests(
+    path: str, regions: Sequence[Region], digests: Sequence[Digest], alpha: float
+) -> Group:
+    """Every check of one group from its regions' digests (the regions' values unread)."""
+    first, t = regions[0], regions[0].target
     law: ElementLaw | None = None
     kept: tuple[float, ...] = ()
-    rows = hygiene_rows(parts, t.value if isinstance(t, Constant) else None)
-    samples = [_sample(r, sample, seed) for r in regions]
-    read = sum(s.size for s in samples)
+    attribution = ""
+    rows = hygiene_rows(
+        sum(d.nonfinite for d in digests), sum(d.odd for d in digests),
+        t.value if isinstance(t, Constant) else None,
+    )  # fmt: skip
+    size = sum(d.size for d in digests)
     if isinstance(t, Constant):
-        rows.append(constant_row(parts, t, first.eps))
+        rows.append(constant_row(sum(d.near for d in digests), size, t))
     elif isinstance(t, Orthogonal):
-        for r in regions:
-            m = r.matrix
-            if m is not None:
-                rows.append(orthogonal_row(r.name, m, r.target, r.eps))  # type: ignore[arg-type]
+        rows += [d.orthogonal for d in digests if d.orthogonal is not None]
     elif t is not None:
         law = standardised(t)
-        z, largest, n_all = [], 0.0, 0
-        for r, s in zip(regions, samples, strict=True):
+        z = []
+        for r, d in zip(regions, digests, strict=True):
             tr: ElementLaw = r.target  # type: ignore[assignment]
-            sd = tr.var**0.5
-            z.append((s - tr.mean) / sd)
-            finite = r.values[np.isfinite(r.values)]
-            if finite.size:
-                far = max(float(finite.max()) - tr.mean, tr.mean - float(finite.min()))
-                largest = max(largest, far / sd)
-            n_all += r.values.size
+            z.append((d.sample - tr.mean) / tr.var**0.5)
+        far = [d.far for d in digests]
         fans = first.fans or (1, 1)
         assert first.named.law is not None
         cut = truncation(first.named.law, first.named.params) == "corrected"
         found = alternatives(first.named.law, first.named.params, t, *fans)
         alts = std_alternatives(found, t.var**0.5, cut)
         pooled = np.concatenate(z)
-        rows += element_rows(pooled, largest, n_all, law, alts, alpha, first.eps)
+        rows += element_rows(pooled, max(far, default=0.0), size, law, alts, alpha, first.eps)
         kept = tuple(pooled[:: math.ceil(pooled.size / KEPT)].tolist()) if pooled.size else ()
+        attribution = _attribution(regions, z, far, rows)
     names = tuple(dict.fromkeys(r.name for r in regions))
-    if again is not None:
-        tensor = {r.name: r.tensor for r in regions}
-        differ = sum(not _same(tensor[n], again[n]) for n in names)
+    if digests[0].same is not None:
+        same = dict.fromkeys(names, True)
+        for r, d in zip(regions, digests, strict=True):
+            same[r.name] = same[r.name] and bool(d.same)
+        differ = sum(not v for v in same.values())
         rows.append(
             exact("tensors differing between two builds under one seed (count)", float(differ), 0.0)
         )
     return Group(
-        path, first.pattern, first.named, _describe(first), names, sum(p.size for p in parts), read,
-        identify(samples[0], first.matrix, first.fans), tuple(rows), tuple(_notes(regions)),
-        law, kept,
+        path, first.pattern, first.named, _describe(first), names, size,
+        sum(d.sample.size for d in digests), digests[0].identified, tuple(rows),
+        tuple(n for n in (*_notes(regions), attribution) if n), law, kept,
     )  # fmt: skip
 
 
+def _attribution(
+    regions: Sequence[Region], z: Sequence[Floats], far: Sequence[float], rows: Sequence[Row]
+) -> str:
+    """Which tensors of a pooled group a failing statistical check comes from: those whose own
+    largest |value| passes the extremes check's limit, and for a failing mean, variance or shape
+    the tensors whose own standardised sample is farthest off (mean square from 1, then |mean|), at most
+    :data:`NAMED_OFF`; "" when the group passes or holds one tensor."""
+    failed = {r.check.name for r in rows if not r.passed}
+    if len({r.name for r in regions}) < 2 or not failed:
+        return ""
+    off = []
+    extreme = rows[-1].check
+    if not rows[-1].passed:
+        off += [f"{r.name} (largest |value| {f:.3g}σ)" for r, f in zip(regions, far, strict=True)
+                if f > extreme.high]  # fmt: skip
+    if failed - {extreme.name}:
+        squares = [float(np.mean(x * x)) if x.size else 1.0 for x in z]
+        means = [abs(float(np.mean(x))) if x.size else 0.0 for x in z]
+        order = sorted(
+            range(len(regions)), key=lambda i: (-abs(math.log(squares[i] or 1e-300)), -means[i])
+        )
+        off += [
+            f"{regions[i].name} (mean square {squares[i]:.3g}, |mean| {means[i]:.3g}, standardised)"
+            for i in order[:NAMED_OFF]
+        ]
+    return "tensors off: " + "; ".join(off[: 2 * NAMED_OFF]) if off else ""
+
+
 def _same(a: Floats, b: Floats) -> bool:
-    """Equal values (NaN equal to NaN, checked only where a plain comparison fails)."""
-    return bool(np.array_equal(a, b) or np.array_equal(a, b, equal_nan=True))
+    """Equal values (NaN equal to NaN, checked only where a plain comparison fails), compared in
+    blocks so the temporaries stay small beside a large tensor."""
+    if a.shape != b.shape:
+        return False
+    step = BLOCK
+    return all(
+        np.array_equal(x, y) or np.array_equal(x, y, equal_nan=True)
+        for x, y in ((a[i : i + step], b[i : i + step]) for i in range(0, a.size, step))
+    )
 
 
 def _path_key(g: Group) -> str:
@@ -373,8 +476,8 @@ def audit(
         isinstance(sample, bool) or not isinstance(sample, int) or sample < 2
     ):
         raise ValueError(f"sample must be an int >= 2, got {sample!r}")
-    if paths is not None and (not paths or any(p not in PATHS for p in paths)):
-        raise ValueError(f"paths must be some of {', '.join(PATHS)}, got {list(paths)}")
+    if paths is not None and (not paths or any(p not in ALL_PATHS for p in paths)):
+        raise ValueError(f"paths must be some of {', '.join(ALL_PATHS)}, got {list(paths)}")
     expectations = _expectations(expect)
     builder, model = _builder(model_or_builder)
     explicit = paths is not None
@@ -383,8 +486,22 @@ def audit(
     label = name or (
         model_or_builder if isinstance(model_or_builder, str) else _label(model_or_builder)
     )
+    paths = list(dict.fromkeys(paths))
+    cap = sample
+    read: list[tuple[str, str, list[list[Region]], list[list[Digest]]]] = []
+    if BY_MODULE in paths:  # sized before any value is read: one group per pattern and path
+        if builder is None:
+            raise ValueError("the by-module path needs a builder or a 'MODULE:EXPR' spec")
+        how, meta_names, units = by_module(builder, seed, expectations)
+        guess = stats.bonferroni(
+            alpha, STATISTICAL * len(paths) * len(set(map(pattern_of, meta_names)))
+        )
+        cap = cap or default_sample(guess, power)
+        read.append(_digested(units, cap, seed, how))
     built: list[tuple[str, str, list[list[Region]], Mapping[str, Floats] | None]] = []
-    for path in dict.fromkeys(paths):
+    for path in paths:
+        if path == BY_MODULE:
+            continue
         try:
             regions, again, how, model = build_path(path, builder, model, seed, expectations)
         except NoPathError as e:
@@ -393,7 +510,7 @@ def audit(
             built.append((path, f"not taken: {e}", [], None))
             continue
         built.append((path, how, group_regions(regions), again))
-    names = {r.name for _, _, gs, _ in built for g in gs for r in g}
+    names = {r.name for _, _, gs, _ in [*built, *read] for g in gs for r in g}
     unmatched = [e.glob for e in expectations if not any(e.matches(n) for n in names)]
     if unmatched:
         raise ValueError(
@@ -401,19 +518,39 @@ def audit(
             f"like {', '.join(sorted(names)[:3])}"
         )
     n_checks = sum(
-        STATISTICAL for _, _, groups, _ in built for g in groups
+        STATISTICAL for _, _, groups, _ in [*built, *read] for g in groups
         if g[0].target is not None and not isinstance(g[0].target, Constant | Orthogonal)
     )  # fmt: skip
     each = stats.bonferroni(alpha, n_checks) if n_checks else 0.0
-    cap = sample or (default_sample(each, power) if n_checks else 2)
+    cap = cap or (default_sample(each, power) if n_checks else 2)
     groups = [
         check_group(path, g, again, each, cap, seed)
         for path, _, gs, again in built for g in gs
+    ] + [
+        check_digests(path, g, ds, each)
+        for path, _, gs, digests in read for g, ds in zip(gs, digests, strict=True)
     ]  # fmt: skip
     return AuditResult(
-        label, seed, alpha, each, power, cap, tuple((p, how) for p, how, _, _ in built),
-        tuple(groups), tuple(across_paths(groups)),
+        label, seed, alpha, each, power, cap,
+        tuple((p, how) for p, how, _, _ in [*built, *read]), tuple(groups),
+        tuple(across_paths(groups)),
     )  # fmt: skip
+
+
+def _digested(
+    units: Iterable[tuple[list[Region], Mapping[str, Floats]]], cap: int, seed: int, how: str
+) -> tuple[str, str, list[list[Region]], list[list[Digest]]]:
+    """The by-module path's groups: each unit's regions digested as it is read, then kept
+    without their values (the unit's memory goes back before the next is read)."""
+    kept: list[Region] = []
+    digests: dict[int, Digest] = {}
+    for regions, again in units:
+        for r in regions:
+            light = dataclasses.replace(r, values=NOTHING, tensor=NOTHING)
+            digests[id(light)] = digest(r, cap, seed, again[r.name])
+            kept.append(light)
+    groups = group_regions(kept)
+    return BY_MODULE, how, groups, [[digests[id(r)] for r in g] for g in groups]
 
 
 def _label(obj: Any) -> str:

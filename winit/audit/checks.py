@@ -42,6 +42,8 @@ OUTLIER = 100.0
 #: |x| above this, or nonzero below TINY, is read as uninitialised memory: a law of this project
 #: puts probability below 1e-20 per value there unless it is a constant of that size
 HUGE, TINY = 1e6, 1e-30
+#: values the whole-tensor counts read at once (their temporaries' size)
+BLOCK = 1 << 22
 #: statistical checks each element-law group spends alpha on: mean, variance, shape, extremes
 STATISTICAL = 4
 
@@ -143,12 +145,17 @@ def element_rows(
     return rows
 
 
-def constant_row(parts: Sequence[Values], law: Constant, eps: float) -> Row:
-    """The fraction of the values equal to the constant as stored (to the dtype's rounding)."""
-    n = sum(p.size for p in parts)
-    near = sum(int(np.sum(np.abs(p - law.value) <= eps * abs(law.value))) for p in parts)
-    frac = near / n if n else 1.0
-    return exact(f"every element = {law.value:g} (fraction)", frac, 1.0)
+def count_near(p: Values, value: float, eps: float) -> int:
+    """Values of ``p`` equal to the constant ``value`` as stored (to the dtype's rounding)."""
+    if p.size > BLOCK:
+        return sum(count_near(p[i : i + BLOCK], value, eps) for i in range(0, p.size, BLOCK))
+    return int(np.count_nonzero(np.abs(p - value) <= eps * abs(value)))
+
+
+def constant_row(near: int, n: int, law: Constant) -> Row:
+    """The fraction of the ``n`` values equal to the constant (``near`` of them:
+    :func:`count_near`)."""
+    return exact(f"every element = {law.value:g} (fraction)", near / n if n else 1.0, 1.0)
 
 
 def orthogonal_row(name: str, matrix: Values, law: Orthogonal, eps: float) -> Row:
@@ -161,16 +168,37 @@ def orthogonal_row(name: str, matrix: Values, law: Orthogonal, eps: float) -> Ro
     )
 
 
-def hygiene_rows(parts: Sequence[Values], constant: float | None) -> list[Row]:
-    """Exact checks on every value: all finite, and none that looks like uninitialised memory
-    (skipped for a constant law whose own value lies there)."""
-    bad = sum(p.size - int(np.isfinite(p).sum()) for p in parts)
-    rows = [exact("non-finite values (count)", float(bad), 0.0)]
+def _extent(p: Values) -> tuple[float, float]:
+    """The smallest and largest value (NaN where one is NaN; two passes, no copy)."""
+    return (float(np.min(p)), float(np.max(p))) if p.size else (0.0, 0.0)
+
+
+def count_odd(p: Values) -> int:
+    """Values that look like uninitialised memory: finite with |x| > HUGE, or 0 < |x| < TINY
+    (read in blocks, so the temporaries stay small beside a large tensor)."""
+    if p.size > BLOCK:
+        return sum(count_odd(p[i : i + BLOCK]) for i in range(0, p.size, BLOCK))
+    mag = np.abs(p)
+    odd = int(np.count_nonzero(mag < TINY)) - int(np.count_nonzero(mag == 0))
+    lo, hi = _extent(p)
+    if not max(-lo, hi) <= HUGE:  # some value is large or not a number: count them
+        odd += int(np.count_nonzero(mag > HUGE)) - int(np.count_nonzero(np.isinf(mag)))
+    return odd
+
+
+def count_nonfinite(p: Values) -> int:
+    lo, hi = _extent(p)
+    if math.isfinite(lo) and math.isfinite(hi):
+        return 0
+    return p.size - int(np.count_nonzero(np.isfinite(p)))
+
+
+def hygiene_rows(nonfinite: int, odd: int, constant: float | None) -> list[Row]:
+    """Exact checks on every value: ``nonfinite`` values (:func:`count_nonfinite`) and ``odd``
+    ones that look like uninitialised memory (:func:`count_odd`), the latter skipped for a
+    constant law whose own value lies there."""
+    rows = [exact("non-finite values (count)", float(nonfinite), 0.0)]
     if constant is None or TINY <= abs(constant) <= HUGE or constant == 0.0:
-        odd = 0
-        for p in parts:
-            mag = np.abs(p[np.isfinite(p)])
-            odd += int(np.sum((mag > HUGE) | ((mag > 0) & (mag < TINY))))
         rows.append(exact(f"uninitialised-memory look: |x|>{HUGE:g} or 0<|x|<{TINY:g} (count)",
                           float(odd), 0.0))  # fmt: skip
     return rows

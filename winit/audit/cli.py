@@ -39,7 +39,7 @@ from winit.audit.adapter import (
     write_json,
 )
 from winit.audit.api import AuditResult, audit, finite_json
-from winit.audit.model import PATHS, load_spec
+from winit.audit.model import ALL_PATHS, PATHS, load_spec
 from winit.signal.result import Signal
 
 PROG = "winit audit"
@@ -60,7 +60,7 @@ def _parser() -> Parser:
     p.add_argument("--expect", action="append", default=[], metavar="GLOB=LAW",
                    help="what tensors matching GLOB should follow, e.g. '*.c_proj.weight=normal(std=0.02/sqrt(24))'; repeatable")  # fmt: skip
     p.add_argument("--sample", type=int, help="most values read per tensor (default: computed for power against a 10%% std error)")  # fmt: skip
-    p.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)} (default: both)")  # fmt: skip
+    p.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(ALL_PATHS)} (default: {','.join(PATHS)}; by-module reads a model larger than memory one module at a time)")  # fmt: skip
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
     p.add_argument("--html", metavar="PATH", help="also write the result as a self-contained page to PATH (needs winit[report])")  # fmt: skip
     p.add_argument("--expected", choices=("pass", "fail"), default="pass",

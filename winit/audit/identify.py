@@ -23,6 +23,8 @@ PRESET_MATCH = 0.05
 VACUOUS_CUT = 6.0
 #: Gram matrix error (relative) under which a matrix reads as orthogonal
 ORTHO_MATCH = 1e-4
+#: vectors whose norms are compared before all of them are read
+PROBE = 16
 
 
 def presets(fan_in: int | None, fan_out: int | None) -> list[tuple[str, float]]:
@@ -81,16 +83,20 @@ def family(z: Floats) -> tuple[str, float]:
     return best, cdfs[best][1]
 
 
-def _orthogonal_gain(m: Floats) -> float | None:
-    """The gain g if ``m``'s shorter side is g × orthonormal vectors, else ``None``; their norms
-    (one pass) are compared first, so the Gram matrix is formed only for a likely candidate."""
+def _orthogonal_gain(m: NDArray[np.floating[Any]]) -> float | None:
+    """The gain g if ``m``'s shorter side is g × orthonormal vectors, else ``None``. The norms of
+    the first :data:`PROBE` vectors, then of all, are compared first (a random matrix fails on
+    the first few, a non-finite value on any), so the Gram matrix is formed only for a likely
+    candidate."""
     vectors = m.T if m.shape[0] >= m.shape[1] else m  # one vector per row
-    norms = np.sum(vectors * vectors, axis=1)
-    g2 = float(np.mean(norms))
-    if g2 <= 0 or float(np.max(np.abs(norms / g2 - 1.0))) >= ORTHO_MATCH:
-        return None
-    gram = vectors @ vectors.T / g2
-    if float(np.max(np.abs(gram - np.eye(gram.shape[0])))) >= ORTHO_MATCH:
+    for some in (vectors[:PROBE], vectors):
+        v = some.astype(np.float64)
+        norms = np.einsum("ij,ij->i", v, v)
+        g2 = float(np.mean(norms))
+        if not (g2 > 0 and float(np.max(np.abs(norms / g2 - 1.0))) < ORTHO_MATCH):
+            return None
+    gram = v @ v.T / g2
+    if not float(np.max(np.abs(gram - np.eye(gram.shape[0])))) < ORTHO_MATCH:
         return None
     return math.sqrt(g2)
 
@@ -105,8 +111,8 @@ def identify(
         return "no finite value"
     if np.all(x == x[0]):
         return f"constant {x[0]:g}"
-    if matrix is not None and min(matrix.shape) > 1 and bool(np.isfinite(matrix).all()):
-        gain = _orthogonal_gain(matrix.astype(np.float64))
+    if matrix is not None and min(matrix.shape) > 1:
+        gain = _orthogonal_gain(matrix)
         if gain is not None:
             return f"orthogonal, gain {gain:.4g}"
     mean, std = float(np.mean(x)), float(np.std(x))

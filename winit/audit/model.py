@@ -7,17 +7,20 @@ a checkpoint with missing keys takes: transformers' ``from_pretrained(None, conf
 state_dict={})`` (the model built on the meta device, then materialised and initialised by the
 library), for plain torch the builder run on the meta device, ``to_empty`` and every module's
 ``reset_parameters``, each module's after its children's (the order construction runs them, so a
-parent's custom init of a child stands).
+parent's custom init of a child stands), then the model's own ``init_weights()`` where it has one
+(timm's models re-initialise themselves after ``to_empty`` by it).
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,12 @@ from winit.audit.kinds import call_builder, is_model
 from winit.audit.record import Recorder, Write, recording
 
 PATHS = ("built", "loaded")
+#: the loaded path taken one unit at a time, for a model larger than memory (asked for by name)
+BY_MODULE = "by-module"
+ALL_PATHS = (*PATHS, BY_MODULE)
+#: the bytes of parameters and buffers the ``by-module`` path materialises at once: a subtree
+#: within it as one unit, a larger one module by module
+UNIT_BYTES = 1 << 30
 Builder = Callable[[], Any]
 #: a tensor's values as numpy in its own float dtype (half precisions as float32)
 Floats = NDArray[np.floating[Any]]
@@ -58,6 +67,11 @@ class Named:
 
 
 NO_LAW = Named("none", "no declared law", None, {})
+
+
+def pattern_of(name: str) -> str:
+    """A tensor's name with every layer index replaced by ``*``: its group's pattern."""
+    return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", name)
 
 
 @dataclass(frozen=True)
@@ -87,7 +101,7 @@ class Region:
         """The name with every layer index replaced by ``*``."""
         if self.group is not None:
             return self.group
-        return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", self.name)
+        return pattern_of(self.name)
 
     @property
     def drawn(self) -> tuple[int, ...]:
@@ -192,14 +206,17 @@ def is_transformers(model: Any) -> bool:
     return hasattr(model, "config") and hasattr(type(model), "from_pretrained")
 
 
-def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
-    """How the ``loaded`` path builds the model, or ``None`` where there is none."""
+def _loaded_builder(builder: Builder | None, model: Any) -> tuple[Builder, str] | None:
+    """How the ``loaded`` path builds the model and what it does, or ``None`` where there is
+    none."""
     torch = _torch()
     if is_transformers(model):
         cls, config = type(model), model.config
-        return lambda: cls.from_pretrained(None, config=config, state_dict={})
+        how = "from_pretrained(None, config=..., state_dict={})"
+        return lambda: cls.from_pretrained(None, config=config, state_dict={}), how
     if builder is None:
         return None
+    init_weights = callable(getattr(model, "init_weights", None))
 
     def materialised() -> Any:
         with torch.device("meta"):
@@ -210,9 +227,12 @@ def _loaded_builder(builder: Builder | None, model: Any) -> Builder | None:
                 reset = getattr(module, "reset_parameters", None)
                 if callable(reset):
                     reset()
+            if init_weights:
+                m.init_weights()
         return m
 
-    return materialised
+    how = "meta device, to_empty, reset_parameters"
+    return materialised, how + (", init_weights()" if init_weights else "")
 
 
 class NotTorchError(ValueError):
@@ -254,26 +274,34 @@ def _numpy(t: Any) -> Floats:
     return t.numpy()  # type: ignore[no-any-return]
 
 
-def _owners(t: Any, writes: list[Write]) -> NDArray[np.int64]:
-    """Per element of ``t`` (flat), the index of the last write that covered it, or -1."""
-    n = t.numel()
-    owner = np.full(n, -1, dtype=np.int64)
+def _parts(t: Any, writes: list[Write]) -> dict[int, NDArray[np.bool_] | None]:
+    """Per write index (-1: no write), the mask of the elements of ``t`` (flat) it wrote last;
+    ``None``: every element (one write covered the whole tensor after every other, or none
+    did), so a tensor written whole costs no per-element bookkeeping."""
     ptr, off = t.untyped_storage().data_ptr(), t.storage_offset()
-    contiguous = t.is_contiguous()
+    shape, stride = tuple(t.shape), tuple(t.stride())
+    whole, partial = -1, list[tuple[int, Write]]()
     for i, w in enumerate(writes):
         if w.storage != ptr:
             continue
-        if w.offset == off and w.shape == tuple(t.shape) and w.stride == tuple(t.stride()):
-            owner[:] = i
-            continue
-        if not contiguous:
-            continue
+        if w.offset == off and w.shape == shape and w.stride == stride:
+            whole, partial = i, []
+        elif t.is_contiguous():
+            partial.append((i, w))
+    if not partial:
+        return {whole: None}
+    n = t.numel()
+    owner = np.full(n, whole, dtype=np.int64)
+    for i, w in partial:
         pos = np.array(w.offset - off, dtype=np.int64)
-        for size, stride in zip(w.shape, w.stride, strict=True):
-            pos = pos[..., None] + np.arange(size, dtype=np.int64) * stride
+        for size, step in zip(w.shape, w.stride, strict=True):
+            pos = pos[..., None] + np.arange(size, dtype=np.int64) * step
         pos = pos.ravel()
         owner[pos[(pos >= 0) & (pos < n)]] = i
-    return owner
+    ids = np.unique(owner)
+    if ids.size == 1:
+        return {int(ids[0]): None}
+    return {int(i): owner == i for i in ids}
 
 
 def _named_of(w: Write) -> Named:
@@ -333,17 +361,22 @@ def tensors(model: Any) -> Iterator[tuple[str, Any, Any, str]]:
 def regions(model: Any, writes: list[Write], expectations: list[Expectation]) -> list[Region]:
     """Every tensor of ``model`` cut into the regions one law governs (see the module
     docstring)."""
+    return regions_of(tensors(model), writes, expectations)
+
+
+def regions_of(
+    items: Iterable[tuple[str, Any, Any, str]], writes: list[Write], expectations: list[Expectation]
+) -> list[Region]:
+    """The regions of the tensors ``items`` (as :func:`tensors` yields them)."""
     out = []
-    for name, t, module, local in tensors(model):
+    for name, t, module, local in items:
         shape = tuple(t.shape)
         values = _numpy(t).ravel()
         eps = float(np.finfo(values.dtype).eps)
-        owner = _owners(t, writes)
-        lo, hi = int(owner.min()), int(owner.max())
-        ids = [lo] if lo == hi else [int(i) for i in np.unique(owner)]
-        parts: dict[int, NDArray[np.bool_]] = {i: owner == i for i in ids}
+        parts = _parts(t, writes)
         if expectation_for(name, expectations) is not None:
-            most = max(parts, key=lambda i: int(parts[i].sum()))
+            size = {i: values.size if m is None else int(m.sum()) for i, m in parts.items()}
+            most = max(size, key=size.__getitem__)
             code = _named_of(writes[most]) if most >= 0 else _default(module, local)
             out.append(whole_region(name, shape, values, code, expectations))
             continue
@@ -351,9 +384,8 @@ def regions(model: Any, writes: list[Write], expectations: list[Expectation]) ->
             named, tgt = law_target(
                 _named_of(writes[i]) if i >= 0 else _default(module, local), shape
             )
-            whole = len(parts) == 1
-            part = values if whole else values[mask]
-            out.append(Region(name, shape, named, tgt, part, values, whole, eps))
+            part = values if mask is None else values[mask]
+            out.append(Region(name, shape, named, tgt, part, values, mask is None, eps))
     return out
 
 
@@ -380,13 +412,10 @@ def build_path(
     if model is None:
         assert builder is not None
         model, _ = build(builder, seed, "building the model")
-    loaded = _loaded_builder(builder, model)
-    if loaded is None:
+    found = _loaded_builder(builder, model)
+    if found is None:
         raise ValueError("the loaded path needs a builder or a transformers model")
-    how = (
-        "from_pretrained(None, config=..., state_dict={})" if is_transformers(model)
-        else "meta device, to_empty, reset_parameters"
-    )  # fmt: skip
+    loaded, how = found
     first, writes = build(loaded, seed, f"the loaded path ({how})")
     again, _ = build(loaded, seed, f"the loaded path ({how}) again")
     return regions(first, writes, expectations), _values(again), how, model
@@ -394,3 +423,112 @@ def build_path(
 
 def _values(model: Any) -> dict[str, Floats]:
     return {name: _numpy(t).ravel() for name, t, _, _ in tensors(model)}
+
+
+# ---------------------------------------------------------------- module by module
+
+Unit = list[tuple[str, Any, Any]]
+
+
+def _nbytes(module: Any) -> int:
+    tensors = [*module.parameters(), *module.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _post_order(module: Any, name: str, owner: Any, hf: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(name, module, owner) of the subtree, each module after its children; ``owner`` the
+    nearest transformers model above or at it (its ``_initialize_weights`` inits the module)."""
+    owner = module if hf is not None and isinstance(module, hf) else owner
+    for child_name, child in module.named_children():
+        yield from _post_order(child, f"{name}.{child_name}" if name else child_name, owner, hf)
+    yield name, module, owner
+
+
+def _units(module: Any, name: str, owner: Any, hf: Any) -> Iterator[Unit]:
+    """The subtree in units of at most :data:`UNIT_BYTES` (a module larger alone is a unit
+    alone), in the order construction initialises them: children first."""
+    if _nbytes(module) <= UNIT_BYTES:
+        yield list(_post_order(module, name, owner, hf))
+        return
+    owner = module if hf is not None and isinstance(module, hf) else owner
+    for child_name, child in module.named_children():
+        yield from _units(child, f"{name}.{child_name}" if name else child_name, owner, hf)
+    yield [(name, module, owner)]
+
+
+def _own_tensors(unit: Unit) -> list[tuple[str, Any, Any, str]]:
+    """The unit's floating parameters and buffers, as :func:`tensors` yields them."""
+    out = []
+    for name, module, _ in unit:
+        own = [*module.named_parameters(recurse=False), *module.named_buffers(recurse=False)]
+        for local, t in own:
+            if t is not None and t.is_floating_point():
+                out.append((f"{name}.{local}" if name else local, t, module, local))
+    return out
+
+
+def _initialise(unit: Unit, transformers_init: Any) -> None:
+    """Materialise the unit's own tensors and initialise them as the library does: transformers'
+    ``_initialize_weights`` of each module's owner (with its init functions guarded, as
+    ``from_pretrained`` does), for plain torch each module's ``reset_parameters``."""
+    torch = _torch()
+    for _, module, _ in unit:
+        module.to_empty(device="cpu", recurse=False)
+        module.__dict__.pop("_is_hf_initialized", None)
+    with torch.no_grad():
+        if transformers_init is None:
+            for _, module, _ in unit:
+                reset = getattr(module, "reset_parameters", None)
+                if callable(reset):
+                    reset()
+            return
+        with transformers_init.guard_torch_init_functions():
+            for _, module, owner in unit:
+                custom = getattr(owner, "is_custom_code", lambda: False)()
+                owner._initialize_weights(module, custom)
+
+
+def by_module(
+    builder: Builder, seed: int, expectations: list[Expectation]
+) -> tuple[str, list[str], Iterator[tuple[list[Region], dict[str, Floats]]]]:
+    """The ``by-module`` path: the model built on the meta device, then one unit at a time
+    (:data:`UNIT_BYTES`) materialised, initialised by the library's own per-module init,
+    initialised a second time from the same random state into fresh memory, read and returned
+    to the meta device; never more than one unit's tensors (twice) in memory. Returns how the
+    path is built, the names of the model's tensors and an iterator of each unit's regions and
+    second values."""
+    torch = _torch()
+    with torch.device("meta"), _quiet_transformers():
+        model = call_user(builder, "building the model on the meta device")
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"the builder returned a {type(model).__name__}, not a torch.nn.Module")
+    hf_init: Any = None
+    hf: Any = None
+    if is_transformers(model):
+        import transformers
+
+        hf_init = importlib.import_module("transformers.initialization")
+        hf = transformers.PreTrainedModel
+    how = (
+        "meta device, then per unit of <= 1 GiB: to_empty, "
+        + ("the model's _initialize_weights" if hf else "reset_parameters")
+        + ", read, back to meta"
+    )
+
+    def units() -> Iterator[tuple[list[Region], dict[str, Floats]]]:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            for unit in _units(model, "", model, hf):
+                state = torch.random.get_rng_state()
+                with recording() as rec:
+                    call_user(partial(_initialise, unit, hf_init), "initialising a module")
+                # detached: materialising again may swap the parameters' data in place
+                first = [(n, t.detach(), m, local) for n, t, m, local in _own_tensors(unit)]
+                torch.random.set_rng_state(state)
+                call_user(partial(_initialise, unit, hf_init), "initialising it again")
+                again = {name: _numpy(t).ravel() for name, t, _, _ in _own_tensors(unit)}
+                yield regions_of(first, rec.writes, expectations), again
+                for _, module, _ in unit:
+                    module.to_empty(device="meta", recurse=False)
+
+    return how, [name for name, _, _, _ in tensors(model)], units()

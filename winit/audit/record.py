@@ -27,10 +27,14 @@ INIT_NAMES = (
     "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_",
     "sparse_",
 )  # fmt: skip
-#: transformers' own helpers beyond torch's names
-TRANSFORMERS_NAMES = ("lecun_normal_", "default_flax_embed_init_", "copy_")
-#: model libraries' init modules, patched when imported before the build starts
-LIBRARY_MODULES = ("transformers.initialization",)
+#: model libraries' init modules, patched when imported before the build starts, with the
+#: helpers recorded in each: transformers' repeat torch's names and add their own; timm's
+#: (``trunc_normal_`` with torch's absolute bounds, ``trunc_normal_tf_`` with bounds in σ units,
+#: ``variance_scaling_``, ``lecun_normal_``) draw through in-place tensor methods of their own
+LIBRARY_MODULES: Mapping[str, tuple[str, ...]] = {
+    "transformers.initialization": (*INIT_NAMES, "lecun_normal_", "default_flax_embed_init_", "copy_"),
+    "timm.layers.weight_init": ("trunc_normal_", "trunc_normal_tf_", "variance_scaling_", "lecun_normal_"),
+}  # fmt: skip
 #: in-place tensor methods that write a whole view
 TENSOR_METHODS = ("normal_", "uniform_", "zero_", "fill_", "copy_")
 
@@ -58,6 +62,11 @@ CALLS: Mapping[str, LawOf] = {
     "kaiming_normal_": lambda a: ("he_normal", _kaiming(a)),
     "trunc_normal_": lambda a: ("truncated_normal", {
         "mean": _f(a["mean"]), "std": _f(a["std"]), "a": _f(a["a"]), "b": _f(a["b"])}),
+    "trunc_normal_tf_": lambda a: ("truncated_normal", {
+        "mean": _f(a["mean"]), "std": _f(a["std"]),
+        "a": _f(a["mean"]) + _f(a["a"]) * _f(a["std"]), "b": _f(a["mean"]) + _f(a["b"]) * _f(a["std"])}),
+    "variance_scaling_": lambda a: ("variance_scaling", {
+        "scale": _f(a["scale"]), "mode": str(a["mode"]), "distribution": str(a["distribution"])}),
     "orthogonal_": lambda a: ("orthogonal", {"gain": _f(a["gain"])}),
     "lecun_normal_": lambda a: ("lecun_normal", {"distribution": "truncated_normal"}),
     "default_flax_embed_init_": lambda a: ("variance_scaling", {"distribution": "normal"}),
@@ -198,9 +207,10 @@ class Recorder:
         sources: list[tuple[Any, str, tuple[str, ...]]] = [
             (torch.nn.init, "torch.nn.init", INIT_NAMES)
         ]
-        hf = sys.modules.get(LIBRARY_MODULES[0])
-        if hf is not None:
-            sources.append((hf, "transformers.initialization", INIT_NAMES + TRANSFORMERS_NAMES))
+        for prefix, library_names in LIBRARY_MODULES.items():
+            library = sys.modules.get(prefix)
+            if library is not None:
+                sources.append((library, prefix, library_names))
         for module, prefix, names in sources:
             for short in names:
                 fn = getattr(module, short, None)
