@@ -280,8 +280,12 @@ def models(session: nox.Session) -> None:
     import beside the CPU torch (timm imports it). Then the claims on a real architecture
     (properties/models) -> reports/results-models.json, which the next `nox -s report` renders
     and gates; they run and record even when a test failed, and the session fails if either
-    did."""
+    did. `nox -s models -- properties/models/...::test [options]` (a failing card's reproduce
+    line) reruns just that test."""
     session.install("-e", ".[test,torch,report]", "transformers")
+    if session.posargs[:1] and session.posargs[0].startswith("properties/models/"):
+        session.run("pytest", *session.posargs, env=ONE_BLAS_THREAD)
+        return
     tests = [*glob.glob("tests/test_audit_*.py"), *glob.glob("tests/test_signal_*.py"),
              "tests/test_defaults_torch.py", "tests/test_attention.py", "tests/test_norms.py",
              "tests/test_residual.py"]  # fmt: skip
