@@ -342,9 +342,16 @@ def models(session: nox.Session, libraries: str) -> None:
     (tests/vision.py). In the transformers environment, then the claims on a real architecture
     (properties/models) -> reports/results-models.json, which the next `nox -s report` renders
     and gates; they run and record even when a test failed, and the session fails if either
-    did."""
+    did. `nox -s models -- properties/models/...::test [options]` (a failing card's reproduce
+    line) reruns just that test."""
+    rerun = session.posargs[:1] and session.posargs[0].startswith("properties/models/")
+    if rerun and libraries != "transformers":
+        session.skip("the claims on a real architecture run in the transformers environment")
     extras = MODEL_TESTS[libraries][0]
     session.install("-e", f".[test,torch,report{extras}]", *MODEL_TESTS[libraries][1])
+    if rerun:
+        session.run("pytest", *session.posargs, env=ONE_BLAS_THREAD)
+        return
     failed: nox.command.CommandFailed | None = None
     try:
         session.run("pytest", *_model_tests(libraries), "-ra", "-n", "2", *session.posargs,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,6 +107,30 @@ def test_the_signal_through_the_model_is_checked_too_and_counts_in_the_exit_stat
     assert all(g["passed"] for g in data["groups"])  # every tensor follows its named law
     assert data["signal"]["passed"] is False and data["passed"] is False
     assert run(capsys, deep, "--paths", "built", "--signal", "off")[0] == 0
+
+
+def slow() -> Any:
+    """A linear layer whose forward outlasts a one-second ``--timeout``: built at once, its
+    signal cannot be measured in time."""
+    from torch import nn
+
+    class Slow(nn.Linear):  # type: ignore[misc,unused-ignore]
+        def forward(self, x: Any) -> Any:
+            time.sleep(30)
+            return super().forward(x)
+
+    return Slow(8, 8)
+
+
+def test_a_signal_measurement_past_the_timeout_ends_the_run_with_5_not_a_skipped_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
+    status, _, err = run(
+        capsys, "tests.test_audit_cli:slow()", "--paths", "built", "--timeout", "1"
+    )
+    assert status == 5 and "did not return within 1 s" in err, err
+    assert "signal not checked" not in err
 
 
 def test_a_model_that_cannot_be_called_says_its_signal_was_not_checked(

@@ -72,6 +72,21 @@ def test_a_session_claim_that_failed_fails_the_gate_and_names_the_run(
     assert f'class="card unexpected" id="claim-{MODEL_CLAIM}"' in page
 
 
+def test_a_failing_session_claims_reproduce_line_reruns_it_in_that_session(
+    reports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = session_results("fails")
+    nodeid = "properties/models/test_fx.py::test_on_a_model[gpt2]"
+    failed["claims"][0]["failure"] = {
+        "message": "AssertionError: RMS grew", "nodeid": nodeid, "falsifying_example": None,
+        "reproduce_failure": None, "reproduce": f"nox -s properties -- '{nodeid}' --hypothesis-profile=ci",
+    }  # fmt: skip
+    write(reports / MODELS.file, failed)
+    _, page, _ = gate(reports, capsys)
+    assert f"{MODELS.command} -- &#39;{nodeid}&#39; --hypothesis-profile=ci" in page
+    assert "nox -s properties --" not in page
+
+
 def test_an_unreadable_session_results_file_fails_the_gate_in_one_line(
     reports: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

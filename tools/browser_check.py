@@ -30,7 +30,8 @@ from typing import Any
 
 from tests.report_fixture import write_fixture
 from winit.claims.schema import load_results
-from winit.report.render import page_for, render_report
+from winit.report.inputs import beside
+from winit.report.render import card_claims, page_for, render_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -198,10 +199,12 @@ def write_beside(folder: Path) -> None:
     (folder / "frameworks.json").write_text(json.dumps({"rows": rows}), encoding="utf-8")
 
 
-def _claims(results: dict[str, Any]) -> tuple[list[str], str | None]:
-    ids = [c["id"] for c in results["claims"]]
-    failing = next((c["id"] for c in results["claims"] if c["observed"] == "fails"), None)
-    return ids, failing
+def page_claims(results: dict[str, Any], results_path: Path) -> tuple[list[str], str | None]:
+    """The ids of the claims the page of ``results`` has cards for (the sessions' recorded
+    beside it too, as ``winit report`` reads them) and the first failing one's."""
+    cards = [c for cs in card_claims(results, beside(results_path).sessions) for c in cs]
+    failing = next((c["id"] for c in cards if c["observed"] == "fails"), None)
+    return [c["id"] for c in cards], failing
 
 
 def _summary(name: str, m: Measured) -> str:
@@ -234,14 +237,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             if kind == "full":  # the verify and framework tables must fit a phone too
                 write_beside(folder)
             results, page, _ = render_report(path)
-            found, measured = check_page(page, *_claims(results), None)
+            found, measured = check_page(page, *page_claims(results, path), None)
             problems += [f"fixture {kind} {p}" for p in found]
             lines.append(_summary(f"fixture {kind} run", measured))
     real = [reports / name for name in ("index.html", "partial.html") if (reports / name).exists()]
     current = None
     if real:
-        results = load_results(reports / "results.json")
-        current = (page_for(results, reports / "results.json"), *_claims(results))
+        path = reports / "results.json"
+        results = load_results(path)
+        current = (page_for(results, path), *page_claims(results, path))
     for html in real:
         shots = reports / f"screenshot-{html.stem}"
         # the other page is from an earlier run: its cards are its own, the results are not

@@ -9,8 +9,9 @@ stands until the run completes. ``--html PATH`` writes the page of :mod:`winit.a
 
 The signal through the model at init (:func:`winit.signal.measure`) is checked too, unless
 ``--signal off``: with ``--signal auto`` (the default) where an input can be made from the model
-or where the model refuses the input made (a line says why it was not checked), with
-``--signal on`` always (no input, or a model that refuses it, is a usage error). ``--input SHAPE`` gives the input's shape; ``--bounded-stream`` declares the residual
+or where the model refuses the input made (a line says why it was not checked; a measurement
+past ``--timeout`` ends the run with 5, never skipped), with ``--signal on`` always (no input,
+or a model that refuses it, is a usage error). ``--input SHAPE`` gives the input's shape; ``--bounded-stream`` declares the residual
 stream bounded. The signal's checks count in the exit status and in ``--json`` (``"signal"``).
 
 ``--widths 64,128,256`` adds the mup coordinate check at step 0 (:func:`winit.signal.widths`):
@@ -41,6 +42,7 @@ from winit.audit.adapter import (
 from winit.audit.api import AuditResult, audit, finite_json
 from winit.audit.model import ALL_PATHS, PATHS, load_spec
 from winit.signal.result import Signal
+from winit.verify.guard import CallTimeoutError
 
 PROG = "winit audit"
 #: where EXPR takes the width of a ``--widths`` sweep
@@ -132,6 +134,8 @@ def check_signal(args: argparse.Namespace, spec: str) -> Signal | None:
             raise ValueError(f"the signal check measures torch models: {e}") from None
         with user_code("measuring the signal through the model"):
             return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
+    except CallTimeoutError:
+        raise  # a measurement that did not finish in time is not a model that cannot be measured
     except Exception as e:  # no torch, no input could be made, or the model refused the one made
         if args.signal == "on" or args.input:
             raise

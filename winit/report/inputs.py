@@ -24,6 +24,7 @@ shown as not run here, never as held, and an unusable one fails the gate.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,17 @@ class Session:
     command: str
     title: str
     needs: str
+
+    def rerun(self, reproduce: str) -> str:
+        """The command that reruns, in this session's environment, the test ``reproduce`` (a
+        failure's one-line command, its pytest arguments after ``--``) reruns.
+
+        >>> MODELS.rerun("nox -s properties -- 'properties/models/t.py::t[a b]' -x")
+        "nox -s models -- 'properties/models/t.py::t[a b]' -x"
+        """
+        words = shlex.split(reproduce)
+        pytest_args = words[words.index("--") + 1 :] if "--" in words else words
+        return shlex.join([*shlex.split(self.command), "--", *pytest_args])
 
 
 #: The claims on real architectures (properties/models): torch and transformers.

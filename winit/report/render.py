@@ -27,7 +27,7 @@ from winit.atomic import ReportError, one_line, write_atomic
 from winit.claims.record import GROUPS
 from winit.claims.schema import Results, previous_path
 from winit.report.gate import gate_failures, newer_partial, status_of
-from winit.report.inputs import Beside, SessionRun, beside, read_results
+from winit.report.inputs import Beside, Session, SessionRun, beside, read_results
 from winit.report.plots import Panel, panels, prerender
 from winit.report.tables import VERIFY_STATUS, Conformance, Extra, VerifyRun
 from winit.report.views import check_view, clean_source, clean_title, fmt_number
@@ -118,19 +118,36 @@ def grouped(claims: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]
     return [(g, cs) for g, cs in out if cs]
 
 
-def session_view(run: SessionRun, shown: set[str], commit: str | None) -> dict[str, Any]:
-    """A session's section: its claims' cards (but those the page's own run ran: it decides
-    them), where they come from, and whether that run was on another commit than the page's."""
+def session_claim_view(c: dict[str, Any], session: Session) -> dict[str, Any]:
+    """A claim a session recorded, as its card shows it: where it comes from, and a failure's
+    reproduce line rerunning it in that session (the only environment that can)."""
+    view = claim_view(c) | {"origin": session.command}
+    failure = c.get("failure")
+    if failure is not None:
+        view["failure"] = failure | {"reproduce": session.rerun(failure["reproduce"])}
+    return view
+
+
+def card_claims(results: Results, sessions: Sequence[SessionRun]) -> list[list[dict[str, Any]]]:
+    """The claims the page has a card for: the run's, then each session's but those the run
+    ran (it decides them), one list per session."""
+    shown = {c["id"] for c in results["claims"] if status_of(c) != "not-run"}
+    found = [[] if s.results is None else s.results["claims"] for s in sessions]
+    return [results["claims"], *([c for c in cs if c["id"] not in shown] for cs in found)]
+
+
+def session_view(
+    run: SessionRun, claims: list[dict[str, Any]], commit: str | None
+) -> dict[str, Any]:
+    """A session's section: the cards of its ``claims`` (:func:`card_claims`), where they come
+    from, and whether that run was on another commit than the page's."""
     found = run.results
-    claims = [] if found is None else [
-        claim_view(c) | {"origin": run.session.command} for c in found["claims"]
-        if c["id"] not in shown
-    ]  # fmt: skip
     ran = {} if found is None else found["run"]
     return {
         "title": run.session.title, "command": run.session.command, "file": run.path.name,
         "needs": run.session.needs,
-        "error": run.error, "ran": found is not None, "claims": claims,
+        "error": run.error, "ran": found is not None,
+        "claims": [session_claim_view(c, run.session) for c in claims],
         "started": ran.get("started"), "commit": (ran.get("git_commit") or "unknown")[:12],
         "other_commit": found is not None and ran.get("git_commit") != commit,
     }  # fmt: skip
@@ -202,9 +219,10 @@ def render_html(
     """The page for validated ``results`` (and optionally the previous run, ``winit verify``
     outputs, the framework conformance table, extra sections and the runs of the sessions the
     gate does not run)."""
-    claims = [claim_view(c) for c in results["claims"]]
-    shown = {c["id"] for c in claims if c["status"] != "not-run"}
-    views = [session_view(s, shown, results["run"].get("git_commit")) for s in sessions]
+    own, *found = card_claims(results, sessions)
+    claims = [claim_view(c) for c in own]
+    commit = results["run"].get("git_commit")
+    views = [session_view(s, cs, commit) for s, cs in zip(sessions, found, strict=True)]
     counts = {"claims": 0, "unexpected": 0, "held": 0, "refuted": 0, "not-run": 0}
     for c in [*claims, *(c for v in views for c in v["claims"])]:
         counts["claims"] += 1

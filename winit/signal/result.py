@@ -101,7 +101,8 @@ class Signal:
 
     @property
     def passed(self) -> bool:
-        return all(f.passed for f in self.findings)
+        """Every check passed, and there was one (a signal that checked nothing never passes)."""
+        return bool(self.findings) and all(f.passed for f in self.findings)
 
     def __bool__(self) -> bool:
         """False when a check failed: ``assert winit.signal.measure(model)`` fails on it."""
