@@ -254,8 +254,9 @@ def _draw_curve(ax: Axes, i: int, curve: Curve, label: str) -> None:
     marker = MARKERS[i % len(MARKERS)]
     band = [_values(c[k]) for k in ("low", "high") if k in c]
     if _is_points(c):
-        ax.plot(x, y, marker=marker, markersize=5, linestyle="none", label=label, color=color,
-                alpha=0.85)  # fmt: skip
+        # above every line (a law drawn through them must not hide them), a white rim apart
+        ax.plot(x, y, marker=marker, markersize=6, linestyle="none", label=label, color=color,
+                alpha=0.9, markeredgecolor="white", markeredgewidth=0.6, zorder=3)  # fmt: skip
         if len(band) == 2:
             err = np.abs(np.vstack([y - band[0], band[1] - y]))
             ax.errorbar(x, y, yerr=err, fmt="none", capsize=2, color=color, alpha=0.6)
