@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,3 +91,10 @@ def not_installed(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     hidden = [m for m in sys.modules if any(m.startswith(f"{name}.") for name in names)]
     for module in [*names, *hidden]:
         monkeypatch.setitem(sys.modules, module, None)
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """A child process's ``preexec_fn``: Ctrl-C's default action, as at a terminal, even where
+    this runner ignores SIGINT (a background job of a shell without job control), which the
+    child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli import ctrl_c_as_at_a_terminal
 from winit.claims.schema import validate
 
 #: Each test runs pytest in a subprocess (several under xdist): integration, not the gate, whose
@@ -346,6 +347,7 @@ def test_an_interrupted_run_is_partial_and_its_cut_test_is_interrupted(tmp_path:
     with subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--winit-results={out}"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     ) as proc:  # fmt: skip
         _wait_for(tmp_path / "started", proc)
         proc.send_signal(signal.SIGINT)

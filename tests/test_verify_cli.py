@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import Done, not_installed, winit
+from tests.cli import Done, ctrl_c_as_at_a_terminal, not_installed, winit
 from tests.misbehaving import (
     SMALL,
     failing_record,
@@ -387,11 +387,9 @@ def test_a_signal_during_a_run_exits_with_one_line(
     write_module(tmp_path)
     out = passing_json(tmp_path)
     argv = ["verify", "m:hang", "--law", "normal", *SMALL, "--json", str(out)]
-    # Ctrl-C's default action, as at a terminal, even where this runner ignores SIGINT (a
-    # background job of a shell without job control), which the child would inherit
     with subprocess.Popen(
         [sys.executable, "-m", "winit", *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=ctrl_c_as_at_a_terminal,
     ) as proc:  # fmt: skip
         _started(tmp_path)
         proc.send_signal(sig)
