@@ -159,5 +159,5 @@ def test_gradients_are_in_the_stack_dtype() -> None:
 
 
 def test_gradients_refuse_a_pass_through_a_stack_of_another_depth() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="shorter"):  # zip(strict=True)'s message
         ResidualStack(5, 6, 3).gradients(ResidualStack(5, 6, 2).forward(X), DOUT)
