@@ -135,8 +135,70 @@ def test_matches_torch() -> None:
         (lambda: MultiHeadAttention(8, 3), "heads dividing d_model"),
         (lambda: _mha().forward(X[0]), r"x_q must have shape \(batch, n, 8\)"),
         (lambda: _mha().forward(X, XKV[:1]), "same batch"),
+        (lambda: _mha().forward(X[:0]), r"x_q must have shape \(batch, n, 8\)"),
+        (lambda: _mha().forward(X, XKV[..., :4]), r"^x_kv must have shape \(batch, n, 8\)"),
+        (lambda: (m := _mha()).gradients(m.forward(X), X[:1]), "d_out must have the output"),
+        (lambda: attention(Q, K, V[:, :4]), r"one row per key \(5\)"),
+        (lambda: attention(Q[..., :0], K[..., :0], V), r"same d_k > 0"),
     ],
 )  # fmt: skip
 def test_bad_input_is_a_one_line_value_error(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_softmax_jacobian_of_a_batch_of_rows_is_diag_p_minus_p_p_transposed() -> None:
+    p = softmax(GEN.standard_normal((2, 3, 4)))
+    expected = np.stack([[np.diag(row) - np.outer(row, row) for row in rows] for rows in p])
+    np.testing.assert_allclose(softmax_jacobian(p), expected, rtol=1e-14, atol=1e-17)
+
+
+@pytest.mark.parametrize("flat", ["q", "k", "v"])
+def test_attention_rejects_an_input_with_fewer_than_two_axes(flat: str) -> None:
+    inputs = {"q": Q[0], "k": K[0], "v": V[0]}
+    inputs[flat] = inputs[flat][0]
+    with pytest.raises(ValueError, match=r"must be \(\.\.\., n, d_k\)"):
+        attention(inputs["q"], inputs["k"], inputs["v"])
+
+
+def test_attention_takes_unbatched_two_axis_inputs() -> None:
+    np.testing.assert_array_equal(attention(Q[0], K[0], V[0]).output, attention(Q, K, V).output[0])
+
+
+def test_attention_backward_keeps_the_dtype_of_the_pass() -> None:
+    fw = attention(*(a.astype(np.float32) for a in (Q, K, V)))
+    assert {g.dtype for g in attention_backward(fw, DOUT)} == {np.dtype(np.float32)}
+
+
+def test_default_seed_is_zero() -> None:
+    np.testing.assert_array_equal(MultiHeadAttention(8, 2).w_q, MultiHeadAttention(8, 2, rng=0).w_q)
+    assert not np.array_equal(MultiHeadAttention(8, 2).w_q, MultiHeadAttention(8, 2, rng=1).w_q)
+
+
+@pytest.mark.parametrize(("d_model", "heads"), [(8.0, 2), (True, 1), (0, 2), (8, 0)])
+def test_sizes_that_are_not_positive_ints_are_rejected(d_model: object, heads: object) -> None:
+    with pytest.raises(ValueError, match="must be positive ints"):
+        MultiHeadAttention(d_model, heads)  # type: ignore[arg-type]
+
+
+def _mha32() -> MultiHeadAttention:
+    return MultiHeadAttention(8, 2, rng=4, dtype=np.float32)
+
+
+def test_weights_are_made_in_the_requested_dtype() -> None:
+    mha = _mha32()
+    assert {w.dtype for w in (mha.w_q, mha.w_k, mha.w_v, mha.w_o)} == {np.dtype(np.float32)}
+
+
+def test_forward_casts_its_inputs_to_the_layer_dtype() -> None:
+    assert _mha32().forward(X, XKV).output.dtype == np.float32
+
+
+def test_gradients_are_in_the_layer_dtype() -> None:
+    mha = _mha32()
+    grads = mha.gradients(mha.forward(X), np.ones((2, 3, 8)))
+    assert {g.dtype for g in vars(grads).values()} == {np.dtype(np.float32)}
+
+
+def test_unscaled_heads_attend_with_scale_one() -> None:
+    assert MultiHeadAttention(8, 2, scaled=False).forward(X).heads.scale == 1.0

@@ -22,6 +22,7 @@ X = GEN.standard_normal((6, 5)) * 3.0 + 1.0
 GAMMA = GEN.standard_normal(5)
 BETA = GEN.standard_normal(5)
 DOUT = GEN.standard_normal((6, 5))
+X3 = GEN.standard_normal((2, 3, 5)) * 2.0 - 1.0
 
 
 def _batch_train(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> Normalized:
@@ -127,8 +128,97 @@ def test_matches_torch() -> None:
         (lambda: BatchNorm(3, momentum=2.0), r"momentum must be in \[0, 1\]"),
         (lambda: BatchNorm(5).forward(X[:1]), "at least 2 rows"),
         (lambda: normalize_backward(layer_norm(X, GAMMA, BETA), DOUT[:2]), "d_out must have"),
+        (lambda: layer_norm(np.ones((2, 5), int), GAMMA, BETA), "non-empty float"),
+        (lambda: layer_norm(X, GAMMA, np.zeros(4)), r"^beta must have shape \(5,\)"),
+        (lambda: layer_norm(X3, np.ones(4), BETA), r"gamma must have shape \(5,\)"),
+        (lambda: BatchNorm(3, eps=-1.0), r"^eps must be >= 0"),
+        (lambda: BatchNorm(3, momentum=float("nan")), r"^momentum must be finite"),
+        (lambda: BatchNorm(3.0), r"^features must be a positive int"),  # type: ignore[arg-type]
+        (lambda: BatchNorm(True), r"^features must be a positive int"),
     ],
 )  # fmt: skip
 def test_bad_input_is_a_one_line_value_error(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "rms_norm"])
+def test_float32_input_stays_float32_whatever_the_dtype_of_gamma_and_beta(name: str) -> None:
+    fw = NORMS[name](X.astype(np.float32), GAMMA, BETA)
+    assert {fw.output.dtype, fw.x_hat.dtype, fw.inv_std.dtype} == {np.dtype(np.float32)}
+
+
+def test_normalize_backward_keeps_the_dtype_of_the_pass() -> None:
+    grads = normalize_backward(layer_norm(X.astype(np.float32), GAMMA, BETA), DOUT)
+    assert {g.dtype for g in vars(grads).values()} == {np.dtype(np.float32)}
+
+
+def test_a_single_row_is_normalized_like_a_batch_of_one_row() -> None:
+    np.testing.assert_array_equal(
+        layer_norm(X[0], GAMMA, BETA).output, layer_norm(X[:1], GAMMA, BETA).output[0]
+    )
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "rms_norm"])
+def test_a_3d_input_is_normalized_over_its_last_axis(name: str) -> None:
+    c = X3 - X3.mean(axis=-1, keepdims=True) if name == "layer_norm" else X3
+    expected = c / np.sqrt((c**2).mean(axis=-1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(
+        NORMS[name](X3, np.ones(5), np.zeros(5)).output, expected, rtol=1e-13
+    )
+
+
+def test_rms_norm_records_that_it_does_not_centre() -> None:
+    assert rms_norm(X, GAMMA).center is False
+
+
+def test_batch_norm_starts_as_pytorch_does() -> None:
+    bn = BatchNorm(5)
+    for value, expected in ((bn.gamma, 1.0), (bn.beta, 0.0), (bn.running_mean, 0.0),
+                            (bn.running_var, 1.0)):  # fmt: skip
+        np.testing.assert_array_equal(value, np.full(5, expected))
+
+
+def test_momentum_zero_keeps_the_running_statistics() -> None:
+    bn = BatchNorm(5, momentum=0.0)
+    bn.forward(X)
+    np.testing.assert_array_equal(
+        np.stack([bn.running_mean, bn.running_var]), [[0.0] * 5, [1.0] * 5]
+    )
+
+
+def test_running_statistics_are_a_momentum_average_over_batches() -> None:
+    bn, mean, var = BatchNorm(5, momentum=0.3), np.zeros(5), np.ones(5)
+    for batch in (X, X3.reshape(6, 5)):
+        bn.forward(batch)
+        mean = 0.7 * mean + 0.3 * batch.mean(axis=0)
+        var = 0.7 * var + 0.3 * batch.var(axis=0, ddof=1)
+    np.testing.assert_allclose(np.stack([bn.running_mean, bn.running_var]), [mean, var], rtol=1e-13)
+
+
+def test_running_variance_of_a_3d_batch_is_unbiased_over_all_its_rows() -> None:
+    bn = BatchNorm(5, momentum=1.0)
+    bn.forward(X3)
+    np.testing.assert_allclose(bn.running_var, X3.reshape(6, 5).var(axis=0, ddof=1), rtol=1e-13)
+
+
+def _evaluating(eps: float) -> BatchNorm:
+    bn = BatchNorm(5, eps=eps)
+    bn.gamma, bn.beta = GAMMA, BETA
+    bn.running_mean, bn.running_var = X[0], X[1] ** 2
+    return bn
+
+
+def test_evaluation_applies_the_running_statistics_gamma_beta_and_eps() -> None:
+    y = _evaluating(0.5).forward(X, training=False).output
+    expected = (X - X[0]) / np.sqrt(X[1] ** 2 + 0.5) * GAMMA + BETA
+    np.testing.assert_allclose(y, expected, rtol=1e-13)
+
+
+def test_evaluation_keeps_a_float32_input_float32() -> None:
+    assert _evaluating(0.5).forward(X.astype(np.float32), training=False).output.dtype == np.float32
+
+
+def test_evaluation_pass_records_the_batch_axes_and_centring() -> None:
+    fw = _evaluating(0.5).forward(X3, training=False)
+    assert (fw.axes, fw.center) == ((0, 1), True)

@@ -104,8 +104,60 @@ def test_matches_torch() -> None:
         (lambda: ResidualStack(5, 6, 3).forward(X[:, :4]), r"x must have shape \(batch, 5\)"),
         (lambda: ResidualStack(5, 6, 3).forward(X * np.nan), "finite"),
         (lambda: (s := ResidualStack(5, 6, 3)).gradients(s.forward(X), DOUT[:1]), "d_out must"),
+        (lambda: ResidualStack(5, 6, 3, depth_scaled=True, zero_init_last=True),
+         "^depth_scaled and zero_init_last exclude each other"),
+        (lambda: ResidualStack(5, 6, 3).forward(X[:0]), r"x must have shape \(batch, 5\)"),
+        (lambda: ResidualStack(5, 6, 3).forward(np.zeros((4, 4))), r"got \(4, 4\)"),
+        (lambda: ResidualStack(5, 6, 3).forward(X * np.nan), "^x must be finite"),
     ],
 )  # fmt: skip
 def test_bad_input_is_a_one_line_value_error(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_default_seed_is_zero() -> None:
+    def w1(stack: ResidualStack) -> np.ndarray:
+        return stack.blocks[0].w1
+
+    np.testing.assert_array_equal(w1(ResidualStack(5, 6, 3)), w1(ResidualStack(5, 6, 3, rng=0)))
+    assert not np.array_equal(w1(ResidualStack(5, 6, 3)), w1(ResidualStack(5, 6, 3, rng=1)))
+
+
+@pytest.mark.parametrize("sizes", [(5.0, 6, 3), (True, 6, 3), (5, 6, 0)])
+def test_sizes_that_are_not_positive_ints_are_rejected(sizes: tuple[object, ...]) -> None:
+    with pytest.raises(ValueError, match="must be positive ints"):
+        ResidualStack(*sizes)  # type: ignore[arg-type]
+
+
+def test_eps_reaches_every_layer_norm() -> None:
+    fw = ResidualStack(5, 6, 2, eps=0.5).forward(X)
+    for passed in fw.blocks:
+        x = passed.inputs
+        np.testing.assert_allclose(
+            passed.norm.inv_std, 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + 0.5), rtol=1e-13
+        )
+
+
+def _stack32() -> ResidualStack:
+    return ResidualStack(5, 6, 2, rng=2, dtype=np.float32)
+
+
+def test_every_parameter_of_a_float32_stack_is_float32() -> None:
+    dtypes = {getattr(block, name).dtype for block in _stack32().blocks for name in PARAMS}
+    assert dtypes == {np.dtype(np.float32)}
+
+
+def test_forward_casts_its_input_to_the_stack_dtype() -> None:
+    assert {h.dtype for h in _stack32().forward(X).streams} == {np.dtype(np.float32)}
+
+
+def test_gradients_are_in_the_stack_dtype() -> None:
+    stack = _stack32()
+    grads = stack.gradients(stack.forward(X), DOUT)
+    assert {g.dtype for block in grads for g in vars(block).values()} == {np.dtype(np.float32)}
+
+
+def test_gradients_refuse_a_pass_through_a_stack_of_another_depth() -> None:
+    with pytest.raises(ValueError, match="shorter"):  # zip(strict=True)'s message
+        ResidualStack(5, 6, 3).gradients(ResidualStack(5, 6, 2).forward(X), DOUT)
