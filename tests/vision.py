@@ -41,7 +41,7 @@ def _forget_torchvision() -> None:
 
 
 def _skip(reason: str) -> NoReturn:
-    pytest.skip(reason, allow_module_level=True)
+    pytest.skip(reason, allow_module_level=True)  # reason: the caller's, which it names
 
 
 def torchvision_or_skip() -> ModuleType:
