@@ -127,11 +127,9 @@ def check_signal(args: argparse.Namespace, spec: str) -> Signal | None:
     stderr when ``--signal auto`` could not make an input the model takes)."""
     if args.signal == "off":
         return None
+    from winit.signal.measuring import measure
+
     try:
-        try:
-            from winit.signal.measuring import measure
-        except ModuleNotFoundError as e:
-            raise ValueError(f"the signal check measures torch models: {e}") from None
         with user_code("measuring the signal through the model"):
             return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
     except CallTimeoutError:

@@ -1,4 +1,4 @@
-"""The signal through a torch model at init, forward and backward, checked against stated
+"""The signal through a model at init, forward and backward, checked against stated
 expectations with a false-alarm rate: the article's claim (variance kept through depth) asked
 of the user's own model.
 
@@ -12,15 +12,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from winit.signal.bands import BOUNDED_BAND, NORM_BAND, SLOPE_BAND, WIDTH_BAND, Band, band_check
+from winit.signal.checking import SEEDS
+from winit.signal.measuring import measure
 from winit.signal.result import Finding, Layer, Signal
 
 if TYPE_CHECKING:
-    from winit.signal.measuring import SEEDS, measure
     from winit.signal.width_sweep import widths
 
 #: the names that need torch, imported on first use (``import winit.signal`` does not need it)
-_TORCH = {"SEEDS": "winit.signal.measuring", "measure": "winit.signal.measuring",
-          "widths": "winit.signal.width_sweep"}  # fmt: skip
+_TORCH = {"widths": "winit.signal.width_sweep"}
 
 
 def __getattr__(name: str) -> Any:

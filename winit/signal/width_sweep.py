@@ -15,9 +15,10 @@ import numpy as np
 from torch import nn
 
 from winit.signal.bands import WIDTH_BAND
+from winit.signal.checking import SEEDS, Plan, finding, geometric_mean
 from winit.signal.inputs import MakeInput, resolve
-from winit.signal.measuring import SEEDS, Plan, finding, geometric_mean, record_seeds
 from winit.signal.result import Layer, Signal
+from winit.signal.torch_signal import record_seeds
 from winit.stats import RUN_ALPHA, bonferroni
 
 

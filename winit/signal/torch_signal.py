@@ -1,25 +1,28 @@
-"""One forward and backward pass of a torch model with hooks: the RMS of every layer's output
-and of the gradient reaching it, and of every block's input, output and branch.
+"""The signal through a torch model: one forward and backward pass with hooks recorded per seed
+and mode into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it
+(:func:`subject`).
 
 Layers are the leaf modules. Blocks are the children of the model's longest container
 (``nn.ModuleList`` or ``nn.Sequential``) of two or more modules of one class — the repeated
 blocks of a transformer — or, when there is none, the leaf modules with a weight matrix in
-call order (the layers of a plain network). A block's *stream* is its input and output; its
-*branch* is output − input, measured where the two have one shape.
+call order (the layers of a plain network).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 from torch import nn
 
-#: The type names of the normalisation layers the norm check covers, besides subclasses of
-#: torch's own (a model's own ``...Norm`` class, e.g. transformers' ``LlamaRMSNorm``).
-NORM_SUFFIXES = ("Norm", "Norm1d", "Norm2d", "Norm3d")
+from winit.signal.checking import Subject
+from winit.signal.inputs import MakeInput, call, resolve
+from winit.signal.passes import Pass, is_norm_name
 
 
 def is_norm(module: nn.Module) -> bool:
@@ -29,7 +32,11 @@ def is_norm(module: nn.Module) -> bool:
     (True, False)
     """
     torch_norms = (nn.LayerNorm, nn.GroupNorm, nn.RMSNorm, nn.modules.batchnorm._BatchNorm)
-    return isinstance(module, torch_norms) or type(module).__name__.endswith(NORM_SUFFIXES)
+    return isinstance(module, torch_norms) or is_norm_name(type(module).__name__)
+
+
+def is_batch_norm(module: nn.Module) -> bool:
+    return isinstance(module, nn.modules.batchnorm._BatchNorm)
 
 
 def blocks_of(model: nn.Module) -> list[str]:
@@ -70,42 +77,9 @@ def _first_tensor(value: Any) -> torch.Tensor | None:
     return None
 
 
-def rms(x: torch.Tensor) -> float:
-    """The root mean square of a tensor, in float64."""
-    return float(x.detach().double().pow(2).mean().sqrt())
-
-
-@dataclass
-class Pass:
-    """What one forward and backward pass recorded (the first call of each module).
-
-    Attributes:
-        forward: leaf name → RMS of its output.
-        backward: leaf name → RMS of the gradient of its output.
-        dead: ReLU leaf name → fraction of its units (last axis) at zero for every example.
-        stream_in, stream_out: block name → RMS of its input / output.
-        branch: block name → RMS of output − input (blocks whose shapes match).
-        coupling: block name → regression coefficient of output on input (≈ 1 on a residual
-            stream, ≈ 0 through a random layer).
-        grad_out: block name → RMS of the gradient of its output.
-        nonfinite: ``"name (forward)"`` or ``"name (backward)"`` for each leaf or block with a
-            non-finite activation or gradient, in the order met (the forward call order first).
-    """
-
-    forward: dict[str, float] = field(default_factory=dict)
-    backward: dict[str, float] = field(default_factory=dict)
-    dead: dict[str, float] = field(default_factory=dict)
-    stream_in: dict[str, float] = field(default_factory=dict)
-    stream_out: dict[str, float] = field(default_factory=dict)
-    branch: dict[str, float] = field(default_factory=dict)
-    coupling: dict[str, float] = field(default_factory=dict)
-    grad_out: dict[str, float] = field(default_factory=dict)
-    nonfinite: dict[str, None] = field(default_factory=dict)
-
-
-def _check_finite(record: Pass, name: str, x: torch.Tensor, direction: str) -> None:
-    if not bool(torch.isfinite(x).all()):
-        record.nonfinite[f"{name} ({direction})"] = None
+def _array(x: torch.Tensor) -> NDArray[np.float64]:
+    array: NDArray[np.float64] = x.detach().double().cpu().numpy()
+    return array
 
 
 def record_pass(
@@ -117,11 +91,9 @@ def record_pass(
     blocks = set(blocks_of(model))
     handles: list[Any] = []
 
-    def on_grad(store: dict[str, float], name: str) -> Callable[[torch.Tensor], None]:
+    def on_grad(name: str, block: bool) -> Callable[[torch.Tensor], None]:
         def hook(g: torch.Tensor) -> None:
-            if name not in store:
-                store[name] = rms(g)
-                _check_finite(record, name, g, "backward")
+            record.gradient(name, _array(g), block=block)
 
         return hook
 
@@ -130,13 +102,9 @@ def record_pass(
             out = _first_tensor(output)
             if out is None or name in record.forward:
                 return
-            record.forward[name] = rms(out)
-            _check_finite(record, name, out, "forward")
-            if isinstance(module, nn.ReLU):
-                units = out.detach().reshape(-1, out.shape[-1])
-                record.dead[name] = float((units <= 0).all(dim=0).double().mean())
+            record.layer(name, _array(out), relu=isinstance(module, nn.ReLU))
             if out.requires_grad:
-                out.register_hook(on_grad(record.backward, name))  # type: ignore[no-untyped-call,unused-ignore]
+                out.register_hook(on_grad(name, False))  # type: ignore[no-untyped-call,unused-ignore]
 
         return hook
 
@@ -145,14 +113,9 @@ def record_pass(
             inp, out = _first_tensor(args), _first_tensor(output)
             if inp is None or out is None or name in record.stream_out:
                 return
-            record.stream_in[name], record.stream_out[name] = rms(inp), rms(out)
-            _check_finite(record, name, out, "forward")
-            if inp.shape == out.shape:
-                x, y = inp.detach().double(), out.detach().double()
-                record.branch[name] = rms(y - x)
-                record.coupling[name] = float((x * y).sum() / (x * x).sum().clamp_min(1e-300))
+            record.block(name, _array(inp), _array(out))
             if out.requires_grad:
-                out.register_hook(on_grad(record.grad_out, name))  # type: ignore[no-untyped-call,unused-ignore]
+                out.register_hook(on_grad(name, True))  # type: ignore[no-untyped-call,unused-ignore]
 
         return hook
 
@@ -165,10 +128,58 @@ def record_pass(
         output = _first_tensor(call())
         if output is None:
             raise ValueError("the model returned no floating tensor to back-propagate from")
-        _check_finite(record, "output", output, "forward")
+        record.output(_array(output))
         if output.requires_grad:
             output.backward(grad(output))  # type: ignore[no-untyped-call,unused-ignore]
     finally:
         for handle in handles:
             handle.remove()
     return record
+
+
+def modes(model: nn.Module) -> tuple[str, ...]:
+    """Train and eval where they differ (a batch norm), else eval alone."""
+    return ("train", "eval") if any(is_batch_norm(m) for m in model.modules()) else ("eval",)
+
+
+def record_seed(model: Any, make: MakeInput, seed: int, mode: str) -> Pass:
+    """One recorded pass under ``seed``: a builder is rebuilt under it, an instance is copied
+    (train mode updates batch-norm statistics) and kept."""
+    torch.manual_seed(seed)
+    if isinstance(model, nn.Module):
+        net = copy.deepcopy(model) if mode == "train" else model
+    else:
+        net = model()
+    was_training = net.training
+    net.train(mode == "train")
+    gen = torch.Generator().manual_seed(seed)
+    value = make(gen)
+
+    def grad(y: torch.Tensor) -> torch.Tensor:
+        return torch.randn(y.shape, generator=gen, dtype=y.dtype)
+
+    try:
+        return record_pass(net, partial(call, net, value), grad)
+    finally:
+        net.train(was_training)
+
+
+def record_seeds(model: Any, make: MakeInput, seeds: Sequence[int], mode: str) -> list[Pass]:
+    """One recorded pass per seed (:func:`record_seed`)."""
+    return [record_seed(model, make, seed, mode) for seed in seeds]
+
+
+def subject(model: Any, sample: nn.Module, make_input: Sequence[int] | MakeInput | None) -> Subject:
+    """``model`` (a module, or a builder of one) as the checks see it; ``sample`` is the module
+    itself or one built by the builder, read for its layers, blocks and input."""
+    given = resolve(sample, make_input)
+    found = dict(sample.named_modules())
+    blocks = tuple(blocks_of(sample))
+    names = {n for n, m in found.items() if n and not list(m.children())} | set(blocks)
+    return Subject(
+        model=type(sample).__name__, input=given.describe, modes=modes(sample), blocks=blocks,
+        types={n: type(found[n]).__name__ for n in names},
+        norms=frozenset(n for n in names if is_norm(found[n])),
+        batch_norms=frozenset(n for n in names if is_batch_norm(found[n])),
+        record=partial(record_seed, model, given.make),
+    )  # fmt: skip
