@@ -1,0 +1,378 @@
+"""The signal through a Flax nnx model: one forward and backward pass per seed and mode recorded
+into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it (:func:`subject`).
+
+Layers are the leaf modules, named by their path (``blocks/0/norm``, as ``winit audit`` names
+their variables). Blocks are the elements of the model's longest list (``nnx.List`` or a list
+attribute) of two or more modules of one class — the repeated blocks of a transformer — or, when
+there is none, the leaf modules with a ``kernel`` of two or more dimensions in call order.
+
+A pass is a pure function of the model's state (``nnx.split``, then ``nnx.merge`` inside the
+traced function): while it runs, every recorded module's instance is given a subclass whose
+``__call__`` adds a zero perturbation to its output (its first floating array, first call only)
+and records it; ``jax.grad`` of ``sum(output · g)`` with respect to the perturbations is the
+gradient reaching each output (``g`` an N(0, 1) output gradient), the forward values come out
+beside it. The pass is compiled once per mode (``jax.jit``) and run for every seed. Modes: train
+and eval where an ``nnx.BatchNorm`` makes them differ (``Module.train()`` / ``eval()`` on a copy:
+the model's running statistics are left as they were), else eval. A model instance is kept (each
+seed draws the input and ``g``); a builder taking ``rngs`` is rebuilt per seed
+(:func:`winit.audit.kinds.call_builder`).
+
+Flax linen variables carry no module to call: they are refused with what is accepted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from winit.audit.kinds import call_builder, seeded
+from winit.signal.checking import Subject
+from winit.signal.passes import Pass, is_norm_name
+
+#: The batch and sequence length of a made input (rows of features: their product).
+BATCH, SEQUENCE = 4, 16
+
+MakeInput = Callable[[np.random.Generator], Any]
+#: a recorded module's first call: (its input's first floating array or None, its output's)
+Seen = dict[str, tuple[Any, Any]]
+
+#: Flax's own normalisation layers (a model's own ``...Norm`` class counts too)
+NORMS = (nnx.LayerNorm, nnx.RMSNorm, nnx.BatchNorm, nnx.GroupNorm)
+
+
+def is_norm(module: nnx.Module) -> bool:
+    """A normalisation layer: Flax's layer/RMS/batch/group norms or a ``...Norm`` class.
+
+    >>> is_norm(nnx.RMSNorm(4, rngs=nnx.Rngs(0))), is_norm(nnx.Linear(4, 4, rngs=nnx.Rngs(0)))
+    (True, False)
+    """
+    return isinstance(module, NORMS) or is_norm_name(type(module).__name__)
+
+
+def _name(path: Sequence[Any]) -> str:
+    return "/".join(map(str, path))
+
+
+def named_modules(model: nnx.Module) -> dict[str, nnx.Module]:
+    """Every module below ``model`` by its path (the model itself is ``""``)."""
+    return {_name(path): module for path, module in nnx.iter_modules(model)}
+
+
+def leaves(model: nnx.Module) -> dict[str, nnx.Module]:
+    """The leaf modules (no module below them), the model itself excluded."""
+    found = named_modules(model)
+    parents = {name.rpartition("/")[0] for name in found if name}
+    return {name: m for name, m in found.items() if name and name not in parents}
+
+
+def _kernel_dims(module: nnx.Module) -> int:
+    return len(getattr(getattr(module, "kernel", None), "shape", ()))
+
+
+def repeated(model: nnx.Module) -> list[str]:
+    """The elements of the longest list of two or more modules of one class, in list order.
+
+    >>> class Stack(nnx.Module):
+    ...     def __init__(self, rngs):
+    ...         self.layers = nnx.List([nnx.Linear(2, 2, rngs=rngs) for _ in range(3)])
+    >>> repeated(Stack(nnx.Rngs(0)))
+    ['layers/0', 'layers/1', 'layers/2']
+    """
+    best: list[str] = []
+    for name, module in named_modules(model).items():
+        prefix = f"{name}/" if name else ""
+        for attribute, value in vars(module).items():
+            items = list(value) if isinstance(value, list | tuple | nnx.List) else []
+            kinds = {type(item) for item in items}
+            if len(items) > max(1, len(best)) and len(kinds) == 1 and issubclass(*kinds, nnx.Module):
+                where = name if isinstance(module, nnx.List) else f"{prefix}{attribute}"
+                best = [_name([where, i]) if where else str(i) for i in range(len(items))]
+                if isinstance(module, nnx.List):
+                    break
+    return best
+
+
+def _first_float(tree: Any) -> tuple[int, Any] | None:
+    """The index (among the leaves of ``tree``) and value of its first floating array."""
+    for i, leaf in enumerate(jax.tree_util.tree_leaves(tree)):
+        if hasattr(leaf, "dtype") and jnp.issubdtype(leaf.dtype, jnp.floating):
+            return i, leaf
+    return None
+
+
+#: the recording of the pass under way: module id → name, what was seen, and the perturbations
+#: to add (``None``: learn the shapes)
+_ACTIVE: ContextVar[tuple[Mapping[int, str], Seen, Mapping[str, Any] | None]] = ContextVar(
+    "winit_flax_signal"
+)
+
+
+def _record(module: nnx.Module, args: Any, out: Any) -> Any:
+    """``out``, its first floating array perturbed and seen, on a recorded module's first call."""
+    names, seen, perturb = _ACTIVE.get()
+    name = names[id(module)]
+    found = _first_float(out)
+    if name in seen or found is None:
+        return out
+    index, value = found
+    if perturb is not None:
+        value = value + perturb[name]
+    got = _first_float(args)
+    seen[name] = (None if got is None else got[1], value)
+    flat, tree = jax.tree_util.tree_flatten(out)
+    flat[index] = value
+    return jax.tree_util.tree_unflatten(tree, flat)
+
+
+@functools.cache
+def _recording(cls: type) -> type:
+    """``cls`` with a ``__call__`` that hands its output to :func:`_record`."""
+
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return _record(self, (args, kwargs), cls.__call__(self, *args, **kwargs))
+
+    return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__})
+
+
+@contextlib.contextmanager
+def _intercepted(
+    model: nnx.Module, names: frozenset[str], perturb: Mapping[str, Any] | None
+) -> Iterator[Seen]:
+    """The modules ``names`` of ``model`` record their first call (see the module docstring);
+    their classes are restored afterwards, even on an error."""
+    found = named_modules(model)
+    recorded = {name: found[name] for name in names}
+    seen: Seen = {}
+    token = _ACTIVE.set(({id(m): n for n, m in recorded.items()}, seen, perturb))
+    classes = {name: type(m) for name, m in recorded.items()}
+    try:
+        for name, module in recorded.items():
+            module.__class__ = _recording(classes[name])
+        yield seen
+    finally:
+        for name, module in recorded.items():
+            module.__class__ = classes[name]
+        _ACTIVE.reset(token)
+
+
+def call(model: Any, value: Any) -> Any:
+    """The model on ``value``: keyword arguments from a dict, positional ones from a tuple."""
+    if isinstance(value, dict):
+        return model(**value)
+    if isinstance(value, tuple):
+        return model(*value)
+    return model(value)
+
+
+def _run(
+    graphdef: Any, names: frozenset[str], state: Any, value: Any, perturb: Any
+) -> tuple[Any, Seen]:
+    """The model's first floating output on ``value`` and what the modules ``names`` saw."""
+    model = nnx.merge(graphdef, state)
+    with _intercepted(model, names, perturb) as seen:
+        found = _first_float(call(model, value))
+    if found is None:
+        raise ValueError("the model returned no floating array to back-propagate from")
+    return found[1], seen
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One mode's pass of a model's structure: compiled once, run per seed.
+
+    Attributes:
+        graphdef: the model's structure in the mode (``nnx.split``).
+        order: the recorded modules' names, in first-call order.
+        layers: the leaf modules' names.
+        blocks: the block names, in first-call order.
+        seen: each recorded module's output, abstract (shape and dtype), by name.
+        output: the model's output, abstract.
+        step: (perturbations, state, input, g) → (gradients, (output, seen)), jitted.
+    """
+
+    graphdef: Any
+    order: tuple[str, ...]
+    layers: frozenset[str]
+    blocks: tuple[str, ...]
+    seen: Mapping[str, Any]
+    output: Any
+    step: Callable[..., Any]
+
+
+def compile_pass(model: nnx.Module, value: Any) -> Compiled:
+    """The pass of the models structured as ``model``, its call order and shapes learnt from
+    one abstract run on ``value``."""
+    graphdef, state = nnx.split(model)
+    layers = leaves(model)
+    listed = repeated(model)
+    names = frozenset(layers) | frozenset(listed)
+    order: list[str] = []
+
+    def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
+        out, seen = _run(graphdef, names, state, value, None)
+        order.extend(seen)  # the first-call order, known while tracing
+        return out, seen
+
+    output, seen = jax.eval_shape(shapes, state, value)
+    kernels = [n for n in order if n in layers and _kernel_dims(layers[n]) >= 2]
+    blocks = [n for n in order if n in listed] if listed else kernels
+
+    def loss(perturb: Any, state: Any, value: Any, g: Any) -> tuple[Any, tuple[Any, Seen]]:
+        out, seen = _run(graphdef, names, state, value, perturb)
+        return jnp.sum(out * g), (out, seen)
+
+    return Compiled(
+        graphdef=graphdef, order=tuple(order), layers=frozenset(layers), blocks=tuple(blocks),
+        seen={name: out for name, (_, out) in seen.items()}, output=output,
+        step=jax.jit(jax.grad(loss, has_aux=True)),
+    )  # fmt: skip
+
+
+def _numpy(x: Any) -> Any:
+    return np.asarray(x, dtype=np.float64)
+
+
+def run_pass(compiled: Compiled, state: Any, value: Any, gen: np.random.Generator) -> Pass:
+    """One recorded pass: the gradient of ``sum(output · g)``, g ~ N(0, 1) drawn from ``gen``."""
+    g = gen.standard_normal(compiled.output.shape).astype(compiled.output.dtype)
+    zeros = {name: jnp.zeros(v.shape, v.dtype) for name, v in compiled.seen.items()}
+    grads, (out, seen) = compiled.step(zeros, state, value, g)
+    record = Pass()
+    blocks = [name for name in compiled.blocks if seen[name][0] is not None]
+    for name in compiled.order:
+        inp, y = seen[name]
+        if name in compiled.layers:
+            record.layer(name, _numpy(y))
+        if name in blocks:
+            record.block(name, _numpy(inp), _numpy(y))
+    record.output(_numpy(out))
+    for name in compiled.order:
+        if name in compiled.layers:
+            record.gradient(name, _numpy(grads[name]))
+        if name in blocks:
+            record.gradient(name, _numpy(grads[name]), block=True)
+    return record
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Input:
+    """How to make one input per seed, and what it is, in words."""
+
+    make: MakeInput
+    describe: str
+
+
+def _first_leaf(module: nnx.Module) -> nnx.Module:
+    """The first leaf module in the order the attributes were set (the model's definition)."""
+    for value in vars(module).values():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, nnx.Module):
+                return _first_leaf(item)
+    return module
+
+
+def make_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Input:
+    """The input to use: ``given`` (a shape of N(0, 1) features, or a callable of a
+    ``numpy.random.Generator`` returning an array, tuple or dict) or N(0, 1) features of the
+    model's first leaf module where that is an ``nnx.Linear``.
+
+    Raises:
+        ValueError: no input given and none can be made.
+    """
+    if callable(given):
+        return Input(make=given, describe="made by the given callable")
+    first = _first_leaf(model)
+    if given is None and isinstance(first, nnx.Linear):
+        given, where = (BATCH * SEQUENCE, first.in_features), "from its first Linear layer"
+    elif given is not None:
+        where = "given"
+    else:
+        raise ValueError(
+            f"cannot make an input for {type(model).__name__}: give make_input as a shape or a "
+            "callable of a numpy.random.Generator (accepted without one: an nnx module whose "
+            "first layer is nnx.Linear)"
+        )
+    dims = tuple(int(d) for d in given)
+    return Input(
+        make=lambda g: g.standard_normal(dims).astype(np.float32),
+        describe=f"N(0, 1) features {'x'.join(map(str, dims))} {where}",
+    )
+
+
+# ---------------------------------------------------------------- the model
+
+
+def modes(model: nnx.Module) -> tuple[str, ...]:
+    """Train and eval where they differ (an ``nnx.BatchNorm``), else eval alone."""
+    batch_norm = any(isinstance(m, nnx.BatchNorm) for _, m in nnx.iter_modules(model))
+    return ("train", "eval") if batch_norm else ("eval",)
+
+
+def in_mode(model: nnx.Module, mode: str) -> nnx.Module:
+    """A copy of ``model`` in ``mode`` (the model itself is left as it was)."""
+    copy = nnx.clone(model)
+    copy.train() if mode == "train" else copy.eval()
+    return copy
+
+
+@dataclass
+class Recorder:
+    """The passes of ``model`` (an instance, kept, or a builder, rebuilt per seed), one
+    compiled pass per mode, made from the first model built."""
+
+    model: Any
+    sample: nnx.Module
+    make: MakeInput
+    compiled: dict[str, Compiled]
+
+    def compiled_in(self, mode: str, value: Any) -> Compiled:
+        """The pass in ``mode``, compiled on its first use (``value``: an input)."""
+        if mode not in self.compiled:
+            self.compiled[mode] = compile_pass(in_mode(self.sample, mode), value)
+        return self.compiled[mode]
+
+    def built(self, seed: int, mode: str) -> nnx.Module:
+        if isinstance(self.model, nnx.Module):
+            return in_mode(self.model, mode)
+        with seeded(seed):
+            return in_mode(call_builder(self.model), mode)
+
+    def record(self, seed: int, mode: str) -> Pass:
+        """One recorded pass under ``seed`` (it draws the input and the output gradient)."""
+        gen = np.random.default_rng(seed)
+        value = self.make(gen)
+        compiled = self.compiled_in(mode, value)
+        graphdef, state = nnx.split(self.built(seed, mode))
+        if graphdef != compiled.graphdef:
+            raise ValueError(f"the builder built a model of another structure under seed {seed}")
+        return run_pass(compiled, state, value, gen)
+
+
+def subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | None) -> Subject:
+    """``model`` (an nnx module, or a builder of one) as the checks see it; ``sample`` is the
+    module itself or one built by the builder, read for its layers, blocks and input."""
+    made = make_input(sample, given)
+    recorder = Recorder(model=model, sample=sample, make=made.make, compiled={})
+    found = named_modules(sample)
+    mode = modes(sample)
+    blocks = recorder.compiled_in(mode[0], made.make(np.random.default_rng(0))).blocks
+    names = set(leaves(sample)) | set(blocks)
+    return Subject(
+        model=type(sample).__name__, input=made.describe, modes=mode, blocks=blocks,
+        types={n: type(found[n]).__name__ for n in names},
+        norms=frozenset(n for n in names if is_norm(found[n])),
+        batch_norms=frozenset(n for n in names if isinstance(found[n], nnx.BatchNorm)),
+        record=recorder.record,
+    )  # fmt: skip
