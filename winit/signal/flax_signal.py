@@ -89,15 +89,12 @@ def repeated(model: nnx.Module) -> list[str]:
     """
     best: list[str] = []
     for name, module in named_modules(model).items():
-        prefix = f"{name}/" if name else ""
         for attribute, value in vars(module).items():
             items = list(value) if isinstance(value, list | tuple | nnx.List) else []
-            kinds = {type(item) for item in items}
-            if len(items) > max(1, len(best)) and len(kinds) == 1 and issubclass(*kinds, nnx.Module):
-                where = name if isinstance(module, nnx.List) else f"{prefix}{attribute}"
-                best = [_name([where, i]) if where else str(i) for i in range(len(items))]
-                if isinstance(module, nnx.List):
-                    break
+            one_class = len({type(item) for item in items}) == 1
+            if len(items) > max(1, len(best)) and one_class and isinstance(items[0], nnx.Module):
+                where = f"{name}/{attribute}" if name else attribute
+                best = [f"{where}/{i}" for i in range(len(items))]
     return best
 
 
@@ -137,10 +134,10 @@ def _record(module: nnx.Module, args: Any, out: Any) -> Any:
 def _recording(cls: type) -> type:
     """``cls`` with a ``__call__`` that hands its output to :func:`_record`."""
 
-    def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
         return _record(self, (args, kwargs), cls.__call__(self, *args, **kwargs))
 
-    return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__})
+    return type(cls.__name__, (cls,), {"__call__": recorded, "__module__": cls.__module__})
 
 
 @contextlib.contextmanager
@@ -177,7 +174,8 @@ def _run(
     graphdef: Any, names: frozenset[str], state: Any, value: Any, perturb: Any
 ) -> tuple[Any, Seen]:
     """The model's first floating output on ``value`` and what the modules ``names`` saw."""
-    model = nnx.merge(graphdef, state)
+    # a copy made in this trace: nnx mutates (batch statistics) only variables of its own trace
+    model = nnx.merge(graphdef, jax.tree.map(lambda x: x, state))
     with _intercepted(model, names, perturb) as seen:
         found = _first_float(call(model, value))
     if found is None:
@@ -323,7 +321,7 @@ def modes(model: nnx.Module) -> tuple[str, ...]:
 def in_mode(model: nnx.Module, mode: str) -> nnx.Module:
     """A copy of ``model`` in ``mode`` (the model itself is left as it was)."""
     copy = nnx.clone(model)
-    copy.train() if mode == "train" else copy.eval()
+    getattr(copy, mode)()  # Module.train() or Module.eval()
     return copy
 
 

@@ -65,10 +65,12 @@ def measure(
 
     Args:
         model: a ``torch.nn.Module`` (kept; each seed draws an input and an output gradient)
-            or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed).
+            or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed); a
+            ``flax.nnx.Module`` or a builder taking ``rngs`` (:mod:`winit.signal.flax_signal`).
         make_input: a shape (N(0, 1) features) or a callable of a ``torch.Generator``
-            returning a tensor, tuple or dict; by default made from the model's config or its
-            first ``nn.Linear``.
+            returning a tensor, tuple or dict (Flax: of a ``numpy.random.Generator``, returning
+            an array, tuple or dict); by default made from the model's config or its first
+            ``nn.Linear`` (``nnx.Linear``).
         seeds: at least 3 seeds.
         alpha: the false-alarm budget of all the checks together.
         bounded_stream: the author declares the residual stream bounded (e.g. GPT-2's

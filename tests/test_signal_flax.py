@@ -1,0 +1,318 @@
+"""winit.signal on real Flax nnx models built from Flax's own layers (Linear, RMSNorm,
+MultiHeadAttention, Conv, BatchNorm): correct models pass; each constructed fault — a norm
+computing x̂·(1 + scale) at scale 1, a Dense stack at N(0, 1), residual blocks without their
+1/√(2L) output scale under a declared bounded stream — fails the signal checks while the
+per-tensor audit of the same model passes; and the plumbing (modes, seeds, bad input, the CLI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# reason: flax is not in the default gate's venv (nox -s audit-frameworks installs it)
+pytest.importorskip("flax", reason="the signal of a Flax model needs flax: pip install flax")
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from winit.__main__ import main
+from winit.audit import audit
+from winit.signal import Signal, measure
+
+init = jax.nn.initializers
+WIDTH, DEPTH, HEADS = 64, 8, 4
+#: the stack's first layer is a norm, so its input is given: (batch, sequence, features)
+TOKENS = (4, 16, WIDTH)
+#: the conv net's input: (batch, height, width, channels)
+IMAGES, CONVS, CHANNELS = (8, 12, 12, 3), 6, 48
+#: what a plumbing test needs: the checks take at least 3 seeds
+FEW = range(4)
+
+
+def he(scale: float = 1.0) -> Any:
+    """He's normal init (truncated, as ``jax.nn.initializers.he_normal``), variance × ``scale``."""
+    return init.variance_scaling(2.0 * scale, "fan_in", "truncated_normal")
+
+
+class OnePlusRMSNorm(nnx.Module):
+    """An RMS norm whose forward computes x̂·(1 + scale) (``one_plus``) or x̂·scale: with its
+    scale at ones (what its init line says) the first has gain 2."""
+
+    def __init__(self, width: int, *, one_plus: bool, scale_init: Any = init.ones, rngs: Any):
+        self.scale = nnx.Param(scale_init(rngs.params(), (width,)))
+        self.one_plus = one_plus
+
+    def __call__(self, x: Any) -> Any:
+        normed = x * jax.lax.rsqrt(jnp.mean(x * x, axis=-1, keepdims=True) + 1e-6)
+        return normed * (1.0 + self.scale[...] if self.one_plus else self.scale[...])
+
+
+class Block(nnx.Module):
+    """A pre-norm transformer block of Flax's layers, x + attention(norm(x)) then
+    x + W₂ relu(W₁ norm(x)): He projections, the residual outputs (attention's ``out``, W₂)
+    scaled by 1/√(2·DEPTH) unless ``unscaled``; nnx.RMSNorm, or the x̂·(1 + scale) norm."""
+
+    def __init__(self, *, one_plus: bool | None, unscaled: bool, rngs: Any) -> None:
+        scale = 1.0 if unscaled else 1.0 / (2 * DEPTH)
+
+        def norm() -> nnx.Module:
+            if one_plus is None:
+                return nnx.RMSNorm(WIDTH, rngs=rngs)
+            return OnePlusRMSNorm(WIDTH, one_plus=one_plus, rngs=rngs)
+
+        self.norm1, self.norm2 = norm(), norm()
+        self.attention = nnx.MultiHeadAttention(
+            num_heads=HEADS, in_features=WIDTH, decode=False,
+            kernel_init=init.lecun_normal(), out_kernel_init=he(scale / 2), rngs=rngs,
+        )  # fmt: skip
+        self.up = nnx.Linear(WIDTH, WIDTH, kernel_init=he(), rngs=rngs)
+        self.down = nnx.Linear(WIDTH, WIDTH, kernel_init=he(scale), rngs=rngs)
+
+    def __call__(self, x: Any) -> Any:
+        x = x + self.attention(self.norm1(x))
+        return x + self.down(nnx.relu(self.up(self.norm2(x))))
+
+
+class Stack(nnx.Module):
+    def __init__(self, rngs: Any, *, one_plus: bool | None = None, unscaled: bool = False):
+        self.blocks = nnx.List(
+            [Block(one_plus=one_plus, unscaled=unscaled, rngs=rngs) for _ in range(DEPTH)]
+        )
+
+    def __call__(self, x: Any) -> Any:
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def stack(rngs: Any) -> Stack:
+    return Stack(rngs)
+
+
+def one_plus_stack(rngs: Any) -> Stack:
+    return Stack(rngs, one_plus=True)
+
+
+def true_gain_stack(rngs: Any) -> Stack:
+    return Stack(rngs, one_plus=False)
+
+
+def unscaled_stack(rngs: Any) -> Stack:
+    return Stack(rngs, unscaled=True)
+
+
+def mlp(std: float | None) -> Any:
+    """A builder of a ReLU MLP of DEPTH square nnx.Linear layers: He, or N(0, std²)."""
+
+    def build(rngs: Any) -> nnx.Module:
+        kernel = he() if std is None else init.normal(std)
+        layers: list[Any] = []
+        for _ in range(DEPTH):
+            layers += [nnx.Linear(WIDTH, WIDTH, kernel_init=kernel, rngs=rngs), nnx.relu]
+        return nnx.Sequential(*layers)
+
+    return build
+
+
+class ConvNet(nnx.Module):
+    """CONVS He-initialised 3x3 convolutions, each followed by nnx.BatchNorm and a ReLU."""
+
+    def __init__(self, rngs: Any) -> None:
+        self.convs = nnx.List([nnx.Conv(c, CHANNELS, (3, 3), kernel_init=he(), rngs=rngs)
+                               for c in (3, *[CHANNELS] * (CONVS - 1))])  # fmt: skip
+        self.norms = nnx.List([nnx.BatchNorm(CHANNELS, rngs=rngs) for _ in range(CONVS)])
+
+    def __call__(self, x: Any) -> Any:
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            x = nnx.relu(norm(conv(x)))
+        return x
+
+
+def he_mlp() -> Any:
+    return mlp(None)
+
+
+def unit_normal_mlp() -> Any:
+    return mlp(1.0)
+
+
+def underpowered(result: Signal) -> list[str]:
+    return [f.verdict for f in result.findings if "underpowered" in f.verdict]
+
+
+def assert_passes(result: Signal) -> None:
+    """A pass that means something: every check passed with its stated power."""
+    assert result, repr(result)
+    assert not underpowered(result), underpowered(result)
+
+
+def audited(builder: Any) -> bool:
+    """Whether the per-tensor audit of the model passes (every tensor follows its named law)."""
+    result = audit(builder, paths=["built"])
+    return bool(result)
+
+
+def failed(result: Signal) -> set[tuple[str, str]]:
+    return {(f.subject, f.check.name) for f in result.failures}
+
+
+# ---------------------------------------------------------------- correct models
+
+
+def test_a_pre_norm_transformer_stack_with_its_depth_scale_passes_as_a_bounded_stream() -> None:
+    assert_passes(measure(stack, TOKENS, bounded_stream=True))
+
+
+def test_the_stack_is_measured_block_by_block_on_its_residual_stream() -> None:
+    result = measure(stack, TOKENS, seeds=FEW)
+    blocks = [la.name for la in result.layers if la.kind == "block"]
+    assert blocks == [f"blocks/{i} (stream)" for i in range(DEPTH)]
+    assert any("residual stream" in note for note in result.notes), result.notes
+
+
+def test_every_layer_of_the_stack_is_named_by_its_path() -> None:
+    result = measure(stack, TOKENS, seeds=FEW)
+    layers = {la.name for la in result.layers if la.kind == "layer"}
+    parts = {"norm1", "norm2", "up", "down", *(f"attention/{p}" for p in ("query", "key", "value", "out"))}  # fmt: skip
+    assert layers == {f"blocks/{i}/{p}" for i in range(DEPTH) for p in parts}
+
+
+def test_a_he_initialised_relu_mlp_of_flax_layers_passes() -> None:
+    assert_passes(measure(he_mlp()))
+
+
+# ---------------------------------------------------------------- constructed faults
+
+
+def test_a_one_plus_scale_norm_at_gain_2_fails_naming_every_norm_layer() -> None:
+    result = measure(one_plus_stack, TOKENS)
+    names = {f"blocks/{i}/{n}" for i in range(DEPTH) for n in ("norm1", "norm2")}
+    assert {subject for subject, _ in failed(result)} == names, repr(result)
+
+
+def test_the_one_plus_scale_norms_pass_the_per_tensor_audit() -> None:
+    assert audited(one_plus_stack)
+
+
+def test_the_same_norm_computing_its_true_gain_passes() -> None:
+    assert_passes(measure(true_gain_stack, TOKENS))
+
+
+def test_a_residual_stack_without_its_depth_scale_fails_the_declared_bounded_stream() -> None:
+    result = measure(unscaled_stack, TOKENS, bounded_stream=True)
+    assert failed(result) == {("blocks: stream", "forward ln growth")}, repr(result)
+
+
+def test_without_a_declared_bounded_stream_its_sqrt_depth_growth_is_named_not_failed() -> None:
+    result = measure(unscaled_stack, TOKENS)
+    named = [
+        f.verdict for f in result.findings if "√depth growth of a residual stream (" in f.verdict
+    ]
+    assert result and named, repr(result)
+
+
+def test_the_stacks_with_and_without_the_depth_scale_pass_the_per_tensor_audit() -> None:
+    assert audited(stack) and audited(unscaled_stack)
+
+
+def test_a_deep_dense_stack_at_unit_normal_init_fails_the_forward_depth_check() -> None:
+    result = measure(unit_normal_mlp())
+    assert ("layers", "forward ln-RMS slope") in failed(result), repr(result)
+
+
+def test_the_dense_stack_at_unit_normal_init_passes_the_per_tensor_audit() -> None:
+    assert audited(unit_normal_mlp())
+
+
+# ---------------------------------------------------------------- batch norm, plumbing
+
+
+def test_a_conv_net_with_batch_norm_is_measured_in_train_and_eval_mode_and_says_so() -> None:
+    result = measure(ConvNet, IMAGES, seeds=FEW)
+    assert result.modes == ("train", "eval")
+    assert any("train and eval" in note for note in result.notes)
+
+
+def test_a_conv_net_with_batch_norm_passes_with_its_norms_checked_in_train_mode() -> None:
+    result = measure(ConvNet, IMAGES)
+    checked = {(f.subject, f.mode) for f in result.findings if f.subject.startswith("norms/")}
+    assert checked == {(f"norms/{i}", "train") for i in range(CONVS)}
+    assert_passes(result)
+
+
+def test_a_model_instance_keeps_its_mode_and_running_statistics() -> None:
+    model = ConvNet(nnx.Rngs(0))
+    model.eval()  # type: ignore[no-untyped-call]
+    before = jax.tree.map(np.asarray, nnx.state(model))
+    measure(model, IMAGES, seeds=FEW)
+    after = jax.tree.map(np.asarray, nnx.state(model))
+    assert jax.tree.all(jax.tree.map(np.array_equal, before, after))
+    assert all(norm.use_running_average for norm in model.norms)
+    assert type(model.convs[0]) is nnx.Conv
+
+
+def test_the_same_seeds_give_the_same_result() -> None:
+    first, second = (measure(unit_normal_mlp(), seeds=FEW).as_dict() for _ in range(2))
+    assert first == second
+
+
+def test_other_seeds_give_another_result() -> None:
+    first, second = (measure(he_mlp(), seeds=s).as_dict() for s in (FEW, range(4, 8)))
+    assert first["layers"] != second["layers"]
+
+
+def test_a_model_without_a_makeable_input_is_refused_with_what_is_accepted() -> None:
+    with pytest.raises(ValueError, match="give make_input as a shape or a callable of a numpy"):
+        measure(ConvNet)
+
+
+def test_an_input_made_by_a_callable_of_a_generator_is_used() -> None:
+    result = measure(ConvNet, lambda g: g.standard_normal(IMAGES).astype(np.float32), seeds=FEW)
+    assert result.input == "made by the given callable"
+
+
+def test_flax_linen_variables_are_refused_saying_what_is_accepted() -> None:
+    import flax.linen as nn
+
+    variables = nn.Dense(4).init(jax.random.key(0), jnp.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"flax\.linen: accepted .*flax\.nnx\.Module"):
+        measure(variables)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def cli(*argv: str) -> int:
+    return main(["audit", *argv, "--paths", "built", "--timeout", "600"])
+
+
+def test_the_cli_exits_0_for_a_correct_flax_model() -> None:
+    assert cli("tests.test_signal_flax:he_mlp()") == 0
+
+
+def test_the_cli_exits_1_for_a_flax_fault_and_its_json_holds_the_failed_signal(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "audit.json"
+    assert cli("tests.test_signal_flax:unit_normal_mlp()", "--json", str(out)) == 1
+    record = json.loads(out.read_text())
+    assert all(g["passed"] for g in record["groups"])  # every tensor follows its named law
+    assert record["signal"]["passed"] is False
+
+
+def test_the_cli_checks_a_declared_bounded_stream_with_the_given_input_shape() -> None:
+    shape = "x".join(map(str, TOKENS))
+    assert cli("tests.test_signal_flax:unscaled_stack", "--input", shape) == 0
+    assert cli("tests.test_signal_flax:unscaled_stack", "--input", shape, "--bounded-stream") == 1
+
+
+def test_the_cli_writes_the_page_of_a_failing_flax_model(tmp_path: Path) -> None:
+    page = tmp_path / "audit.html"
+    assert cli("tests.test_signal_flax:unit_normal_mlp()", "--html", str(page)) == 1
+    text = page.read_text()
+    assert 'id="signal"' in text and "layers/0" in text
