@@ -6,6 +6,7 @@ per-tensor audit of the same model passes; and the plumbing (modes, seeds, bad i
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from winit.audit import audit
 from winit.signal import Signal, measure
 
 init = jax.nn.initializers
+RELU = jax.nn.relu
 WIDTH, DEPTH, HEADS = 64, 8, 4
 #: the stack's first layer is a norm, so its input is given: (batch, sequence, features)
 TOKENS = (4, 16, WIDTH)
@@ -106,17 +108,13 @@ def unscaled_stack(rngs: Any) -> Stack:
     return Stack(rngs, unscaled=True)
 
 
-def mlp(std: float | None) -> Any:
-    """A builder of a ReLU MLP of DEPTH square nnx.Linear layers: He, or N(0, std²)."""
-
-    def build(rngs: Any) -> nnx.Module:
-        kernel = he() if std is None else init.normal(std)
-        layers: list[Any] = []
-        for _ in range(DEPTH):
-            layers += [nnx.Linear(WIDTH, WIDTH, kernel_init=kernel, rngs=rngs), nnx.relu]
-        return nnx.Sequential(*layers)
-
-    return build
+def mlp(rngs: Any, std: float | None) -> nnx.Sequential:
+    """A ReLU MLP of DEPTH square nnx.Linear layers: He, or N(0, std²)."""
+    kernel = he() if std is None else init.normal(std)
+    layers: list[Any] = []
+    for _ in range(DEPTH):
+        layers += [nnx.Linear(WIDTH, WIDTH, kernel_init=kernel, rngs=rngs), nnx.relu]
+    return nnx.Sequential(*layers)
 
 
 class ConvNet(nnx.Module):
@@ -133,12 +131,18 @@ class ConvNet(nnx.Module):
         return x
 
 
-def he_mlp() -> Any:
-    return mlp(None)
+def he_mlp(rngs: Any) -> nnx.Sequential:
+    return mlp(rngs, None)
 
 
-def unit_normal_mlp() -> Any:
-    return mlp(1.0)
+def unit_normal_mlp(rngs: Any) -> nnx.Sequential:
+    return mlp(rngs, 1.0)
+
+
+@functools.cache
+def signal_of(builder: Any, shape: tuple[int, ...] | None = None, bounded: bool = False) -> Signal:
+    """The signal at the default seeds, measured once per test session (a Signal is frozen)."""
+    return measure(builder, shape, bounded_stream=bounded)
 
 
 def underpowered(result: Signal) -> list[str]:
@@ -165,32 +169,39 @@ def failed(result: Signal) -> set[tuple[str, str]]:
 
 
 def test_a_pre_norm_transformer_stack_with_its_depth_scale_passes_as_a_bounded_stream() -> None:
-    assert_passes(measure(stack, TOKENS, bounded_stream=True))
+    assert_passes(signal_of(stack, TOKENS, bounded=True))
 
 
 def test_the_stack_is_measured_block_by_block_on_its_residual_stream() -> None:
-    result = measure(stack, TOKENS, seeds=FEW)
+    result = signal_of(stack, TOKENS, bounded=True)
     blocks = [la.name for la in result.layers if la.kind == "block"]
     assert blocks == [f"blocks/{i} (stream)" for i in range(DEPTH)]
     assert any("residual stream" in note for note in result.notes), result.notes
 
 
-def test_every_layer_of_the_stack_is_named_by_its_path() -> None:
-    result = measure(stack, TOKENS, seeds=FEW)
+def test_every_layer_of_the_stack_is_named_by_its_path_and_a_relu_call_by_its_caller() -> None:
+    result = signal_of(stack, TOKENS, bounded=True)
     layers = {la.name for la in result.layers if la.kind == "layer"}
-    parts = {"norm1", "norm2", "up", "down", *(f"attention/{p}" for p in ("query", "key", "value", "out"))}  # fmt: skip
+    parts = {"norm1", "norm2", "up", "relu", "down",
+             *(f"attention/{p}" for p in ("query", "key", "value", "out"))}  # fmt: skip
     assert layers == {f"blocks/{i}/{p}" for i in range(DEPTH) for p in parts}
 
 
 def test_a_he_initialised_relu_mlp_of_flax_layers_passes() -> None:
-    assert_passes(measure(he_mlp()))
+    assert_passes(signal_of(he_mlp))
+
+
+def test_the_dead_unit_fraction_is_reported_for_every_relu_of_a_sequential_by_its_path() -> None:
+    relus = {la.name: la.dead for la in signal_of(he_mlp).layers if la.type == "relu"}
+    assert set(relus) == {f"layers/{2 * i + 1}" for i in range(DEPTH)}
+    assert all(dead is not None and 0.0 <= dead <= 1.0 for dead in relus.values())
 
 
 # ---------------------------------------------------------------- constructed faults
 
 
 def test_a_one_plus_scale_norm_at_gain_2_fails_naming_every_norm_layer() -> None:
-    result = measure(one_plus_stack, TOKENS)
+    result = signal_of(one_plus_stack, TOKENS)
     names = {f"blocks/{i}/{n}" for i in range(DEPTH) for n in ("norm1", "norm2")}
     assert {subject for subject, _ in failed(result)} == names, repr(result)
 
@@ -200,16 +211,16 @@ def test_the_one_plus_scale_norms_pass_the_per_tensor_audit() -> None:
 
 
 def test_the_same_norm_computing_its_true_gain_passes() -> None:
-    assert_passes(measure(true_gain_stack, TOKENS))
+    assert_passes(signal_of(true_gain_stack, TOKENS))
 
 
 def test_a_residual_stack_without_its_depth_scale_fails_the_declared_bounded_stream() -> None:
-    result = measure(unscaled_stack, TOKENS, bounded_stream=True)
+    result = signal_of(unscaled_stack, TOKENS, bounded=True)
     assert failed(result) == {("blocks: stream", "forward ln growth")}, repr(result)
 
 
 def test_without_a_declared_bounded_stream_its_sqrt_depth_growth_is_named_not_failed() -> None:
-    result = measure(unscaled_stack, TOKENS)
+    result = signal_of(unscaled_stack, TOKENS)
     named = [
         f.verdict for f in result.findings if "√depth growth of a residual stream (" in f.verdict
     ]
@@ -221,25 +232,25 @@ def test_the_stacks_with_and_without_the_depth_scale_pass_the_per_tensor_audit()
 
 
 def test_a_deep_dense_stack_at_unit_normal_init_fails_the_forward_depth_check() -> None:
-    result = measure(unit_normal_mlp())
+    result = signal_of(unit_normal_mlp)
     assert ("layers", "forward ln-RMS slope") in failed(result), repr(result)
 
 
 def test_the_dense_stack_at_unit_normal_init_passes_the_per_tensor_audit() -> None:
-    assert audited(unit_normal_mlp())
+    assert audited(unit_normal_mlp)
 
 
 # ---------------------------------------------------------------- batch norm, plumbing
 
 
 def test_a_conv_net_with_batch_norm_is_measured_in_train_and_eval_mode_and_says_so() -> None:
-    result = measure(ConvNet, IMAGES, seeds=FEW)
+    result = signal_of(ConvNet, IMAGES)
     assert result.modes == ("train", "eval")
     assert any("train and eval" in note for note in result.notes)
 
 
 def test_a_conv_net_with_batch_norm_passes_with_its_norms_checked_in_train_mode() -> None:
-    result = measure(ConvNet, IMAGES)
+    result = signal_of(ConvNet, IMAGES)
     checked = {(f.subject, f.mode) for f in result.findings if f.subject.startswith("norms/")}
     assert checked == {(f"norms/{i}", "train") for i in range(CONVS)}
     assert_passes(result)
@@ -257,13 +268,32 @@ def test_a_model_instance_keeps_its_mode_and_running_statistics() -> None:
 
 
 def test_the_same_seeds_give_the_same_result() -> None:
-    first, second = (measure(unit_normal_mlp(), seeds=FEW).as_dict() for _ in range(2))
+    first, second = (measure(unit_normal_mlp, seeds=FEW).as_dict() for _ in range(2))
     assert first == second
 
 
 def test_other_seeds_give_another_result() -> None:
-    first, second = (measure(he_mlp(), seeds=s).as_dict() for s in (FEW, range(4, 8)))
+    first, second = (measure(he_mlp, seeds=s).as_dict() for s in (FEW, range(4, 8)))
     assert first["layers"] != second["layers"]
+
+
+class Raising(nnx.Module):
+    """A model whose call fails after a ReLU."""
+
+    def __init__(self, rngs: Any) -> None:
+        self.linear = nnx.Linear(WIDTH, WIDTH, rngs=rngs)
+
+    def __call__(self, x: Any) -> Any:
+        nnx.relu(self.linear(x))
+        raise RuntimeError("the model's own error")
+
+
+def test_relu_and_the_module_classes_are_restored_after_a_model_that_raises() -> None:
+    model = Raising(nnx.Rngs(0))
+    with pytest.raises(RuntimeError, match="the model's own error"):
+        measure(model, seeds=FEW)
+    assert nnx.relu is RELU and jax.nn.relu is RELU
+    assert type(model.linear) is nnx.Linear
 
 
 def test_a_model_without_a_makeable_input_is_refused_with_what_is_accepted() -> None:
@@ -292,27 +322,26 @@ def cli(*argv: str) -> int:
 
 
 def test_the_cli_exits_0_for_a_correct_flax_model() -> None:
-    assert cli("tests.test_signal_flax:he_mlp()") == 0
+    assert cli("tests.test_signal_flax:he_mlp") == 0
 
 
 def test_the_cli_exits_1_for_a_flax_fault_and_its_json_holds_the_failed_signal(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "audit.json"
-    assert cli("tests.test_signal_flax:unit_normal_mlp()", "--json", str(out)) == 1
+    assert cli("tests.test_signal_flax:unit_normal_mlp", "--json", str(out)) == 1
     record = json.loads(out.read_text())
     assert all(g["passed"] for g in record["groups"])  # every tensor follows its named law
     assert record["signal"]["passed"] is False
 
 
-def test_the_cli_checks_a_declared_bounded_stream_with_the_given_input_shape() -> None:
+def test_the_cli_fails_a_declared_bounded_stream_measured_on_the_given_input_shape() -> None:
     shape = "x".join(map(str, TOKENS))
-    assert cli("tests.test_signal_flax:unscaled_stack", "--input", shape) == 0
     assert cli("tests.test_signal_flax:unscaled_stack", "--input", shape, "--bounded-stream") == 1
 
 
 def test_the_cli_writes_the_page_of_a_failing_flax_model(tmp_path: Path) -> None:
     page = tmp_path / "audit.html"
-    assert cli("tests.test_signal_flax:unit_normal_mlp()", "--html", str(page)) == 1
+    assert cli("tests.test_signal_flax:unit_normal_mlp", "--html", str(page)) == 1
     text = page.read_text()
     assert 'id="signal"' in text and "layers/0" in text

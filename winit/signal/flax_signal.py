@@ -26,7 +26,7 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -106,25 +106,41 @@ def _first_float(tree: Any) -> tuple[int, Any] | None:
     return None
 
 
-#: the recording of the pass under way: module id → name, what was seen, and the perturbations
-#: to add (``None``: learn the shapes)
-_ACTIVE: ContextVar[tuple[Mapping[int, str], Seen, Mapping[str, Any] | None]] = ContextVar(
-    "winit_flax_signal"
-)
+@dataclass
+class _Recording:
+    """The recording of the pass under way (see :func:`_intercepted`).
+
+    Attributes:
+        names: every module's id → its name.
+        recorded: the names of the modules whose first call is recorded.
+        perturb: the zero perturbations to add, by name (``None``: learn the shapes).
+        seen: what the recorded modules and ReLUs saw, by name, in first-call order.
+        relus: the ReLU calls' names.
+        calls: per module call under way, its name and how many ReLUs it called.
+    """
+
+    names: Mapping[int, str]
+    recorded: frozenset[str]
+    perturb: Mapping[str, Any] | None
+    seen: Seen = field(default_factory=dict)
+    relus: set[str] = field(default_factory=set)
+    calls: list[list[Any]] = field(default_factory=list)
 
 
-def _record(module: nnx.Module, args: Any, out: Any) -> Any:
-    """``out``, its first floating array perturbed and seen, on a recorded module's first call."""
-    names, seen, perturb = _ACTIVE.get()
-    name = names[id(module)]
+_ACTIVE: ContextVar[_Recording] = ContextVar("winit_flax_signal")
+
+
+def _record(name: str, args: Any, out: Any) -> Any:
+    """``out``, its first floating array perturbed and seen, on ``name``'s first call."""
+    active = _ACTIVE.get()
     found = _first_float(out)
-    if name in seen or found is None:
+    if name in active.seen or found is None:
         return out
     index, value = found
-    if perturb is not None:
-        value = value + perturb[name]
+    if active.perturb is not None:
+        value = value + active.perturb[name]
     got = _first_float(args)
-    seen[name] = (None if got is None else got[1], value)
+    active.seen[name] = (None if got is None else got[1], value)
     flat, tree = jax.tree_util.tree_flatten(out)
     flat[index] = value
     return jax.tree_util.tree_unflatten(tree, flat)
@@ -132,33 +148,75 @@ def _record(module: nnx.Module, args: Any, out: Any) -> Any:
 
 @functools.cache
 def _recording(cls: type) -> type:
-    """``cls`` with a ``__call__`` that hands its output to :func:`_record`."""
+    """``cls`` with a ``__call__`` that notes the call under way and, for a recorded module,
+    hands its output to :func:`_record`."""
 
     def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return _record(self, (args, kwargs), cls.__call__(self, *args, **kwargs))
+        active = _ACTIVE.get()
+        name = active.names[id(self)]
+        active.calls.append([name, 0])
+        try:
+            out = cls.__call__(self, *args, **kwargs)
+        finally:
+            active.calls.pop()
+        return _record(name, (args, kwargs), out) if name in active.recorded else out
 
     return type(cls.__name__, (cls,), {"__call__": recorded, "__module__": cls.__module__})
 
 
+#: the ReLU every recorded pass counts the dead units of (``nnx.relu`` is ``jax.nn.relu``)
+RELU = jax.nn.relu
+
+
+def _relu(x: Any, *, name: str | None = None) -> Any:
+    """ReLU, recorded as a layer: ``name``, or the calling module's name + ``/relu`` (``relu2``,
+    … for its later ReLU calls)."""
+    active = _ACTIVE.get()
+    if name is None:
+        call: list[Any] = active.calls[-1] if active.calls else ["", 0]
+        call[1] += 1
+        local = "relu" if call[1] == 1 else f"relu{call[1]}"
+        name = f"{call[0]}/{local}" if call[0] else local
+    active.relus.add(name)
+    return _record(name, ((x,), {}), RELU(x))
+
+
+@contextlib.contextmanager
+def _patched(owner: Any, name: str, value: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
 @contextlib.contextmanager
 def _intercepted(
-    model: nnx.Module, names: frozenset[str], perturb: Mapping[str, Any] | None
-) -> Iterator[Seen]:
-    """The modules ``names`` of ``model`` record their first call (see the module docstring);
-    their classes are restored afterwards, even on an error."""
+    model: nnx.Module, recorded: frozenset[str], perturb: Mapping[str, Any] | None
+) -> Iterator[_Recording]:
+    """While it runs, the modules ``recorded`` of ``model`` and its ReLUs record their first
+    call (see the module docstring): a ReLU in an ``nnx.Sequential`` named by its path, one
+    called as ``nnx.relu`` or ``jax.nn.relu`` by its caller's; every module's class, the
+    sequences and ``relu`` are restored afterwards, even on an error."""
     found = named_modules(model)
-    recorded = {name: found[name] for name in names}
-    seen: Seen = {}
-    token = _ACTIVE.set(({id(m): n for n, m in recorded.items()}, seen, perturb))
-    classes = {name: type(m) for name, m in recorded.items()}
-    try:
-        for name, module in recorded.items():
-            module.__class__ = _recording(classes[name])
-        yield seen
-    finally:
-        for name, module in recorded.items():
-            module.__class__ = classes[name]
-        _ACTIVE.reset(token)
+    active = _Recording(names={id(m): n for n, m in found.items()}, recorded=recorded,
+                        perturb=perturb)  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        token = _ACTIVE.set(active)
+        stack.callback(_ACTIVE.reset, token)
+        for name, module in found.items():
+            if callable(module):
+                stack.enter_context(_patched(module, "__class__", _recording(type(module))))
+            if isinstance(module, nnx.Sequential):
+                prefix = f"{name}/layers/" if name else "layers/"
+                for i, layer in enumerate(module.layers):
+                    if layer is RELU:
+                        relu = functools.partial(_relu, name=f"{prefix}{i}")
+                        stack.enter_context(_patched(module.layers, str(i), relu))
+        stack.enter_context(_patched(jax.nn, "relu", _relu))
+        stack.enter_context(_patched(nnx, "relu", _relu))
+        yield active
 
 
 def call(model: Any, value: Any) -> Any:
@@ -172,15 +230,16 @@ def call(model: Any, value: Any) -> Any:
 
 def _run(
     graphdef: Any, names: frozenset[str], state: Any, value: Any, perturb: Any
-) -> tuple[Any, Seen]:
-    """The model's first floating output on ``value`` and what the modules ``names`` saw."""
+) -> tuple[Any, _Recording]:
+    """The model's first floating output on ``value`` and the recording of the modules
+    ``names`` and the ReLUs."""
     # a copy made in this trace: nnx mutates (batch statistics) only variables of its own trace
     model = nnx.merge(graphdef, jax.tree.map(lambda x: x, state))
-    with _intercepted(model, names, perturb) as seen:
+    with _intercepted(model, names, perturb) as active:
         found = _first_float(call(model, value))
     if found is None:
         raise ValueError("the model returned no floating array to back-propagate from")
-    return found[1], seen
+    return found[1], active
 
 
 @dataclass(frozen=True)
@@ -189,10 +248,11 @@ class Compiled:
 
     Attributes:
         graphdef: the model's structure in the mode (``nnx.split``).
-        order: the recorded modules' names, in first-call order.
-        layers: the leaf modules' names.
+        order: the recorded names, in first-call order.
+        layers: the layers' names: the leaf modules and the ReLUs.
+        relus: the ReLUs' names (their dead units are counted).
         blocks: the block names, in first-call order.
-        seen: each recorded module's output, abstract (shape and dtype), by name.
+        seen: each recorded output, abstract (shape and dtype), by name.
         output: the model's output, abstract.
         step: (perturbations, state, input, g) → (gradients, (output, seen)), jitted.
     """
@@ -200,6 +260,7 @@ class Compiled:
     graphdef: Any
     order: tuple[str, ...]
     layers: frozenset[str]
+    relus: frozenset[str]
     blocks: tuple[str, ...]
     seen: Mapping[str, Any]
     output: Any
@@ -213,25 +274,26 @@ def compile_pass(model: nnx.Module, value: Any) -> Compiled:
     layers = leaves(model)
     listed = repeated(model)
     names = frozenset(layers) | frozenset(listed)
-    order: list[str] = []
+    traced: list[_Recording] = []
 
     def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
-        out, seen = _run(graphdef, names, state, value, None)
-        order.extend(seen)  # the first-call order, known while tracing
-        return out, seen
+        out, active = _run(graphdef, names, state, value, None)
+        traced.append(active)  # the first-call order and the ReLUs, known while tracing
+        return out, active.seen
 
     output, seen = jax.eval_shape(shapes, state, value)
+    order, relus = list(traced[0].seen), frozenset(traced[0].relus)
     kernels = [n for n in order if n in layers and _kernel_dims(layers[n]) >= 2]
     blocks = [n for n in order if n in listed] if listed else kernels
 
     def loss(perturb: Any, state: Any, value: Any, g: Any) -> tuple[Any, tuple[Any, Seen]]:
-        out, seen = _run(graphdef, names, state, value, perturb)
-        return jnp.sum(out * g), (out, seen)
+        out, active = _run(graphdef, names, state, value, perturb)
+        return jnp.sum(out * g), (out, active.seen)
 
     return Compiled(
-        graphdef=graphdef, order=tuple(order), layers=frozenset(layers), blocks=tuple(blocks),
-        seen={name: out for name, (_, out) in seen.items()}, output=output,
-        step=jax.jit(jax.grad(loss, has_aux=True)),
+        graphdef=graphdef, order=tuple(order), layers=frozenset(layers) | relus, relus=relus,
+        blocks=tuple(blocks), seen={name: out for name, (_, out) in seen.items()},
+        output=output, step=jax.jit(jax.grad(loss, has_aux=True)),
     )  # fmt: skip
 
 
@@ -249,7 +311,7 @@ def run_pass(compiled: Compiled, state: Any, value: Any, gen: np.random.Generato
     for name in compiled.order:
         inp, y = seen[name]
         if name in compiled.layers:
-            record.layer(name, _numpy(y))
+            record.layer(name, _numpy(y), relu=name in compiled.relus)
         if name in blocks:
             record.block(name, _numpy(inp), _numpy(y))
     record.output(_numpy(out))
@@ -333,7 +395,9 @@ class Recorder:
     model: Any
     sample: nnx.Module
     make: MakeInput
-    compiled: dict[str, Compiled]
+    compiled: dict[str, Compiled] = field(default_factory=dict)
+    #: an instance's state per mode (split once: it is the same for every seed)
+    states: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def compiled_in(self, mode: str, value: Any) -> Compiled:
         """The pass in ``mode``, compiled on its first use (``value``: an input)."""
@@ -341,18 +405,21 @@ class Recorder:
             self.compiled[mode] = compile_pass(in_mode(self.sample, mode), value)
         return self.compiled[mode]
 
-    def built(self, seed: int, mode: str) -> nnx.Module:
-        if isinstance(self.model, nnx.Module):
-            return in_mode(self.model, mode)
-        with seeded(seed):
-            return in_mode(call_builder(self.model), mode)
+    def state(self, seed: int, mode: str) -> tuple[Any, Any]:
+        """The graphdef and state of the model in ``mode`` under ``seed``."""
+        if not isinstance(self.model, nnx.Module):
+            with seeded(seed):
+                return nnx.split(in_mode(call_builder(self.model), mode))
+        if mode not in self.states:
+            self.states[mode] = nnx.split(in_mode(self.model, mode))
+        return self.states[mode]
 
     def record(self, seed: int, mode: str) -> Pass:
         """One recorded pass under ``seed`` (it draws the input and the output gradient)."""
         gen = np.random.default_rng(seed)
         value = self.make(gen)
         compiled = self.compiled_in(mode, value)
-        graphdef, state = nnx.split(self.built(seed, mode))
+        graphdef, state = self.state(seed, mode)
         if graphdef != compiled.graphdef:
             raise ValueError(f"the builder built a model of another structure under seed {seed}")
         return run_pass(compiled, state, value, gen)
@@ -362,15 +429,15 @@ def subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | N
     """``model`` (an nnx module, or a builder of one) as the checks see it; ``sample`` is the
     module itself or one built by the builder, read for its layers, blocks and input."""
     made = make_input(sample, given)
-    recorder = Recorder(model=model, sample=sample, make=made.make, compiled={})
-    found = named_modules(sample)
+    recorder = Recorder(model=model, sample=sample, make=made.make)
     mode = modes(sample)
-    blocks = recorder.compiled_in(mode[0], made.make(np.random.default_rng(0))).blocks
-    names = set(leaves(sample)) | set(blocks)
+    compiled = recorder.compiled_in(mode[0], made.make(np.random.default_rng(0)))
+    found = named_modules(sample)
+    modules = {n: found[n] for n in compiled.order if n not in compiled.relus}
     return Subject(
-        model=type(sample).__name__, input=made.describe, modes=mode, blocks=blocks,
-        types={n: type(found[n]).__name__ for n in names},
-        norms=frozenset(n for n in names if is_norm(found[n])),
-        batch_norms=frozenset(n for n in names if isinstance(found[n], nnx.BatchNorm)),
+        model=type(sample).__name__, input=made.describe, modes=mode, blocks=compiled.blocks,
+        types={n: type(m).__name__ for n, m in modules.items()} | dict.fromkeys(compiled.relus, "relu"),
+        norms=frozenset(n for n, m in modules.items() if is_norm(m)),
+        batch_norms=frozenset(n for n, m in modules.items() if isinstance(m, nnx.BatchNorm)),
         record=recorder.record,
     )  # fmt: skip
