@@ -345,3 +345,11 @@ def test_the_cli_writes_the_page_of_a_failing_flax_model(tmp_path: Path) -> None
     assert cli("tests.test_signal_flax:unit_normal_mlp", "--html", str(page)) == 1
     text = page.read_text()
     assert 'id="signal"' in text and "layers/0" in text
+
+
+def test_the_signal_of_flax_linen_variables_is_said_not_checked_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli("tests.test_audit_flax:linen_block") == 0
+    err = capsys.readouterr().err
+    assert "signal not checked" in err and "flax.nnx.Module" in err and err.count("\n") == 1, err
