@@ -277,6 +277,39 @@ def test_other_seeds_give_another_result() -> None:
     assert first["layers"] != second["layers"]
 
 
+class Recurrent(nnx.Module):
+    """A Linear, then nnx.RNN: its LSTM cell runs inside ``nnx.scan``."""
+
+    def __init__(self, rngs: Any) -> None:
+        self.linear = nnx.Linear(WIDTH, WIDTH, rngs=rngs)
+        self.rnn = nnx.RNN(nnx.LSTMCell(WIDTH, WIDTH, rngs=rngs), rngs=rngs)
+
+    def __call__(self, x: Any) -> Any:
+        return self.rnn(self.linear(x))
+
+
+class Rematerialised(nnx.Module):
+    """Two Linears run inside ``nnx.remat`` in the model's own call."""
+
+    def __init__(self, rngs: Any) -> None:
+        self.first = nnx.Linear(WIDTH, WIDTH, rngs=rngs)
+        self.second = nnx.Linear(WIDTH, WIDTH, rngs=rngs)
+
+    def __call__(self, x: Any) -> Any:
+        return nnx.remat(lambda m, x: m.second(m.first(x)))(self, x)
+
+
+def test_an_rnn_whose_cell_runs_inside_a_scan_is_recorded_as_one_layer() -> None:
+    result = measure(Recurrent, (4, 5, WIDTH), seeds=FEW)
+    assert [la.name for la in result.layers if la.kind == "layer"] == ["linear", "rnn"]
+    assert all(la.forward and la.backward for la in result.layers if la.kind == "layer")
+
+
+def test_layers_run_inside_a_transform_in_the_models_own_call_are_refused_in_one_line() -> None:
+    with pytest.raises(ValueError, match="inside a JAX transform"):
+        measure(Rematerialised, seeds=FEW)
+
+
 class Raising(nnx.Module):
     """A model whose call fails after a ReLU."""
 

@@ -2,20 +2,24 @@
 into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it (:func:`subject`).
 
 Layers are the leaf modules, named by their path (``blocks/0/norm``, as ``winit audit`` names
-their variables). Blocks are the elements of the model's longest list (``nnx.List`` or a list
-attribute) of two or more modules of one class — the repeated blocks of a transformer — or, when
-there is none, the leaf modules with a ``kernel`` of two or more dimensions in call order.
+their variables), and the ReLUs (their dead units counted): a ReLU in an ``nnx.Sequential`` by
+its path, one called as ``nnx.relu`` by its caller's name + ``/relu``. A module running its
+modules inside a JAX transform (``nnx.RNN``: its cell in ``nnx.scan``) is one layer, as values
+inside a transform belong to its trace; a model doing so in its own call is refused. Blocks are
+the elements of the model's longest list (``nnx.List`` or a list attribute) of two or more
+modules of one class — the repeated blocks of a transformer — or, when there is none, the leaf
+modules with a ``kernel`` of two or more dimensions in call order.
 
 A pass is a pure function of the model's state (``nnx.split``, then ``nnx.merge`` inside the
-traced function): while it runs, every recorded module's instance is given a subclass whose
-``__call__`` adds a zero perturbation to its output (its first floating array, first call only)
-and records it; ``jax.grad`` of ``sum(output · g)`` with respect to the perturbations is the
-gradient reaching each output (``g`` an N(0, 1) output gradient), the forward values come out
-beside it. The pass is compiled once per mode (``jax.jit``) and run for every seed. Modes: train
-and eval where an ``nnx.BatchNorm`` makes them differ (``Module.train()`` / ``eval()`` on a copy:
-the model's running statistics are left as they were), else eval. A model instance is kept (each
-seed draws the input and ``g``); a builder taking ``rngs`` is rebuilt per seed
-(:func:`winit.audit.kinds.call_builder`).
+traced function): while it runs, every module's instance is given a subclass whose ``__call__``
+notes the call and, for a recorded module, adds a zero perturbation to its output (its first
+floating array, first call only) and records it; ``jax.grad`` of ``sum(output · g)`` with
+respect to the perturbations is the gradient reaching each output (``g`` an N(0, 1) output
+gradient), the forward values come out beside it. The pass is compiled once per mode
+(``jax.jit``) and run for every seed. Modes: train and eval where an ``nnx.BatchNorm`` makes
+them differ (``Module.train()`` / ``eval()`` on a copy: the model's running statistics are left
+as they were), else eval. A model instance is kept (each seed draws the input and ``g``); a
+builder taking ``rngs`` is rebuilt per seed (:func:`winit.audit.kinds.call_builder`).
 
 Flax linen variables carry no module to call: they are refused with what is accepted.
 """
@@ -107,6 +111,16 @@ def _first_float(tree: Any) -> tuple[int, Any] | None:
 
 
 @dataclass
+class _Call:
+    """A module call under way: the module's name (``None``: a copy a JAX transform made, e.g.
+    ``nnx.scan`` in ``nnx.RNN``, whose arrays belong to the transform's trace) and how many
+    ReLUs it called."""
+
+    name: str | None
+    relus: int = 0
+
+
+@dataclass
 class _Recording:
     """The recording of the pass under way (see :func:`_intercepted`).
 
@@ -116,7 +130,8 @@ class _Recording:
         perturb: the zero perturbations to add, by name (``None``: learn the shapes).
         seen: what the recorded modules and ReLUs saw, by name, in first-call order.
         relus: the ReLU calls' names.
-        calls: per module call under way, its name and how many ReLUs it called.
+        transforming: the modules that call copies of their modules inside a JAX transform.
+        calls: the module calls under way, innermost last.
     """
 
     names: Mapping[int, str]
@@ -124,7 +139,11 @@ class _Recording:
     perturb: Mapping[str, Any] | None
     seen: Seen = field(default_factory=dict)
     relus: set[str] = field(default_factory=set)
-    calls: list[list[Any]] = field(default_factory=list)
+    transforming: set[str] = field(default_factory=set)
+    calls: list[_Call] = field(default_factory=list)
+
+    def inside_transform(self) -> bool:
+        return bool(self.calls) and self.calls[-1].name is None
 
 
 _ACTIVE: ContextVar[_Recording] = ContextVar("winit_flax_signal")
@@ -149,12 +168,15 @@ def _record(name: str, args: Any, out: Any) -> Any:
 @functools.cache
 def _recording(cls: type) -> type:
     """``cls`` with a ``__call__`` that notes the call under way and, for a recorded module,
-    hands its output to :func:`_record`."""
+    hands its output to :func:`_record` (a copy inside a JAX transform is not recorded: the
+    module that called it is noted as transforming)."""
 
     def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
         active = _ACTIVE.get()
-        name = active.names[id(self)]
-        active.calls.append([name, 0])
+        name = None if active.inside_transform() else active.names.get(id(self))
+        if name is None and active.calls and active.calls[-1].name is not None:
+            active.transforming.add(active.calls[-1].name)
+        active.calls.append(_Call(name))
         try:
             out = cls.__call__(self, *args, **kwargs)
         finally:
@@ -169,14 +191,16 @@ RELU = jax.nn.relu
 
 
 def _relu(x: Any, *, name: str | None = None) -> Any:
-    """ReLU, recorded as a layer: ``name``, or the calling module's name + ``/relu`` (``relu2``,
-    … for its later ReLU calls)."""
+    """ReLU, recorded as a layer (not inside a transform): ``name``, or the calling module's
+    name + ``/relu`` (``relu2``, … for its later ReLU calls)."""
     active = _ACTIVE.get()
+    if active.inside_transform():
+        return RELU(x)
     if name is None:
-        call: list[Any] = active.calls[-1] if active.calls else ["", 0]
-        call[1] += 1
-        local = "relu" if call[1] == 1 else f"relu{call[1]}"
-        name = f"{call[0]}/{local}" if call[0] else local
+        call = active.calls[-1] if active.calls else _Call("")
+        call.relus += 1
+        local = "relu" if call.relus == 1 else f"relu{call.relus}"
+        name = f"{call.name}/{local}" if call.name else local
     active.relus.add(name)
     return _record(name, ((x,), {}), RELU(x))
 
@@ -242,6 +266,22 @@ def _run(
     return found[1], active
 
 
+TRANSFORMED = (
+    "the model calls its layers inside a JAX transform (nnx.scan, nnx.remat, nnx.vmap, ...) in "
+    "its own call, where their outputs cannot be recorded: accepted are models whose transformed "
+    "layers sit in a module of their own (as nnx.RNN), recorded as one layer"
+)
+
+
+@contextlib.contextmanager
+def _untransformed() -> Iterator[None]:
+    """A recorded output that escaped a JAX transform is the error :data:`TRANSFORMED` says."""
+    try:
+        yield
+    except jax.errors.UnexpectedTracerError:
+        raise ValueError(TRANSFORMED) from None
+
+
 @dataclass(frozen=True)
 class Compiled:
     """One mode's pass of a model's structure: compiled once, run per seed.
@@ -273,16 +313,28 @@ def compile_pass(model: nnx.Module, value: Any) -> Compiled:
     graphdef, state = nnx.split(model)
     layers = leaves(model)
     listed = repeated(model)
+
+    def learnt(names: frozenset[str]) -> tuple[Any, Seen, _Recording]:
+        traced: list[_Recording] = []
+
+        def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
+            out, active = _run(graphdef, names, state, value, None)
+            traced.append(active)  # the first-call order and the ReLUs, known while tracing
+            return out, active.seen
+
+        with _untransformed():
+            output, seen = jax.eval_shape(shapes, state, value)
+        return output, seen, traced[0]
+
     names = frozenset(layers) | frozenset(listed)
-    traced: list[_Recording] = []
-
-    def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
-        out, active = _run(graphdef, names, state, value, None)
-        traced.append(active)  # the first-call order and the ReLUs, known while tracing
-        return out, active.seen
-
-    output, seen = jax.eval_shape(shapes, state, value)
-    order, relus = list(traced[0].seen), frozenset(traced[0].relus)
+    output, seen, active = learnt(names)
+    if "" in active.transforming:
+        raise ValueError(TRANSFORMED)
+    if active.transforming:  # recorded as layers, as a whole
+        layers |= {n: named_modules(model)[n] for n in active.transforming}
+        names |= active.transforming
+        output, seen, active = learnt(names)
+    order, relus = list(active.seen), frozenset(active.relus)
     kernels = [n for n in order if n in layers and _kernel_dims(layers[n]) >= 2]
     blocks = [n for n in order if n in listed] if listed else kernels
 
@@ -305,7 +357,8 @@ def run_pass(compiled: Compiled, state: Any, value: Any, gen: np.random.Generato
     """One recorded pass: the gradient of ``sum(output · g)``, g ~ N(0, 1) drawn from ``gen``."""
     g = gen.standard_normal(compiled.output.shape).astype(compiled.output.dtype)
     zeros = {name: jnp.zeros(v.shape, v.dtype) for name, v in compiled.seen.items()}
-    grads, (out, seen) = compiled.step(zeros, state, value, g)
+    with _untransformed():
+        grads, (out, seen) = compiled.step(zeros, state, value, g)
     record = Pass()
     blocks = [name for name in compiled.blocks if seen[name][0] is not None]
     for name in compiled.order:
