@@ -57,17 +57,18 @@ class OnePlusRMSNorm(nnx.Module):
 class Block(nnx.Module):
     """A pre-norm transformer block of Flax's layers, x + attention(norm(x)) then
     x + W₂ relu(W₁ norm(x)): He projections, the residual outputs (attention's ``out``, W₂)
-    scaled by 1/√(2·DEPTH) unless ``unscaled``; nnx.RMSNorm, or the x̂·(1 + scale) norm."""
+    scaled by 1/√(2·DEPTH) unless ``unscaled``; nnx.LayerNorm and nnx.RMSNorm, or the
+    x̂·(1 + scale) norm."""
 
     def __init__(self, *, one_plus: bool | None, unscaled: bool, rngs: Any) -> None:
         scale = 1.0 if unscaled else 1.0 / (2 * DEPTH)
 
-        def norm() -> nnx.Module:
+        def norm(flax_norm: type[nnx.LayerNorm | nnx.RMSNorm]) -> nnx.Module:
             if one_plus is None:
-                return nnx.RMSNorm(WIDTH, rngs=rngs)
+                return flax_norm(WIDTH, rngs=rngs)
             return OnePlusRMSNorm(WIDTH, one_plus=one_plus, rngs=rngs)
 
-        self.norm1, self.norm2 = norm(), norm()
+        self.norm1, self.norm2 = norm(nnx.LayerNorm), norm(nnx.RMSNorm)
         self.attention = nnx.MultiHeadAttention(
             num_heads=HEADS, in_features=WIDTH, decode=False,
             kernel_init=init.lecun_normal(), out_kernel_init=he(scale / 2), rngs=rngs,

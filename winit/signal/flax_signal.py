@@ -434,10 +434,9 @@ def modes(model: nnx.Module) -> tuple[str, ...]:
 
 
 def in_mode(model: nnx.Module, mode: str) -> nnx.Module:
-    """A copy of ``model`` in ``mode`` (the model itself is left as it was)."""
-    copy = nnx.clone(model)
-    getattr(copy, mode)()  # Module.train() or Module.eval()
-    return copy
+    """``model`` set to ``mode`` (``Module.train()`` or ``Module.eval()``)."""
+    getattr(model, mode)()
+    return model
 
 
 @dataclass
@@ -455,7 +454,7 @@ class Recorder:
     def compiled_in(self, mode: str, value: Any) -> Compiled:
         """The pass in ``mode``, compiled on its first use (``value``: an input)."""
         if mode not in self.compiled:
-            self.compiled[mode] = compile_pass(in_mode(self.sample, mode), value)
+            self.compiled[mode] = compile_pass(in_mode(nnx.clone(self.sample), mode), value)
         return self.compiled[mode]
 
     def state(self, seed: int, mode: str) -> tuple[Any, Any]:
@@ -463,8 +462,8 @@ class Recorder:
         if not isinstance(self.model, nnx.Module):
             with seeded(seed):
                 return nnx.split(in_mode(call_builder(self.model), mode))
-        if mode not in self.states:
-            self.states[mode] = nnx.split(in_mode(self.model, mode))
+        if mode not in self.states:  # a copy: the model is left in its mode
+            self.states[mode] = nnx.split(in_mode(nnx.clone(self.model), mode))
         return self.states[mode]
 
     def record(self, seed: int, mode: str) -> Pass:
