@@ -33,6 +33,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -49,11 +50,12 @@ MakeInput = Callable[[np.random.Generator], Any]
 #: a recorded module's first call: (its input's first floating array or None, its output's)
 Seen = dict[str, tuple[Any, Any]]
 
-#: Flax's own normalisation layers (a model's own ``...Norm`` class counts too)
-NORMS = (nnx.LayerNorm, nnx.RMSNorm, nnx.BatchNorm, nnx.GroupNorm)
+#: Flax's own normalisation layers, nnx and linen (a model's own ``...Norm`` class counts too)
+NORMS = (nnx.LayerNorm, nnx.RMSNorm, nnx.BatchNorm, nnx.GroupNorm,
+         nn.LayerNorm, nn.RMSNorm, nn.BatchNorm, nn.GroupNorm)  # fmt: skip
 
 
-def is_norm(module: nnx.Module) -> bool:
+def is_norm(module: Any) -> bool:
     """A normalisation layer: Flax's layer/RMS/batch/group norms or a ``...Norm`` class.
 
     >>> is_norm(nnx.RMSNorm(4, rngs=nnx.Rngs(0))), is_norm(nnx.Linear(4, 4, rngs=nnx.Rngs(0)))
@@ -125,25 +127,32 @@ class _Recording:
     """The recording of the pass under way (see :func:`_intercepted`).
 
     Attributes:
-        names: every module's id → its name.
-        recorded: the names of the modules whose first call is recorded.
+        recorded: the names of the modules whose first call is recorded (``None``: every
+            module's but the model's).
         perturb: the zero perturbations to add, by name (``None``: learn the shapes).
+        names: every nnx module's id → its name.
         seen: what the recorded modules and ReLUs saw, by name, in first-call order.
         relus: the ReLU calls' names.
         transforming: the modules that call copies of their modules inside a JAX transform.
+        linen: each linen module called, by name: its class name and whether it is checked
+            as a normaliser (a norm, but not a batch norm applying its running statistics).
         calls: the module calls under way, innermost last.
     """
 
-    names: Mapping[int, str]
-    recorded: frozenset[str]
+    recorded: frozenset[str] | None
     perturb: Mapping[str, Any] | None
+    names: Mapping[int, str] = field(default_factory=dict)
     seen: Seen = field(default_factory=dict)
     relus: set[str] = field(default_factory=set)
     transforming: set[str] = field(default_factory=set)
+    linen: dict[str, tuple[str, bool]] = field(default_factory=dict)
     calls: list[_Call] = field(default_factory=list)
 
     def inside_transform(self) -> bool:
         return bool(self.calls) and self.calls[-1].name is None
+
+    def records(self, name: str) -> bool:
+        return bool(name) if self.recorded is None else name in self.recorded
 
 
 _ACTIVE: ContextVar[_Recording] = ContextVar("winit_flax_signal")
@@ -165,23 +174,30 @@ def _record(name: str, args: Any, out: Any) -> Any:
     return jax.tree_util.tree_unflatten(tree, flat)
 
 
+def _called(name: str | None, args: Any, call: Callable[[], Any]) -> Any:
+    """``call()``, a module's call (``name``: ``None`` for a copy a JAX transform made) noted
+    as under way; a recorded module's output handed to :func:`_record`; a module calling a
+    copy noted as transforming."""
+    active = _ACTIVE.get()
+    name = None if active.inside_transform() else name
+    if name is None and active.calls and active.calls[-1].name is not None:
+        active.transforming.add(active.calls[-1].name)
+    active.calls.append(_Call(name))
+    try:
+        out = call()
+    finally:
+        active.calls.pop()
+    return _record(name, args, out) if name is not None and active.records(name) else out
+
+
 @functools.cache
 def _recording(cls: type) -> type:
-    """``cls`` with a ``__call__`` that notes the call under way and, for a recorded module,
-    hands its output to :func:`_record` (a copy inside a JAX transform is not recorded: the
-    module that called it is noted as transforming)."""
+    """``cls`` with a ``__call__`` made a :func:`_called` call (a module the recording does not
+    know is a copy a JAX transform made)."""
 
     def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
-        active = _ACTIVE.get()
-        name = None if active.inside_transform() else active.names.get(id(self))
-        if name is None and active.calls and active.calls[-1].name is not None:
-            active.transforming.add(active.calls[-1].name)
-        active.calls.append(_Call(name))
-        try:
-            out = cls.__call__(self, *args, **kwargs)
-        finally:
-            active.calls.pop()
-        return _record(name, (args, kwargs), out) if name in active.recorded else out
+        name = _ACTIVE.get().names.get(id(self))
+        return _called(name, (args, kwargs), lambda: cls.__call__(self, *args, **kwargs))
 
     return type(cls.__name__, (cls,), {"__call__": recorded, "__module__": cls.__module__})
 
@@ -216,6 +232,22 @@ def _patched(owner: Any, name: str, value: Any) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _active(active: _Recording) -> Iterator[_Recording]:
+    """``active`` is the recording while this runs, and ``nnx.relu``, ``nn.relu`` and
+    ``jax.nn.relu`` record their calls."""
+    token = _ACTIVE.set(active)
+    try:
+        with (
+            _patched(jax.nn, "relu", _relu),
+            _patched(nnx, "relu", _relu),
+            _patched(nn, "relu", _relu),
+        ):
+            yield active
+    finally:
+        _ACTIVE.reset(token)
+
+
+@contextlib.contextmanager
 def _intercepted(
     model: nnx.Module, recorded: frozenset[str], perturb: Mapping[str, Any] | None
 ) -> Iterator[_Recording]:
@@ -224,11 +256,8 @@ def _intercepted(
     called as ``nnx.relu`` or ``jax.nn.relu`` by its caller's; every module's class, the
     sequences and ``relu`` are restored afterwards, even on an error."""
     found = named_modules(model)
-    active = _Recording(names={id(m): n for n, m in found.items()}, recorded=recorded,
-                        perturb=perturb)  # fmt: skip
+    active = _Recording(recorded, perturb, names={id(m): n for n, m in found.items()})
     with contextlib.ExitStack() as stack:
-        token = _ACTIVE.set(active)
-        stack.callback(_ACTIVE.reset, token)
         for name, module in found.items():
             if callable(module):
                 stack.enter_context(_patched(module, "__class__", _recording(type(module))))
@@ -238,9 +267,7 @@ def _intercepted(
                     if layer is RELU:
                         relu = functools.partial(_relu, name=f"{prefix}{i}")
                         stack.enter_context(_patched(module.layers, str(i), relu))
-        stack.enter_context(_patched(jax.nn, "relu", _relu))
-        stack.enter_context(_patched(nnx, "relu", _relu))
-        yield active
+        yield stack.enter_context(_active(active))
 
 
 def call(model: Any, value: Any) -> Any:
@@ -252,18 +279,22 @@ def call(model: Any, value: Any) -> Any:
     return model(value)
 
 
+def _output(out: Any) -> Any:
+    found = _first_float(out)
+    if found is None:
+        raise ValueError("the model returned no floating array to back-propagate from")
+    return found[1]
+
+
 def _run(
     graphdef: Any, names: frozenset[str], state: Any, value: Any, perturb: Any
 ) -> tuple[Any, _Recording]:
-    """The model's first floating output on ``value`` and the recording of the modules
+    """The nnx model's first floating output on ``value`` and the recording of the modules
     ``names`` and the ReLUs."""
     # a copy made in this trace: nnx mutates (batch statistics) only variables of its own trace
     model = nnx.merge(graphdef, jax.tree.map(lambda x: x, state))
     with _intercepted(model, names, perturb) as active:
-        found = _first_float(call(model, value))
-    if found is None:
-        raise ValueError("the model returned no floating array to back-propagate from")
-    return found[1], active
+        return _output(call(model, value)), active
 
 
 TRANSFORMED = (
@@ -287,7 +318,8 @@ class Compiled:
     """One mode's pass of a model's structure: compiled once, run per seed.
 
     Attributes:
-        graphdef: the model's structure in the mode (``nnx.split``).
+        structure: the model's structure in the mode (an nnx graphdef, or the tree structure
+            of linen variables): a model of another structure cannot take the pass.
         order: the recorded names, in first-call order.
         layers: the layers' names: the leaf modules and the ReLUs.
         relus: the ReLUs' names (their dead units are counted).
@@ -297,7 +329,7 @@ class Compiled:
         step: (perturbations, state, input, g) → (gradients, (output, seen)), jitted.
     """
 
-    graphdef: Any
+    structure: Any
     order: tuple[str, ...]
     layers: frozenset[str]
     relus: frozenset[str]
@@ -307,46 +339,64 @@ class Compiled:
     step: Callable[..., Any]
 
 
+#: a traced forward pass: (state, input, perturbations or None) → (output, its recording)
+Forward = Callable[[Any, Any, Any], tuple[Any, _Recording]]
+
+
+def _learnt(forward: Forward, state: Any, value: Any) -> tuple[Any, Seen, _Recording]:
+    """One abstract run: the output's and the recorded outputs' shapes, and the recording
+    (first-call order, ReLUs), known while tracing."""
+    traced: list[_Recording] = []
+
+    def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
+        out, active = forward(state, value, None)
+        traced.append(active)
+        return out, active.seen
+
+    with _untransformed():
+        output, seen = jax.eval_shape(shapes, state, value)
+    return output, seen, traced[0]
+
+
+def _compiled(
+    forward: Forward, structure: Any, active: _Recording, output: Any, seen: Seen,
+    layers: set[str], blocks: list[str],
+) -> Compiled:  # fmt: skip
+    """The pass of ``forward``, its gradients taken with respect to zero perturbations."""
+
+    def loss(perturb: Any, state: Any, value: Any, g: Any) -> tuple[Any, tuple[Any, Seen]]:
+        out, active = forward(state, value, perturb)
+        return jnp.sum(out * g), (out, active.seen)
+
+    relus = frozenset(active.relus)
+    names = layers | relus | set(blocks)
+    return Compiled(
+        structure=structure, order=tuple(n for n in active.seen if n in names),
+        layers=frozenset(layers) | relus, relus=relus, blocks=tuple(blocks),
+        seen={n: out for n, (_, out) in seen.items() if n in names}, output=output,
+        step=jax.jit(jax.grad(loss, has_aux=True)),
+    )  # fmt: skip
+
+
 def compile_pass(model: nnx.Module, value: Any) -> Compiled:
-    """The pass of the models structured as ``model``, its call order and shapes learnt from
-    one abstract run on ``value``."""
+    """The pass of the nnx models structured as ``model``, its call order and shapes learnt
+    from one abstract run on ``value``."""
     graphdef, state = nnx.split(model)
     layers = leaves(model)
     listed = repeated(model)
-
-    def learnt(names: frozenset[str]) -> tuple[Any, Seen, _Recording]:
-        traced: list[_Recording] = []
-
-        def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
-            out, active = _run(graphdef, names, state, value, None)
-            traced.append(active)  # the first-call order and the ReLUs, known while tracing
-            return out, active.seen
-
-        with _untransformed():
-            output, seen = jax.eval_shape(shapes, state, value)
-        return output, seen, traced[0]
-
     names = frozenset(layers) | frozenset(listed)
-    output, seen, active = learnt(names)
+    output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
     if "" in active.transforming:
         raise ValueError(TRANSFORMED)
     if active.transforming:  # recorded as layers, as a whole
         layers |= {n: named_modules(model)[n] for n in active.transforming}
         names |= active.transforming
-        output, seen, active = learnt(names)
-    order, relus = list(active.seen), frozenset(active.relus)
+        output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
+    order = list(active.seen)
     kernels = [n for n in order if n in layers and _kernel_dims(layers[n]) >= 2]
     blocks = [n for n in order if n in listed] if listed else kernels
-
-    def loss(perturb: Any, state: Any, value: Any, g: Any) -> tuple[Any, tuple[Any, Seen]]:
-        out, active = _run(graphdef, names, state, value, perturb)
-        return jnp.sum(out * g), (out, active.seen)
-
-    return Compiled(
-        graphdef=graphdef, order=tuple(order), layers=frozenset(layers) | relus, relus=relus,
-        blocks=tuple(blocks), seen={name: out for name, (_, out) in seen.items()},
-        output=output, step=jax.jit(jax.grad(loss, has_aux=True)),
-    )  # fmt: skip
+    forward = functools.partial(_run, graphdef, names)
+    return _compiled(forward, graphdef, active, output, seen, set(layers), blocks)
 
 
 def _numpy(x: Any) -> Any:
@@ -472,7 +522,7 @@ class Recorder:
         value = self.make(gen)
         compiled = self.compiled_in(mode, value)
         graphdef, state = self.state(seed, mode)
-        if graphdef != compiled.graphdef:
+        if graphdef != compiled.structure:
             raise ValueError(f"the builder built a model of another structure under seed {seed}")
         return run_pass(compiled, state, value, gen)
 
