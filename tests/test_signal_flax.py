@@ -16,6 +16,7 @@ import pytest
 # reason: flax is not in the default gate's venv (nox -s audit-frameworks installs it)
 pytest.importorskip("flax", reason="the signal of a Flax model needs flax: pip install flax")
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -340,12 +341,143 @@ def test_an_input_made_by_a_callable_of_a_generator_is_used() -> None:
     assert result.input == "made by the given callable"
 
 
-def test_flax_linen_variables_are_refused_saying_what_is_accepted() -> None:
-    import flax.linen as nn
+# ---------------------------------------------------------------- linen
 
-    variables = nn.Dense(4).init(jax.random.key(0), jnp.ones((1, 4)))
-    with pytest.raises(ValueError, match=r"flax\.linen: accepted .*flax\.nnx\.Module"):
-        measure(variables)
+
+class LinenRMSNorm(nn.Module):
+    """The x̂·(1 + scale) norm (``one_plus``) or x̂·scale, in linen, its scale at ones."""
+
+    one_plus: bool
+
+    @nn.compact
+    def __call__(self, x: Any) -> Any:
+        scale = self.param("scale", init.ones, (x.shape[-1],))
+        normed = x * jax.lax.rsqrt(jnp.mean(x * x, axis=-1, keepdims=True) + 1e-6)
+        return normed * (1.0 + scale if self.one_plus else scale)
+
+
+class LinenBlock(nn.Module):
+    """A pre-norm residual MLP block x + W₂ relu(W₁ norm(x)) of linen layers: He projections,
+    W₂ scaled by 1/√(2·DEPTH) unless ``unscaled``; nn.LayerNorm or the x̂·(1 + scale) norm."""
+
+    one_plus: bool | None = None
+    unscaled: bool = False
+
+    @nn.compact
+    def __call__(self, x: Any) -> Any:
+        norm = nn.LayerNorm() if self.one_plus is None else LinenRMSNorm(self.one_plus)
+        h = nn.relu(nn.Dense(WIDTH, kernel_init=he())(norm(x)))
+        return x + nn.Dense(WIDTH, kernel_init=he(1.0 if self.unscaled else 1 / (2 * DEPTH)))(h)
+
+
+class LinenStack(nn.Module):
+    one_plus: bool | None = None
+    unscaled: bool = False
+
+    @nn.compact
+    def __call__(self, x: Any) -> Any:
+        for _ in range(DEPTH):
+            x = LinenBlock(self.one_plus, self.unscaled)(x)
+        return x
+
+
+class LinenMlp(nn.Module):
+    """DEPTH nn.Dense layers at N(0, 1), each followed by ReLU."""
+
+    @nn.compact
+    def __call__(self, x: Any) -> Any:
+        for _ in range(DEPTH):
+            x = nn.relu(nn.Dense(WIDTH, kernel_init=init.normal(1.0))(x))
+        return x
+
+
+class LinenConvNet(nn.Module):
+    """CONVS He-initialised convolutions, each followed by nn.BatchNorm and a ReLU."""
+
+    @nn.compact
+    def __call__(self, x: Any, train: bool = True) -> Any:
+        for _ in range(CONVS):
+            x = nn.Conv(CHANNELS, (3, 3), kernel_init=he())(x)
+            x = nn.relu(nn.BatchNorm(use_running_average=not train)(x))
+        return x
+
+
+#: the linen models' init input: (rows, features)
+ROWS = (64, WIDTH)
+
+
+def linen_stack(key: Any) -> Any:
+    return LinenStack().init(key, jnp.ones(ROWS))
+
+
+def linen_one_plus_stack(key: Any) -> Any:
+    return LinenStack(one_plus=True).init(key, jnp.ones(ROWS))
+
+
+def linen_unscaled_stack(key: Any) -> Any:
+    return LinenStack(unscaled=True).init(key, jnp.ones(ROWS))
+
+
+def linen_mlp(key: Any) -> Any:
+    return LinenMlp().init(key, jnp.ones(ROWS))
+
+
+def linen_conv_net(key: Any, *, train: bool = True) -> Any:
+    return LinenConvNet().init(key, jnp.ones(IMAGES), train=train)
+
+
+def linen_tokens(key: Any) -> Any:
+    return nn.Embed(100, WIDTH).init(key, jnp.ones((4, 16), dtype=jnp.int32))
+
+
+def test_a_linen_stack_with_its_depth_scale_passes_as_a_bounded_stream_on_its_init_input() -> None:
+    result = signal_of(linen_stack, bounded=True)
+    assert_passes(result)
+    assert result.input == "N(0, 1) features 64x64 shaped as the init call's"
+
+
+def test_a_linen_one_plus_scale_norm_fails_naming_every_norm_while_the_audit_passes() -> None:
+    failed_ = {subject for subject, _ in failed(signal_of(linen_one_plus_stack))}
+    assert failed_ == {f"LinenBlock_{i}/LinenRMSNorm_0" for i in range(DEPTH)}
+    assert audited(linen_one_plus_stack)
+
+
+def test_a_linen_stack_without_its_depth_scale_fails_the_bounded_stream_while_the_audit_passes() -> (
+    None
+):
+    result = signal_of(linen_unscaled_stack, bounded=True)
+    assert failed(result) == {("blocks: stream", "forward ln growth")}, repr(result)
+    assert audited(linen_unscaled_stack)
+
+
+def test_a_linen_dense_stack_at_unit_normal_fails_the_depth_check_while_the_audit_passes() -> None:
+    assert ("layers", "forward ln-RMS slope") in failed(signal_of(linen_mlp))
+    assert audited(linen_mlp)
+
+
+def test_a_linen_relu_is_a_layer_named_by_its_caller_with_its_dead_fraction() -> None:
+    relus = {la.name: la.dead for la in signal_of(linen_mlp).layers if la.type == "relu"}
+    assert set(relus) == {"relu", *(f"relu{i}" for i in range(2, DEPTH + 1))}
+    assert all(dead is not None for dead in relus.values())
+
+
+def test_a_linen_batch_norm_is_measured_in_the_mode_its_init_call_took() -> None:
+    train = measure(linen_conv_net, seeds=FEW)
+    evaluated = measure(functools.partial(linen_conv_net, train=False), seeds=FEW)
+    assert (train.modes, evaluated.modes) == (("train",), ("eval",))
+    checked = {f.subject for f in train.findings if "BatchNorm" in f.subject}
+    assert checked == {f"BatchNorm_{i}" for i in range(CONVS)}
+    assert not any("BatchNorm" in f.subject for f in evaluated.findings)
+
+
+def test_linen_variables_without_their_builder_are_refused_saying_what_is_accepted() -> None:
+    with pytest.raises(ValueError, match=r"give the builder of a key that returns module\.init"):
+        measure(linen_mlp(jax.random.key(0)))
+
+
+def test_a_linen_model_whose_input_cannot_be_made_is_refused_saying_what_is_accepted() -> None:
+    with pytest.raises(ValueError, match="give make_input as a shape or a callable of a numpy"):
+        measure(linen_tokens)
 
 
 # ---------------------------------------------------------------- the command line
@@ -381,9 +513,14 @@ def test_the_cli_writes_the_page_of_a_failing_flax_model(tmp_path: Path) -> None
     assert 'id="signal"' in text and "layers/0" in text
 
 
-def test_the_signal_of_flax_linen_variables_is_said_not_checked_in_one_line(
+def test_the_cli_exits_1_for_a_linen_fault_and_0_for_the_correct_linen_model() -> None:
+    assert cli("tests.test_signal_flax:linen_one_plus_stack") == 1
+    assert cli("tests.test_signal_flax:linen_stack", "--bounded-stream") == 0
+
+
+def test_the_signal_of_a_linen_model_without_a_makeable_input_is_said_not_checked_in_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert cli("tests.test_audit_flax:linen_block") == 0
+    assert cli("tests.test_signal_flax:linen_tokens") == 0
     err = capsys.readouterr().err
-    assert "signal not checked" in err and "flax.nnx.Module" in err and err.count("\n") == 1, err
+    assert "signal not checked" in err and "give make_input" in err and err.count("\n") == 1, err

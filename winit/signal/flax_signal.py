@@ -1,28 +1,35 @@
-"""The signal through a Flax nnx model: one forward and backward pass per seed and mode recorded
-into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it (:func:`subject`).
+"""The signal through a Flax model, nnx or linen: one forward and backward pass per seed and mode
+recorded into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it
+(:func:`subject`).
 
-Layers are the leaf modules, named by their path (``blocks/0/norm``, as ``winit audit`` names
-their variables), and the ReLUs (their dead units counted): a ReLU in an ``nnx.Sequential`` by
-its path, one called as ``nnx.relu`` by its caller's name + ``/relu``. A module running its
-modules inside a JAX transform (``nnx.RNN``: its cell in ``nnx.scan``) is one layer, as values
-inside a transform belong to its trace; a model doing so in its own call is refused. Blocks are
-the elements of the model's longest list (``nnx.List`` or a list attribute) of two or more
-modules of one class — the repeated blocks of a transformer — or, when there is none, the leaf
-modules with a ``kernel`` of two or more dimensions in call order.
+Layers are the leaf modules, named by their path (``blocks/0/norm``; linen: its scope path,
+``Block_0/Dense_1``), and the ReLUs (their dead units counted): a ReLU in an ``nnx.Sequential``
+by its path, one called as ``nnx.relu``, ``nn.relu`` or ``jax.nn.relu`` by its caller's name +
+``/relu``. An nnx module running its modules inside a JAX transform (``nnx.RNN``: its cell in
+``nnx.scan``) is one layer, as values inside a transform belong to its trace; a model doing so
+in its own call (or, in linen, anywhere) is refused. Blocks are the elements of the model's
+longest list (``nnx.List`` or a list attribute; linen: the longest run of sibling modules of one
+class) of two or more modules of one class — the repeated blocks of a transformer — or, when
+there is none, the leaf modules with a ``kernel`` of two or more dimensions in call order.
 
-A pass is a pure function of the model's state (``nnx.split``, then ``nnx.merge`` inside the
-traced function): while it runs, every module's instance is given a subclass whose ``__call__``
-notes the call and, for a recorded module, adds a zero perturbation to its output (its first
-floating array, first call only) and records it; ``jax.grad`` of ``sum(output · g)`` with
-respect to the perturbations is the gradient reaching each output (``g`` an N(0, 1) output
-gradient), the forward values come out beside it. The pass is compiled once per mode
-(``jax.jit``) and run for every seed. Modes: train and eval where an ``nnx.BatchNorm`` makes
-them differ (``Module.train()`` / ``eval()`` on a copy: the model's running statistics are left
-as they were), else eval. A model instance is kept (each seed draws the input and ``g``); a
-builder taking ``rngs`` is rebuilt per seed (:func:`winit.audit.kinds.call_builder`).
+A pass is a pure function of the model's state: every module call is intercepted (nnx: for the
+pass, each instance of the model ``nnx.merge`` rebuilt inside the traced function is given a
+subclass whose ``__call__`` does it; linen: ``nn.intercept_methods``); a recorded module's
+output (its first floating array, first call only) gets a zero perturbation added and is
+recorded; ``jax.grad`` of ``sum(output · g)`` with respect to the perturbations is the gradient
+reaching each output (``g`` an N(0, 1) output gradient), the forward values come out beside it.
+The pass is compiled once per mode (``jax.jit``) and run for every seed.
 
-Flax linen variables carry no module to call: they are refused with what is accepted.
-"""
+nnx: modes train and eval where an ``nnx.BatchNorm`` makes them differ (``Module.train()`` /
+``eval()`` on a copy: the model's running statistics are left as they were), else eval. A model
+instance is kept (each seed draws the input and ``g``); a builder taking ``rngs`` is rebuilt per
+seed (:func:`winit.audit.kinds.call_builder`).
+
+linen: variables carry no module to call, so the model is the builder ``winit audit`` takes, a
+function of a key returning ``module.init(key, *inputs)``: it is rebuilt per seed and its
+``init`` call gives the module, its default input's shape and the keyword arguments of its call
+(``train=False``). Linen has no mode switch: the one mode is the call's (train where a batch norm
+applies batch statistics, checked as a normaliser; else eval)."""
 
 from __future__ import annotations
 
@@ -104,10 +111,14 @@ def repeated(model: nnx.Module) -> list[str]:
     return best
 
 
+def _is_float(x: Any) -> bool:
+    return hasattr(x, "dtype") and bool(jnp.issubdtype(x.dtype, jnp.floating))
+
+
 def _first_float(tree: Any) -> tuple[int, Any] | None:
     """The index (among the leaves of ``tree``) and value of its first floating array."""
     for i, leaf in enumerate(jax.tree_util.tree_leaves(tree)):
-        if hasattr(leaf, "dtype") and jnp.issubdtype(leaf.dtype, jnp.floating):
+        if _is_float(leaf):
             return i, leaf
     return None
 
@@ -134,8 +145,8 @@ class _Recording:
         seen: what the recorded modules and ReLUs saw, by name, in first-call order.
         relus: the ReLU calls' names.
         transforming: the modules that call copies of their modules inside a JAX transform.
-        linen: each linen module called, by name: its class name and whether it is checked
-            as a normaliser (a norm, but not a batch norm applying its running statistics).
+        linen: each linen module called, by name: its class and whether it is checked as a
+            normaliser (a norm, but not a batch norm applying its running statistics).
         calls: the module calls under way, innermost last.
     """
 
@@ -145,7 +156,7 @@ class _Recording:
     seen: Seen = field(default_factory=dict)
     relus: set[str] = field(default_factory=set)
     transforming: set[str] = field(default_factory=set)
-    linen: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    linen: dict[str, tuple[type, bool]] = field(default_factory=dict)
     calls: list[_Call] = field(default_factory=list)
 
     def inside_transform(self) -> bool:
@@ -446,32 +457,40 @@ def _first_leaf(module: nnx.Module) -> nnx.Module:
     return module
 
 
+def features(dims: Sequence[int], where: str) -> Input:
+    """N(0, 1) float32 features of shape ``dims``."""
+    shape = tuple(int(d) for d in dims)
+    return Input(
+        make=lambda g: g.standard_normal(shape).astype(np.float32),
+        describe=f"N(0, 1) features {'x'.join(map(str, shape))} {where}",
+    )
+
+
+def given_input(given: Sequence[int] | MakeInput) -> Input:
+    """A shape of N(0, 1) features, or a callable of a ``numpy.random.Generator`` returning an
+    array, tuple (positional inputs) or dict (keyword inputs)."""
+    if callable(given):
+        return Input(make=given, describe="made by the given callable")
+    return features(given, "given")
+
+
 def make_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Input:
-    """The input to use: ``given`` (a shape of N(0, 1) features, or a callable of a
-    ``numpy.random.Generator`` returning an array, tuple or dict) or N(0, 1) features of the
-    model's first leaf module where that is an ``nnx.Linear``.
+    """The input to use: ``given`` (:func:`given_input`) or N(0, 1) features of the model's
+    first leaf module where that is an ``nnx.Linear``.
 
     Raises:
         ValueError: no input given and none can be made.
     """
-    if callable(given):
-        return Input(make=given, describe="made by the given callable")
+    if given is not None:
+        return given_input(given)
     first = _first_leaf(model)
-    if given is None and isinstance(first, nnx.Linear):
-        given, where = (BATCH * SEQUENCE, first.in_features), "from its first Linear layer"
-    elif given is not None:
-        where = "given"
-    else:
+    if not isinstance(first, nnx.Linear):
         raise ValueError(
             f"cannot make an input for {type(model).__name__}: give make_input as a shape or a "
             "callable of a numpy.random.Generator (accepted without one: an nnx module whose "
             "first layer is nnx.Linear)"
         )
-    dims = tuple(int(d) for d in given)
-    return Input(
-        make=lambda g: g.standard_normal(dims).astype(np.float32),
-        describe=f"N(0, 1) features {'x'.join(map(str, dims))} {where}",
-    )
+    return features((BATCH * SEQUENCE, first.in_features), "from its first Linear layer")
 
 
 # ---------------------------------------------------------------- the model
@@ -527,7 +546,7 @@ class Recorder:
         return run_pass(compiled, state, value, gen)
 
 
-def subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | None) -> Subject:
+def nnx_subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | None) -> Subject:
     """``model`` (an nnx module, or a builder of one) as the checks see it; ``sample`` is the
     module itself or one built by the builder, read for its layers, blocks and input."""
     made = make_input(sample, given)
@@ -543,3 +562,182 @@ def subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | N
         batch_norms=frozenset(n for n, m in modules.items() if isinstance(m, nnx.BatchNorm)),
         record=recorder.record,
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- linen
+
+LINEN_ACCEPTED = (
+    "Flax linen variables carry no module to call: give the builder of a key that returns "
+    "module.init(key, *inputs) (its module and inputs are read from that call)"
+)
+#: ``Module.init``'s own keyword arguments (not the module's inputs)
+_INIT_OPTIONS = frozenset({"method", "mutable", "capture_intermediates"})
+
+
+@dataclass(frozen=True)
+class Linen:
+    """A linen model as its builder made it: the module, its variables, and the inputs and
+    keyword arguments of the ``module.init`` call."""
+
+    module: Any
+    variables: Any
+    inputs: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+
+
+def build_linen(builder: Any, seed: int) -> Linen:
+    """The builder's model under ``seed``, its module read from its first ``init`` call.
+
+    Raises:
+        ValueError: the builder made no ``module.init`` call.
+    """
+    calls: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+    original = nn.Module.init
+
+    def init(self: Any, rngs: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append((self, args, {k: v for k, v in kwargs.items() if k not in _INIT_OPTIONS}))
+        return original(self, rngs, *args, **kwargs)
+
+    with seeded(seed), _patched(nn.Module, "init", init):
+        variables = call_builder(builder)
+    if not calls:
+        raise ValueError(f"the builder made no module.init call: {LINEN_ACCEPTED}")
+    module, inputs, kwargs = calls[0]
+    return Linen(module=module, variables=variables, inputs=inputs, kwargs=kwargs)
+
+
+def _interceptor(active: _Recording) -> Callable[..., Any]:
+    """The ``nn.intercept_methods`` interceptor making each module's ``__call__`` a
+    :func:`_called` call, named by its scope path."""
+
+    def intercept(next_fun: Callable[..., Any], args: Any, kwargs: Any, context: Any) -> Any:
+        if context.method_name != "__call__":
+            return next_fun(*args, **kwargs)
+        module = context.module
+        name = _name(module.scope.path)
+        running = isinstance(module, nn.BatchNorm) and nn.merge_param(
+            "use_running_average", module.use_running_average,
+            args[1] if len(args) > 1 else kwargs.get("use_running_average"),
+        )  # fmt: skip
+        active.linen.setdefault(name, (type(module), is_norm(module) and not running))
+        return _called(name, (args, kwargs), lambda: next_fun(*args, **kwargs))
+
+    return intercept
+
+
+def _apply(
+    model: Linen, recorded: frozenset[str] | None, variables: Any, value: Any, perturb: Any
+) -> tuple[Any, _Recording]:
+    """The linen model's first floating output on ``value`` (its variables ``variables``) and
+    the recording of the modules ``recorded`` and the ReLUs."""
+    active = _Recording(recorded, perturb)
+    args, kwargs = (((), value) if isinstance(value, dict)
+                    else (value if isinstance(value, tuple) else (value,), {}))  # fmt: skip
+    with _active(active), nn.intercept_methods(_interceptor(active)):
+        out, _ = model.module.apply(variables, *args, **kwargs, **model.kwargs, mutable=True)
+    return _output(out), active
+
+
+def _siblings(order: list[str], types: Mapping[str, str]) -> list[str]:
+    """The longest run of two or more modules of one class under one parent, in call order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name in order:
+        groups.setdefault((name.rpartition("/")[0], types[name]), []).append(name)
+    best = max(groups.values(), key=len, default=[])
+    return best if len(best) >= 2 else []
+
+
+def _linen_kernel_dims(variables: Any, name: str) -> int:
+    params: Any = variables.get("params", {})
+    for part in name.split("/"):
+        params = params.get(part, {}) if isinstance(params, Mapping) else {}
+    kernel = params.get("kernel") if isinstance(params, Mapping) else None
+    return len(getattr(kernel, "shape", ()))
+
+
+def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
+    """The pass of ``model``'s module, its modules and call order learnt from one abstract
+    run on ``value`` recording every module (blocks: the longest run of siblings of one class,
+    else the leaf modules with a kernel of two or more dimensions)."""
+    everything = functools.partial(_apply, model, None)
+    output, seen, active = _learnt(everything, model.variables, value)
+    called = [n for n in active.seen if n not in active.relus]
+    layers = {n for n in called if not any(o.startswith(f"{n}/") for o in called)}
+    types = {n: active.linen[n][0].__name__ for n in called}
+    kernels = [n for n in called if n in layers and _linen_kernel_dims(model.variables, n) >= 2]
+    blocks = _siblings(called, types) or kernels
+    forward = functools.partial(_apply, model, frozenset(layers | set(blocks)))
+    structure = jax.tree.structure(model.variables)
+    return _compiled(forward, structure, active, output, seen, layers, blocks), active
+
+
+def linen_input(model: Linen, given: Sequence[int] | MakeInput | None) -> Input:
+    """``given`` (:func:`given_input`), else N(0, 1) features shaped as the ``init`` call's
+    input where that is one floating array.
+
+    Raises:
+        ValueError: no input given and none can be made.
+    """
+    if given is not None:
+        return given_input(given)
+    if len(model.inputs) != 1 or not _is_float(model.inputs[0]):
+        raise ValueError(
+            f"cannot make an input for {type(model.module).__name__}: give make_input as a shape "
+            "or a callable of a numpy.random.Generator (accepted without one: an init call on "
+            "one floating array)"
+        )
+    return features(model.inputs[0].shape, "shaped as the init call's")
+
+
+@dataclass
+class LinenRecorder:
+    """The passes of a linen model's builder, rebuilt per seed, compiled once."""
+
+    builder: Any
+    make: MakeInput
+    compiled: Compiled
+
+    def record(self, seed: int, mode: str) -> Pass:
+        """One recorded pass under ``seed`` (it draws the weights, the input and the output
+        gradient); ``mode`` is the one the model's call takes."""
+        gen = np.random.default_rng(seed)
+        value = self.make(gen)
+        model = build_linen(self.builder, seed)
+        if jax.tree.structure(model.variables) != self.compiled.structure:
+            raise ValueError(f"the builder built a model of another structure under seed {seed}")
+        return run_pass(self.compiled, model.variables, value, gen)
+
+
+def linen_subject(builder: Any, given: Sequence[int] | MakeInput | None) -> Subject:
+    """A linen model's builder (see :func:`build_linen`) as the checks see it: one mode, the
+    one its call takes (``train`` where a batch norm applies batch statistics, else ``eval``);
+    a norm is checked unless it is a batch norm applying its running statistics.
+
+    Raises:
+        ValueError: linen variables without their builder, a builder making no ``init`` call,
+            or no input given and none can be made.
+    """
+    if not callable(builder):
+        raise ValueError(LINEN_ACCEPTED)
+    sample = build_linen(builder, 0)
+    made = linen_input(sample, given)
+    compiled, active = compile_linen(sample, made.make(np.random.default_rng(0)))
+    names = [n for n in compiled.order if n not in compiled.relus]
+    kinds = {n: active.linen[n] for n in names}
+    training = any(issubclass(cls, nn.BatchNorm) and checked for cls, checked in kinds.values())
+    return Subject(
+        model=type(sample.module).__name__, input=made.describe,
+        modes=("train",) if training else ("eval",), blocks=compiled.blocks,
+        types={n: cls.__name__ for n, (cls, _) in kinds.items()} | dict.fromkeys(compiled.relus, "relu"),
+        norms=frozenset(n for n, (_, checked) in kinds.items() if checked), batch_norms=frozenset(),
+        record=LinenRecorder(builder=builder, make=made.make, compiled=compiled).record,
+    )  # fmt: skip
+
+
+def subject(model: Any, sample: Any, given: Sequence[int] | MakeInput | None) -> Subject:
+    """``model`` (an nnx module, a builder of one, or a linen model's builder) as the checks
+    see it; ``sample`` is the nnx module itself or one built by the builder (linen: the
+    variables the builder returned), read for its layers, blocks and input."""
+    if isinstance(sample, nnx.Module):
+        return nnx_subject(model, sample, given)
+    return linen_subject(model, given)

@@ -17,8 +17,9 @@ from winit.stats import RUN_ALPHA
 RECORDERS: Mapping[str, str] = {
     "torch": "winit.signal.torch_signal",
     "flax.nnx": "winit.signal.flax_signal",
+    "flax.linen": "winit.signal.flax_signal",
 }
-ACCEPTED = "a torch.nn.Module, a flax.nnx.Module, or a builder of one"
+ACCEPTED = "a torch.nn.Module or flax.nnx.Module or a builder of one, or of Flax linen variables"
 
 
 def subject_of(model: Any, make_input: Any, seed: int) -> Subject:
@@ -66,7 +67,8 @@ def measure(
     Args:
         model: a ``torch.nn.Module`` (kept; each seed draws an input and an output gradient)
             or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed); a
-            ``flax.nnx.Module`` or a builder taking ``rngs`` (:mod:`winit.signal.flax_signal`).
+            ``flax.nnx.Module``, a builder taking ``rngs``, or a builder of a key returning
+            linen variables (:mod:`winit.signal.flax_signal`).
         make_input: a shape (N(0, 1) features) or a callable of a ``torch.Generator``
             returning a tensor, tuple or dict (Flax: of a ``numpy.random.Generator``, returning
             an array, tuple or dict); by default made from the model's config or its first
