@@ -470,6 +470,17 @@ def test_a_linen_batch_norm_is_measured_in_the_mode_its_init_call_took() -> None
     assert not any("BatchNorm" in f.subject for f in evaluated.findings)
 
 
+class LinenRematerialised(nn.Module):
+    @nn.compact
+    def __call__(self, x: Any) -> Any:
+        return nn.remat(nn.Dense)(WIDTH)(x)
+
+
+def test_a_linen_layer_run_inside_a_transform_is_refused_in_one_line() -> None:
+    with pytest.raises(ValueError, match="inside a JAX transform"):
+        measure(lambda key: LinenRematerialised().init(key, jnp.ones(ROWS)), seeds=FEW)
+
+
 def test_linen_variables_without_their_builder_are_refused_saying_what_is_accepted() -> None:
     with pytest.raises(ValueError, match=r"give the builder of a key that returns module\.init"):
         measure(linen_mlp(jax.random.key(0)))

@@ -309,9 +309,9 @@ def _run(
 
 
 TRANSFORMED = (
-    "the model calls its layers inside a JAX transform (nnx.scan, nnx.remat, nnx.vmap, ...) in "
-    "its own call, where their outputs cannot be recorded: accepted are models whose transformed "
-    "layers sit in a module of their own (as nnx.RNN), recorded as one layer"
+    "the model calls layers inside a JAX transform (scan, remat, vmap, ...), where their outputs "
+    "cannot be recorded: accepted are models calling their layers directly (in nnx, a module of "
+    "its own that runs a transform, as nnx.RNN, is recorded as one layer)"
 )
 
 
