@@ -1,8 +1,9 @@
-"""winit.signal on real Flax nnx models built from Flax's own layers (Linear, RMSNorm,
-MultiHeadAttention, Conv, BatchNorm): correct models pass; each constructed fault — a norm
-computing x̂·(1 + scale) at scale 1, a Dense stack at N(0, 1), residual blocks without their
-1/√(2L) output scale under a declared bounded stream — fails the signal checks while the
-per-tensor audit of the same model passes; and the plumbing (modes, seeds, bad input, the CLI)."""
+"""winit.signal on real Flax models built from Flax's own layers, nnx (Linear, LayerNorm, RMSNorm,
+MultiHeadAttention, Conv, BatchNorm, RNN) and linen (Dense, LayerNorm, Conv, BatchNorm): correct
+models pass; each constructed fault — a norm computing x̂·(1 + scale) at scale 1, a Dense stack
+at N(0, 1), residual blocks without their 1/√(2L) output scale under a declared bounded stream —
+fails the signal checks while the per-tensor audit of the same model passes; and the plumbing
+(modes, seeds, transforms, bad input, the CLI)."""
 
 from __future__ import annotations
 
