@@ -638,11 +638,11 @@ def _apply(
     return _output(out), active
 
 
-def _siblings(order: list[str], types: Mapping[str, str]) -> list[str]:
+def _siblings(order: list[str], classes: Mapping[str, type]) -> list[str]:
     """The longest run of two or more modules of one class under one parent, in call order."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, type], list[str]] = {}
     for name in order:
-        groups.setdefault((name.rpartition("/")[0], types[name]), []).append(name)
+        groups.setdefault((name.rpartition("/")[0], classes[name]), []).append(name)
     best = max(groups.values(), key=len, default=[])
     return best if len(best) >= 2 else []
 
@@ -663,9 +663,9 @@ def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
     output, seen, active = _learnt(everything, model.variables, value)
     called = [n for n in active.seen if n not in active.relus]
     layers = {n for n in called if not any(o.startswith(f"{n}/") for o in called)}
-    types = {n: active.linen[n][0].__name__ for n in called}
+    classes = {n: active.linen[n][0] for n in called}
     kernels = [n for n in called if n in layers and _linen_kernel_dims(model.variables, n) >= 2]
-    blocks = _siblings(called, types) or kernels
+    blocks = _siblings(called, classes) or kernels
     forward = functools.partial(_apply, model, frozenset(layers | set(blocks)))
     structure = jax.tree.structure(model.variables)
     return _compiled(forward, structure, active, output, seen, layers, blocks), active
