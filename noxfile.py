@@ -252,7 +252,8 @@ def frameworks(session: nox.Session) -> None:
 #: the frameworks ``winit audit`` reads beside torch, and the modules whose doctests need them
 AUDIT_FRAMEWORKS = ("jax[cpu]", "flax", "keras")
 AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
-                  "winit/audit/variables.py", "winit/audit/kinds.py")  # fmt: skip
+                  "winit/audit/variables.py", "winit/audit/kinds.py",
+                  "winit/signal/keras_signal.py")  # fmt: skip
 
 
 @nox.session(name="audit-frameworks")
@@ -262,6 +263,7 @@ def audit_frameworks(session: nox.Session) -> None:
     compiles each initializer's shape on the first build (a few minutes here)."""
     session.install("-e", ".[test,report]", *AUDIT_FRAMEWORKS)
     session.run("pytest", "tests/test_audit_keras.py", "tests/test_audit_flax.py",
+                "tests/test_signal_keras.py",
                 "--doctest-modules", *AUDIT_DOCTESTS, "-ra", "-n", "2", *session.posargs,
                 env={**ONE_BLAS_THREAD, "KERAS_BACKEND": "jax"})  # fmt: skip
 

@@ -14,8 +14,11 @@ from winit.stats import RUN_ALPHA
 
 #: each framework's recorder (a module with ``subject(model, sample, make_input)``, imported on
 #: first use), by the framework's name in :data:`winit.audit.kinds.MODELS`
-RECORDERS: Mapping[str, str] = {"torch": "winit.signal.torch_signal"}
-ACCEPTED = "a torch.nn.Module or a builder of one"
+RECORDERS: Mapping[str, str] = {
+    "torch": "winit.signal.torch_signal",
+    "keras": "winit.signal.keras_signal",
+}
+ACCEPTED = "a torch.nn.Module, a keras.Model (jax backend) or a builder of one"
 
 
 def subject_of(model: Any, make_input: Any, seed: int) -> Subject:
