@@ -21,6 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 # reason: keras is not in the default gate's venv (nox -s audit-frameworks installs it)
 keras = pytest.importorskip("keras", reason="the signal of a Keras model: pip install keras jax")
 
+from tests.test_audit_keras import text_net  # noqa: E402
 from winit.audit import audit  # noqa: E402
 from winit.audit.cli import main  # noqa: E402
 from winit.signal import Signal, keras_signal, measure  # noqa: E402
@@ -208,6 +209,12 @@ def test_a_model_without_a_makeable_input_is_refused_with_what_is_accepted() -> 
         measure(two_inputs)
 
 
+def test_a_model_not_built_is_refused_in_one_line() -> None:
+    with pytest.raises(ValueError, match="measured once built") as raised:
+        measure(keras.Sequential([keras.layers.Dense(4)]), FEATURES)
+    assert "\n" not in str(raised.value)
+
+
 def test_a_keras_model_on_another_backend_is_refused_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -220,6 +227,15 @@ def test_a_keras_model_on_another_backend_is_refused_in_one_line(
 def test_an_input_made_by_a_callable_of_a_numpy_generator_is_used() -> None:
     result = measure(mlp, lambda g: g.standard_normal((8, WIDTH)).astype("float32"), seeds=range(3))
     assert result.input == "made by the given callable"
+
+
+def test_a_layer_norm_after_keras_default_embedding_init_does_not_reach_rms_1() -> None:
+    # a finding: LayerNormalization's epsilon 1e-3 exceeds the variance of its input, the
+    # attention output over embeddings drawn U(±0.05) (Embedding's default), so it scales the
+    # input down rather than to RMS 1
+    result = measure(text_net)
+    (norm,) = [f for f in result.failures if f.subject == "layer_normalization"]
+    assert np.exp(norm.check.measured) < 0.5, repr(result)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 and mode recorded into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it
 (:func:`subject`).
 
-Layers are the leaf layers (no sublayers), named by their path of Keras names below the model
+Layers are the leaf layers (no sublayers; an RNN is one, its cell runs in its loop), named by their path of Keras names below the model
 (``block_1/dense``). Blocks are the instances of the custom layer class the model repeats most
 (two or more; the outermost on a tie) — a residual block — or, when there is none, the leaf
 layers with a kernel of two or more dimensions (Dense, Conv, EinsumDense) in call order.
@@ -49,8 +49,11 @@ def _keras() -> Any:
 
 
 def sublayers(layer: Any) -> list[Any]:
-    """``layer``'s direct sublayers (not the input layers of a functional model)."""
+    """``layer``'s direct sublayers (not the input layers of a functional model); none for an
+    RNN, whose cell runs inside its loop (the RNN is the leaf)."""
     keras = _keras()
+    if isinstance(layer, keras.layers.RNN):
+        return []
     children = layer._flatten_layers(include_self=False, recursive=False)
     return [c for c in children if not isinstance(c, keras.layers.InputLayer)]
 
@@ -341,9 +344,15 @@ def subject(model: Any, sample: Any, make_input: Sequence[int] | MakeInput | Non
     model itself or one built by the builder, read for its layers, blocks and input.
 
     Raises:
-        ValueError: a backend other than jax, or no input given and none can be made.
+        ValueError: a backend other than jax, a model not built, or no input given and none can
+            be made.
     """
     _keras()
+    if not sample.built:
+        raise ValueError(
+            f"{type(sample).__name__} is not built: the signal of a Keras model is measured once "
+            "built (give it an Input, or build it in the builder)"
+        )
     given = resolve(sample, make_input)
     recorder = Recorder(model, sample, given.make)
     recorder.trace()

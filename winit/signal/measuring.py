@@ -65,7 +65,10 @@ def measure(
 
     Args:
         model: a ``torch.nn.Module`` (kept; each seed draws an input and an output gradient)
-            or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed).
+            or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed);
+            likewise a ``keras.Model`` on the jax backend, a builder of one rebuilt under
+            ``keras.utils.set_random_seed(seed)`` (:mod:`winit.signal.keras_signal`; its
+            ``make_input`` callable takes a ``numpy.random.Generator``).
         make_input: a shape (N(0, 1) features) or a callable of a ``torch.Generator``
             returning a tensor, tuple or dict; by default made from the model's config or its
             first ``nn.Linear``.
