@@ -215,6 +215,24 @@ def test_a_model_not_built_is_refused_in_one_line() -> None:
     assert "\n" not in str(raised.value)
 
 
+class Looped(keras.layers.Layer):  # type: ignore[misc,name-defined,unused-ignore]
+    """A Dense layer applied three times inside ``keras.ops.fori_loop`` (a ``lax`` loop)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(WIDTH)
+
+    def call(self, x: Any) -> Any:
+        return ops.fori_loop(0, 3, lambda _, carry: self.dense(carry), x)
+
+
+def test_a_layer_called_inside_a_jax_loop_is_refused_in_one_line() -> None:
+    model = keras.Sequential([keras.Input((WIDTH,)), Looped()])
+    with pytest.raises(ValueError, match="runs inside a JAX loop") as raised:
+        measure(model, seeds=range(3))
+    assert "\n" not in str(raised.value)
+
+
 def test_a_keras_model_on_another_backend_is_refused_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

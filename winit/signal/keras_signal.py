@@ -3,9 +3,9 @@ and mode recorded into a :class:`~winit.signal.passes.Pass`, and the model as th
 (:func:`subject`).
 
 Layers are the leaf layers (no sublayers; an RNN is one, its cell runs in its loop), named by their path of Keras names below the model
-(``block_1/dense``). Blocks are the instances of the custom layer class the model repeats most
-(two or more; the outermost on a tie) — a residual block — or, when there is none, the leaf
-layers with a kernel of two or more dimensions (Dense, Conv, EinsumDense) in call order.
+(``block_1/dense``). Blocks are the instances of the layer class with sublayers the model
+repeats most (two or more; the outermost on a tie) — a residual block — or, when there is none,
+the leaf layers with a kernel of two or more dimensions (Dense, Conv, EinsumDense) in call order.
 
 A pass is a pure function of the variables: every recorded layer's ``call`` is intercepted on
 its instance for the pass, its output (its first floating tensor, first call only) gets a zero
@@ -168,10 +168,12 @@ def resolve(model: Any, given: Sequence[int] | MakeInput | None) -> Input:
     """
     if callable(given):
         return Input(make=given, describe="made by the given callable")
-    if given is not None:
-        return shaped(given)
     layers = named_layers(model)
-    made = _declared_input(model, layers) or _first_dense_input(layers)
+    made = (
+        shaped(given)
+        if given is not None
+        else _declared_input(model, layers) or _first_dense_input(layers)
+    )
     if made is None:
         raise ValueError(
             f"cannot make an input for {type(model).__name__}: give make_input as a shape or a "
@@ -273,13 +275,27 @@ class Recorder:
         kernels = [n for n, v in self.leaves.items() if _kernel_dims(v) >= 2]
         return [n for n in self._order if n in kernels] if self._order else kernels
 
+    @contextlib.contextmanager
+    def _recordable(self) -> Iterator[None]:
+        """A layer called inside a JAX loop leaks its recorded output: a one-line error."""
+        import jax
+
+        try:
+            yield
+        except jax.errors.UnexpectedTracerError:
+            raise ValueError(
+                f"a layer of {type(self.sample).__name__} runs inside a JAX loop or "
+                "transformation (e.g. lax.scan): its output cannot be recorded from outside"
+            ) from None
+
     def _function(self, mode: str, values: tuple[Any, Any], value: Any) -> Any:
         """The compiled pass of ``mode`` (traced once: its shapes learnt by ``jax.eval_shape``)."""
         import jax
 
         if mode not in self._compiled:
             loss = partial(self._loss, mode == "train")
-            _, (outs, _, y) = jax.eval_shape(lambda: loss({}, *values, value, None))
+            with self._recordable():
+                _, (outs, _, y) = jax.eval_shape(lambda: loss({}, *values, value, None))
             zeros = {n: jax.numpy.zeros(s.shape, s.dtype) for n, s in outs.items()}
             grad = jax.jit(jax.grad(loss, has_aux=True))
             self._compiled[mode] = (grad, zeros, y)
@@ -317,7 +333,8 @@ class Recorder:
         value = self.make(rng)
         grad, zeros, y = self._function(mode, values, value)
         g = rng.standard_normal(y.shape).astype(y.dtype)
-        grads, (outs, inps, output) = grad(zeros, *values, value, g)
+        with self._recordable():
+            grads, (outs, inps, output) = grad(zeros, *values, value, g)
         record = Pass()
         blocks = set(self.blocks)
         for name in self._order:
