@@ -202,11 +202,15 @@ def test_token_ids_are_made_for_a_model_with_an_integer_input_and_an_embedding()
     assert result.input.startswith("token ids uniform over 50"), result.input
 
 
+def two_inputs() -> Any:
+    """A model of two inputs: no input is made for it."""
+    a, b = keras.Input((WIDTH,)), keras.Input((WIDTH,))
+    return keras.Model([a, b], keras.layers.Dense(WIDTH)(keras.layers.Add()([a, b])))
+
+
 def test_a_model_without_a_makeable_input_is_refused_with_what_is_accepted() -> None:
-    a, b = keras.Input((4,)), keras.Input((4,))
-    two_inputs = keras.Model([a, b], keras.layers.Add()([a, b]))
     with pytest.raises(ValueError, match="give make_input as a shape or a callable of a numpy"):
-        measure(two_inputs)
+        measure(two_inputs())
 
 
 def test_a_model_not_built_is_refused_in_one_line() -> None:
@@ -290,6 +294,14 @@ def run_cli(folder: Path, expr: str, *options: str) -> Run:
     argv = [f"{MODULE}:{expr}", "--paths", "built", "--json", str(out), "--html", str(page)]
     code = main([*argv, *options])
     return Run(code, json.loads(out.read_text()), page.read_text())
+
+
+def test_the_cli_says_in_one_line_that_a_model_without_a_makeable_input_was_not_checked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([f"{MODULE}:two_inputs()", "--paths", "built"]) == 0
+    err = capsys.readouterr().err
+    assert "signal not checked" in err and err.count("\n") == 1, err
 
 
 @pytest.fixture(scope="module")
