@@ -253,7 +253,7 @@ def frameworks(session: nox.Session) -> None:
 AUDIT_FRAMEWORKS = ("jax[cpu]", "flax", "keras")
 AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
                   "winit/audit/variables.py", "winit/audit/kinds.py",
-                  "winit/signal/flax_signal.py")  # fmt: skip
+                  "winit/signal/keras_signal.py", "winit/signal/flax_signal.py")  # fmt: skip
 
 
 @nox.session(name="audit-frameworks")
@@ -262,7 +262,8 @@ def audit_frameworks(session: nox.Session) -> None:
     small configs, in a venv without torch (the audit needs none for them). Not in CI: JAX
     compiles each initializer's shape on the first build (a few minutes here)."""
     session.install("-e", ".[test,report]", *AUDIT_FRAMEWORKS)
-    session.run("pytest", "tests/test_audit_keras.py", "tests/test_audit_flax.py", "tests/test_signal_flax.py",
+    session.run("pytest", "tests/test_audit_keras.py", "tests/test_audit_flax.py",
+                "tests/test_signal_keras.py", "tests/test_signal_flax.py",
                 "--doctest-modules", *AUDIT_DOCTESTS, "-ra", "-n", "2", *session.posargs,
                 env={**ONE_BLAS_THREAD, "KERAS_BACKEND": "jax"})  # fmt: skip
 

@@ -16,10 +16,14 @@ from winit.stats import RUN_ALPHA
 #: first use), by the framework's name in :data:`winit.audit.kinds.MODELS`
 RECORDERS: Mapping[str, str] = {
     "torch": "winit.signal.torch_signal",
+    "keras": "winit.signal.keras_signal",
     "flax.nnx": "winit.signal.flax_signal",
     "flax.linen": "winit.signal.flax_signal",
 }
-ACCEPTED = "a torch.nn.Module or flax.nnx.Module or a builder of one, or of Flax linen variables"
+ACCEPTED = (
+    "a torch.nn.Module, a keras.Model (jax backend), a flax.nnx.Module or a builder of one, "
+    "or a builder of Flax linen variables"
+)
 
 
 def subject_of(model: Any, make_input: Any, seed: int) -> Subject:
@@ -66,13 +70,16 @@ def measure(
 
     Args:
         model: a ``torch.nn.Module`` (kept; each seed draws an input and an output gradient)
-            or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed); a
+            or a builder called under ``torch.manual_seed(seed)`` (re-initialised per seed);
+            likewise a ``keras.Model`` on the jax backend, a builder of one rebuilt under
+            ``keras.utils.set_random_seed(seed)`` (:mod:`winit.signal.keras_signal`; its
+            ``make_input`` callable takes a ``numpy.random.Generator``); a
             ``flax.nnx.Module``, a builder taking ``rngs``, or a builder of a key returning
             linen variables (:mod:`winit.signal.flax_signal`).
         make_input: a shape (N(0, 1) features) or a callable of a ``torch.Generator``
-            returning a tensor, tuple or dict (Flax: of a ``numpy.random.Generator``, returning
-            an array, tuple or dict); by default made from the model's config or its first
-            ``nn.Linear`` (``nnx.Linear``).
+            returning a tensor, tuple or dict (Keras, Flax: of a ``numpy.random.Generator``,
+            returning an array, tuple or dict); by default made from the model's config or its
+            first ``nn.Linear`` (``nnx.Linear``).
         seeds: at least 3 seeds.
         alpha: the false-alarm budget of all the checks together.
         bounded_stream: the author declares the residual stream bounded (e.g. GPT-2's
