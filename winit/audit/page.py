@@ -12,10 +12,15 @@ draws only what the audit computed: the values drawn are those its distribution 
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Sequence
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from markupsafe import Markup, escape
 
 from winit.atomic import ReportError, write_atomic
 from winit.audit.api import AuditResult, Group
@@ -33,10 +38,50 @@ TAIL = 0.001
 RMS_TITLE = {"block": "RMS at init per block", "layer": "RMS at init per layer"}
 #: the suffix of a block's name in :attr:`Signal.layers` (its output, the stream)
 STREAM = " (stream)"
+#: the characters after which a long name (a tensor's, a layer's, the model's) may wrap
+BREAKS = re.compile(r"([/.:])")
 RMS_X = {
     "block": "block ({first} … {last} as 1 … {n})",
     "layer": "layer (index in the table below)",
 }
+
+
+def breakable(name: str) -> Markup:
+    """``name`` escaped, free to wrap after each separator of its path, so that a long name
+    wraps whole at a separator instead of being cut off or split inside a word.
+
+    >>> breakable("blocks/0/attention.query")
+    Markup('blocks/<wbr>0/<wbr>attention.<wbr>query')
+    """
+    return Markup(BREAKS.sub(r"\1<wbr>", str(escape(name))))
+
+
+def shared_indices(pattern: str, tensors: Sequence[str]) -> str:
+    """``pattern`` with each ``*`` that stands for the same text in every one of ``tensors``
+    replaced by that text: which of the pattern's layers the group holds.
+
+    >>> shared_indices("b_*/Dense_*/kernel", ["b_0/Dense_1/kernel", "b_1/Dense_1/kernel"])
+    'b_*/Dense_1/kernel'
+    """
+    parts = pattern.split("*")
+    found = [re.fullmatch("(.+?)".join(map(re.escape, parts)), t) for t in tensors]
+    if not found or None in found:
+        return pattern
+    texts = zip(*(m.groups() for m in found if m is not None), strict=True)
+    filled = [t[0] if len(set(t)) == 1 else "*" for t in texts]
+    return "".join(p + f for p, f in zip_longest(parts, filled, fillvalue=""))
+
+
+def group_names(groups: Sequence[Group]) -> list[tuple[str, str]]:
+    """Each group's name on the page and what else tells it apart: its pattern, and ""; where
+    groups of one path share a pattern (one layer name, two initializers), the pattern with the
+    indices its tensors share filled in, and, if that is still shared, its law."""
+    shared = Counter((g.path, g.pattern) for g in groups)
+    names = [shared_indices(g.pattern, g.tensors) if shared[g.path, g.pattern] > 1 else g.pattern
+             for g in groups]  # fmt: skip
+    still = Counter((g.path, n) for g, n in zip(groups, names, strict=True))
+    return [(n, g.law if still[g.path, n] > 1 else "")
+            for g, n in zip(groups, names, strict=True)]  # fmt: skip
 
 
 def _steps(edges: np.ndarray[Any, Any], heights: np.ndarray[Any, Any]) -> dict[str, list[float]]:
@@ -46,9 +91,10 @@ def _steps(edges: np.ndarray[Any, Any], heights: np.ndarray[Any, Any]) -> dict[s
     return {"x": x.tolist(), "y": y.tolist()}
 
 
-def histogram(g: Group) -> Panel | None:
-    """The kept standardised values of ``g`` against its standardised law (the probability of
-    each bin under the law, per unit width), or None without values or law."""
+def histogram(g: Group, name: str) -> Panel | None:
+    """The kept standardised values of ``g`` (called ``name`` on the page) against its
+    standardised law (the probability of each bin under the law, per unit width), or None
+    without values or law."""
     if g.standard is None or not g.kept:
         return None
     z = np.asarray(g.kept)
@@ -59,7 +105,7 @@ def histogram(g: Group) -> Panel | None:
     width = edges[1] - edges[0]
     law = np.diff(g.standard.cdf(edges)) / width
     outside = int(z.size - counts.sum())
-    group = f"{g.pattern} ({g.path}): standardised values"
+    group = f"{name} ({g.path}): standardised values"
     axes = {"group": group, "xlabel": "value / σ of the named law, centred on its mean",
             "ylabel": "density"}  # fmt: skip
     beyond = f", {outside} beyond the axes" if outside else ""
@@ -108,7 +154,7 @@ def rms_panel(signal: Signal, kind: str) -> Panel | None:
     return panels(series)[0] if series else None
 
 
-def _group_view(i: int, g: Group) -> dict[str, Any]:
+def _group_view(i: int, g: Group, name: str, tell: str) -> dict[str, Any]:
     checks = []
     for row in g.rows:
         view = check_view(row.as_dict())
@@ -116,11 +162,11 @@ def _group_view(i: int, g: Group) -> dict[str, Any]:
             view = type(view)(**{**view.__dict__, "note": row.diagnosis})
         checks.append(view)
     return {
-        "id": f"group-{i}", "path": g.path, "pattern": g.pattern, "named": g.named.text,
+        "id": f"group-{i}", "path": g.path, "name": name, "tell": tell, "named": g.named.text,
         "law": g.law, "identified": g.identified, "passed": g.passed, "tensors": g.tensors,
         "count": g.values, "read": g.read, "notes": g.notes, "checks": checks,
         "failed": sum(not c.passed for c in checks),
-        "histogram": None if g.passed else histogram(g),
+        "histogram": None if g.passed else histogram(g, name),
     }  # fmt: skip
 
 
@@ -228,13 +274,16 @@ def render_audit(
 ) -> str:
     """The page of ``result`` (and of ``signal``, the signal through the same model, and of
     ``sweep``, its width sweep)."""
-    groups = [_group_view(i, g) for i, g in enumerate(result.groups)]
+    names = group_names(result.groups)
+    groups = [_group_view(i, g, *n) for i, (g, n) in enumerate(zip(result.groups, names, strict=True))]
     groups.sort(key=lambda g: g["passed"])  # failing first, otherwise in the audit's order
+    env = _environment()
+    env.filters["breakable"] = breakable
     return (
-        _environment()
-        .get_template("audit.html")
+        env.get_template("audit.html")
         .render(
             result=result,
+            several_paths=len(result.paths) > 1,
             verdict=_verdict(result, signal, sweep),
             groups=groups,
             across=[check_view(r.as_dict()) for r in result.across],
