@@ -4,6 +4,7 @@ values their checks used."""
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -14,13 +15,14 @@ import pytest
 pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
 pytest.importorskip("jinja2", reason="the page needs the report extra: pip install 'winit[report]'")
 
+from dataclasses import replace
 from typing import Any
 
 from winit.__main__ import main
 from winit.audit import AuditResult, audit
-from winit.audit.api import KEPT
+from winit.audit.api import KEPT, Group
 from winit.audit.model import load_spec
-from winit.audit.page import render_audit
+from winit.audit.page import breakable, group_names, render_audit
 from winit.signal.measuring import measure
 from winit.signal.result import Signal
 
@@ -56,9 +58,31 @@ def doubled_norm() -> Any:
 
 
 def page_of(spec: str, **kwargs: object) -> tuple[AuditResult, Signal, str]:
+    """The audit, the signal and the page of ``spec``, the page's wrap points (``<wbr>``)
+    removed so that names read as written."""
     result = audit(spec, seed=0, paths=["built"], **kwargs)  # type: ignore[arg-type]
     signal = measure(load_spec(spec))
-    return result, signal, render_audit(result, signal)
+    return result, signal, unwrapped(render_audit(result, signal))
+
+
+def unwrapped(html: str) -> str:
+    return html.replace("<wbr>", "")
+
+
+def sidebar_groups(page: str) -> list[str]:
+    """The text of each parameter group's entry in the sidebar, tags removed."""
+    nav = page[page.index('<nav id="toc"') : page.index("</nav>")]
+    groups = nav[nav.index("Parameter groups") :]
+    return [re.sub(r"<[^>]+>", " ", e).split(maxsplit=1)[1]
+            for e in re.findall(r"<li>(.*?)</li>", groups)]  # fmt: skip
+
+
+@functools.cache
+def linen_stack_groups() -> tuple[Group, ...]:
+    """The groups of a linen residual stack whose blocks' two Dense layers have different
+    initializers: two groups of pattern ``params/LinenBlock_*/Dense_*/kernel``."""
+    pytest.importorskip("flax", reason="a real Flax model: pip install flax")
+    return audit("tests.test_signal_flax:linen_stack", seed=0, paths=["built"]).groups
 
 
 def group_ids(page: str) -> list[tuple[str, bool]]:
@@ -134,7 +158,7 @@ def test_a_layer_whose_signal_check_fails_is_highlighted_in_the_layer_table() ->
 def test_the_verdict_links_every_failing_layer_to_its_row_in_the_layer_table() -> None:
     _, signal, page = page_of("tests.test_audit_page:doubled_norm()")
     verdict = page[page.index('id="verdict"') : page.index("</section>")]
-    links = re.findall(r'<a href="#([^"]+)"><code>([^<]+)</code></a>', verdict)
+    links = re.findall(r'<a href="#((?!group-)[^"]+)"><code>([^<]+)</code></a>', verdict)
     failing = {f.subject for f in signal.failures} & {la.name for la in signal.layers}
     assert failing and {name for _, name in links} >= failing
     for anchor, name in links:
@@ -199,6 +223,52 @@ def test_html_without_the_report_extra_is_a_usage_error_naming_the_install(
 
 def test_the_group_table_shows_each_groups_value_count() -> None:
     result, _, page = page_of(DOUBLED)
-    table = page[page.index('<table class="groups">') : page.index("</table>")]
+    table = page[page.index('<table class="groups') : page.index("</table>")]
     for g in result.groups:
-        assert f'<td class="num">{g.values} ({g.read})</td>' in table
+        assert f'<td class="num" data-label="Values (read)">{g.values} ({g.read})</td>' in table
+
+
+def test_a_long_name_may_wrap_after_each_separator_of_its_path_and_nowhere_else() -> None:
+    name = "params/LinenBlock_0/attention.query:kernel<0>"
+    wrapped = str(breakable(name))
+    assert wrapped == "params/<wbr>LinenBlock_0/<wbr>attention.<wbr>query:<wbr>kernel&lt;0&gt;"
+
+
+def test_every_sidebar_entry_of_a_flax_model_holds_its_group_name_whole_and_wrappable() -> None:
+    pytest.importorskip("flax", reason="a real Flax model: pip install flax")
+    result = audit("tests.test_audit_flax:Net", seed=0, paths=["built"])
+    page = render_audit(result)
+    nav = page[page.index('<nav id="toc"') : page.index("</nav>")]
+    for g in result.groups:
+        assert f'<span class="group-name">{breakable(g.pattern)}<' in nav
+
+
+def test_two_groups_of_one_pattern_are_named_by_the_layer_index_their_tensors_share() -> None:
+    groups = linen_stack_groups()
+    names = zip(groups, group_names(groups), strict=True)
+    dense = [n for g, n in names if g.pattern == "params/LinenBlock_*/Dense_*/kernel"]
+    assert sorted(dense) == [("params/LinenBlock_*/Dense_0/kernel", ""),
+                             ("params/LinenBlock_*/Dense_1/kernel", "")]  # fmt: skip
+
+
+def test_a_group_whose_pattern_no_other_group_shares_keeps_its_pattern() -> None:
+    groups = linen_stack_groups()
+    names = zip(groups, group_names(groups), strict=True)
+    bias = [n for g, n in names if g.pattern == "params/LinenBlock_*/Dense_*/bias"]
+    assert bias == [("params/LinenBlock_*/Dense_*/bias", "")]
+
+
+def test_two_groups_of_one_pattern_holding_the_same_indices_are_told_apart_by_their_law() -> None:
+    kernel = next(g for g in linen_stack_groups() if g.pattern.endswith("kernel"))
+    mixed = ("params/LinenBlock_0/Dense_0/kernel", "params/LinenBlock_1/Dense_1/kernel")
+    a = replace(kernel, tensors=mixed, law="N(0, 1²)")
+    b = replace(kernel, tensors=mixed[::-1], law="N(0, 2²)")
+    assert group_names([a, b]) == [(a.pattern, "N(0, 1²)"), (b.pattern, "N(0, 2²)")]
+
+
+def test_the_sidebar_entries_of_one_pattern_with_two_laws_differ() -> None:
+    pytest.importorskip("flax", reason="a real Flax model: pip install flax")
+    groups = linen_stack_groups()
+    result = audit("tests.test_signal_flax:linen_stack", seed=0, paths=["built"])
+    entries = sidebar_groups(unwrapped(render_audit(result)))
+    assert len(entries) == len(groups) == len(set(entries))
