@@ -149,7 +149,7 @@ def test_a_group_keeps_at_most_a_bounded_sample() -> None:
 
 def test_a_layer_whose_signal_check_fails_is_highlighted_in_the_layer_table() -> None:
     _, signal, page = page_of("tests.test_audit_page:doubled_norm()")
-    rows = re.findall(r'<tr id="[^"]+" class="failing"><td class="num">\d+</td><td><code>([^<]+)</code>',
+    rows = re.findall(r'<tr id="[^"]+" class="failing"><td class="num">\d+</td><td class="name"><code>([^<]+)</code>',
                       page)  # fmt: skip
     failing_layers = {f.subject for f in signal.failures} & {la.name for la in signal.layers}
     assert failing_layers and set(rows) == failing_layers
@@ -162,7 +162,7 @@ def test_the_verdict_links_every_failing_layer_to_its_row_in_the_layer_table() -
     failing = {f.subject for f in signal.failures} & {la.name for la in signal.layers}
     assert failing and {name for _, name in links} >= failing
     for anchor, name in links:
-        assert re.search(rf'<tr id="{re.escape(anchor)}"[^>]*><td class="num">\d+</td><td><code>'
+        assert re.search(rf'<tr id="{re.escape(anchor)}"[^>]*><td class="num">\d+</td><td class="name"><code>'
                          rf"{re.escape(name)}</code>", page)  # fmt: skip
 
 
