@@ -275,21 +275,20 @@ def render_audit(
     """The page of ``result`` (and of ``signal``, the signal through the same model, and of
     ``sweep``, its width sweep)."""
     names = group_names(result.groups)
-    groups = [_group_view(i, g, *n) for i, (g, n) in enumerate(zip(result.groups, names, strict=True))]
+    groups = [
+        _group_view(i, g, *n) for i, (g, n) in enumerate(zip(result.groups, names, strict=True))
+    ]
     groups.sort(key=lambda g: g["passed"])  # failing first, otherwise in the audit's order
     env = _environment()
     env.filters["breakable"] = breakable
-    return (
-        env.get_template("audit.html")
-        .render(
-            result=result,
-            several_paths=len(result.paths) > 1,
-            verdict=_verdict(result, signal, sweep),
-            groups=groups,
-            across=[check_view(r.as_dict()) for r in result.across],
-            signal=_signal_view(signal) if signal is not None else None,
-            widths=_width_view(sweep) if sweep is not None else None,
-        )
+    return env.get_template("audit.html").render(
+        result=result,
+        several_paths=len(result.paths) > 1,
+        verdict=_verdict(result, signal, sweep),
+        groups=groups,
+        across=[check_view(r.as_dict()) for r in result.across],
+        signal=_signal_view(signal) if signal is not None else None,
+        widths=_width_view(sweep) if sweep is not None else None,
     )
 
 
