@@ -234,6 +234,10 @@ def test_a_long_name_may_wrap_after_each_separator_of_its_path_and_nowhere_else(
     assert wrapped == "params/<wbr>LinenBlock_0/<wbr>attention.<wbr>query:<wbr>kernel&lt;0&gt;"
 
 
+def test_a_layer_index_stays_on_the_line_of_the_name_it_indexes() -> None:
+    assert str(breakable("h.0.attn/layers/12")) == "h.0.<wbr>attn/<wbr>layers/12"
+
+
 def test_every_sidebar_entry_of_a_flax_model_holds_its_group_name_whole_and_wrappable() -> None:
     pytest.importorskip("flax", reason="a real Flax model: pip install flax")
     result = audit("tests.test_audit_flax:Net", seed=0, paths=["built"])

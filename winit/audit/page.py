@@ -38,8 +38,9 @@ TAIL = 0.001
 RMS_TITLE = {"block": "RMS at init per block", "layer": "RMS at init per layer"}
 #: the suffix of a block's name in :attr:`Signal.layers` (its output, the stream)
 STREAM = " (stream)"
-#: the characters after which a long name (a tensor's, a layer's, the model's) may wrap
-BREAKS = re.compile(r"([/.:])")
+#: where a long name (a tensor's, a layer's, the model's) may wrap: after a separator of its
+#: path, unless a layer index follows (``blocks/0`` stays on one line)
+BREAKS = re.compile(r"([/.:])(?!\d+(?:[/.:]|$))")
 RMS_X = {
     "block": "block ({first} … {last} as 1 … {n})",
     "layer": "layer (index in the table below)",
@@ -47,11 +48,11 @@ RMS_X = {
 
 
 def breakable(name: str) -> Markup:
-    """``name`` escaped, free to wrap after each separator of its path, so that a long name
-    wraps whole at a separator instead of being cut off or split inside a word.
+    """``name`` escaped, free to wrap at :data:`BREAKS`, so that a long name wraps at a
+    separator instead of being cut off or split inside a word.
 
     >>> breakable("blocks/0/attention.query")
-    Markup('blocks/<wbr>0/<wbr>attention.<wbr>query')
+    Markup('blocks/0/<wbr>attention.<wbr>query')
     """
     return Markup(BREAKS.sub(r"\1<wbr>", str(escape(name))))
 
