@@ -276,3 +276,11 @@ def test_the_sidebar_entries_of_one_pattern_with_two_laws_differ() -> None:
     result = audit("tests.test_signal_flax:linen_stack", seed=0, paths=["built"])
     entries = sidebar_groups(unwrapped(render_audit(result)))
     assert len(entries) == len(groups) == len(set(entries))
+
+
+def test_every_cell_of_the_group_table_but_the_result_is_labelled_for_a_narrow_screen() -> None:
+    _, _, page = page_of(DOUBLED)
+    table = page[page.index('<table class="groups stack">') : page.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table[table.index("<tbody>") :])
+    cells = [re.findall(r"<td([^>]*)>", row) for row in rows]
+    assert rows and all(all("data-label=" in c for c in row[1:]) for row in cells)
