@@ -38,9 +38,9 @@ TAIL = 0.001
 RMS_TITLE = {"block": "RMS at init per block", "layer": "RMS at init per layer"}
 #: the suffix of a block's name in :attr:`Signal.layers` (its output, the stream)
 STREAM = " (stream)"
-#: where a long name (a tensor's, a layer's, the model's) may wrap: after a separator of its
-#: path, unless a layer index follows (``blocks/0`` stays on one line)
-BREAKS = re.compile(r"([/.:])(?!\d+(?:[/.:]|$))")
+#: where a long name (a tensor's, a layer's, the model's, an initializer's call) may wrap:
+#: after a separator of its path, unless a digit follows (``blocks/0`` and ``0.02`` stay whole)
+BREAKS = re.compile(r"([/.:])(?!\d)")
 RMS_X = {
     "block": "block ({first} … {last} as 1 … {n})",
     "layer": "layer (index in the table below)",
