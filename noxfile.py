@@ -26,23 +26,28 @@ RESULTS = "reports/results.json"
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: where `nox -s mutants` records its scores for the report.
 SCORES = ("--json", "reports/mutants.json")
+#: Where the sessions' Python caches bytecode: inside nox's own folder, which git ignores, so
+#: the source tree stays free of __pycache__ folders. Python writes it as it imports even where
+#: PYTHONDONTWRITEBYTECODE is set (an empty value turns that off), or every process of every
+#: session (pytest's controller and each xdist worker) would compile winit, the tests and their
+#: libraries anew and pytest would rewrite the asserts of every test file again (seconds each).
+#: With a prefix Python reads bytecode only from it, so none is compiled at install.
+PYCACHE = ".nox/pycache"
+os.environ.update(PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=str(Path(PYCACHE).resolve()))
 
 
 def _install(session: nox.Session, *args: str) -> None:
     """``session.install(*args)`` unless this environment holds an install of the same arguments
     from the same pyproject.toml: winit is installed editable, its code read from the checkout,
     so only pyproject.toml changes what an install does (uv rebuilds a named source tree every
-    time, seconds of a session that runs for seconds). Where Python may not write bytecode as it
-    imports (PYTHONDONTWRITEBYTECODE), uv compiles it at install, as pip does, or each run would
-    compile every module it imports anew."""
+    time, seconds of a session that runs for seconds)."""
     location = getattr(session.virtualenv, "location", None)
     stamp = Path(location) / "winit-install.sha256" if location else None
     key = hashlib.sha256(Path("pyproject.toml").read_bytes() + repr(args).encode()).hexdigest()
     if stamp is not None and stamp.exists() and stamp.read_text() == key:
         session.log(f"{' '.join(args)}: installed from this pyproject.toml already")
         return
-    compile_ = {"UV_COMPILE_BYTECODE": "1"} if os.environ.get("PYTHONDONTWRITEBYTECODE") else None
-    session.install(*args, env=compile_)
+    session.install(*args)
     if stamp is not None:
         stamp.write_text(key)
 

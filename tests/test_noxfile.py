@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import goals
 from tests.cli import in_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,18 @@ def _backend(fn: ast.FunctionDef) -> str | None:
                     value = kw.value
                     return str(_constant(value.id) if isinstance(value, ast.Name) else ast.literal_eval(value))  # fmt: skip
     return None
+
+
+def test_the_sessions_cache_bytecode_in_a_folder_git_ignores() -> None:
+    pycache = Path(str(_constant("PYCACHE")))
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert f"{pycache.parts[0]}/" in ignored and not pycache.is_absolute()
+
+
+def test_the_goals_floor_runs_as_the_sessions_run() -> None:
+    """benchmarks/goals.py times the property suite outside nox: with the sessions' settings."""
+    assert _constant("ONE_BLAS_THREAD") == goals.ONE_BLAS_THREAD
+    assert _constant("PYCACHE") == goals.PYCACHE
 
 
 def test_uv_builds_the_environments_when_installed() -> None:
