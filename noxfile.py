@@ -6,13 +6,31 @@ import glob
 import hashlib
 import os
 import shutil
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import nox
 import nox.command
 
+nox.needs_version = ">=2026.10.20"  # sessions that run in parallel (allow_parallel)
 nox.options.sessions = ["tests", "properties", "report"]
 nox.options.reuse_venv = "yes"
+#: ``nox`` alone, the gate, runs the unit tests beside the property suite (nox's parallel
+#: runner, each session in a nox process of its own, its output shown when it ends): on two
+#: cores, one session's start, collection and last tests leave no core idle while the other
+#: runs. The report does not allow a parallel run, so it renders alone, after both. Sessions
+#: chosen on the command line (or NOXSESSION) run one after another, their output as it comes.
+CHOOSING = {"-s", "-e", "--session", "--sessions", "-k", "--keywords", "-t", "--tags"}
+
+
+def _the_gate(argv: list[str], env: Mapping[str, str]) -> bool:
+    """Whether nox runs its default sessions: none chosen in ``argv`` or NOXSESSION."""
+    return not env.get("NOXSESSION") and not CHOOSING & {a.split("=")[0] for a in argv}
+
+
+if _the_gate(sys.argv[1:], os.environ):
+    nox.options.parallel = 2
 # uv builds the environments when it is installed (README's first command installs it), else
 # virtualenv + pip. uv does not read pip's configuration, so the sessions that install the
 # local CPU torch wheel (pip's find-links) keep virtualenv: TORCH_BACKEND.
@@ -58,7 +76,7 @@ def _unit_tests(session: nox.Session, marker: str) -> None:
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
 
 
-@nox.session
+@nox.session(allow_parallel=True)
 def tests(session: nox.Session) -> None:
     """Unit tests of winit itself (tests/), including the report's; not the integration tests."""
     _unit_tests(session, "not integration")
@@ -96,7 +114,7 @@ def _claims(session: nox.Session, profile: str) -> None:
     )  # fmt: skip
 
 
-@nox.session
+@nox.session(allow_parallel=True)
 def properties(session: nox.Session) -> None:
     """The claims as property tests (ci profile) -> reports/results.json; failures gate in report."""
     _claims(session, "ci")
