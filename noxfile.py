@@ -6,13 +6,31 @@ import glob
 import hashlib
 import os
 import shutil
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import nox
 import nox.command
 
+nox.needs_version = ">=2026.10.20"  # sessions that run in parallel (allow_parallel)
 nox.options.sessions = ["tests", "properties", "report"]
 nox.options.reuse_venv = "yes"
+#: ``nox`` alone, the gate, runs the unit tests beside the property suite (nox's parallel
+#: runner, each session in a nox process of its own, its output shown when it ends): on two
+#: cores, one session's start, collection and last tests leave no core idle while the other
+#: runs. The report does not allow a parallel run, so it renders alone, after both. Sessions
+#: chosen on the command line (or NOXSESSION) run one after another, their output as it comes.
+CHOOSING = {"-s", "-e", "--session", "--sessions", "-k", "--keywords", "-t", "--tags"}
+
+
+def _the_gate(argv: list[str], env: Mapping[str, str]) -> bool:
+    """Whether nox runs its default sessions: none chosen in ``argv`` or NOXSESSION."""
+    return not env.get("NOXSESSION") and not CHOOSING & {a.split("=")[0] for a in argv}
+
+
+if _the_gate(sys.argv[1:], os.environ):
+    nox.options.parallel = 2
 # uv builds the environments when it is installed (README's first command installs it), else
 # virtualenv + pip. uv does not read pip's configuration, so the sessions that install the
 # local CPU torch wheel (pip's find-links) keep virtualenv: TORCH_BACKEND.
@@ -26,23 +44,28 @@ RESULTS = "reports/results.json"
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: where `nox -s mutants` records its scores for the report.
 SCORES = ("--json", "reports/mutants.json")
+#: Where the sessions' Python caches bytecode: inside nox's own folder, which git ignores, so
+#: the source tree stays free of __pycache__ folders. Python writes it as it imports even where
+#: PYTHONDONTWRITEBYTECODE is set (an empty value turns that off), or every process of every
+#: session (pytest's controller and each xdist worker) would compile winit, the tests and their
+#: libraries anew and pytest would rewrite the asserts of every test file again (seconds each).
+#: With a prefix Python reads bytecode only from it, so none is compiled at install.
+PYCACHE = ".nox/pycache"
+os.environ.update(PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=str(Path(PYCACHE).resolve()))
 
 
 def _install(session: nox.Session, *args: str) -> None:
     """``session.install(*args)`` unless this environment holds an install of the same arguments
     from the same pyproject.toml: winit is installed editable, its code read from the checkout,
     so only pyproject.toml changes what an install does (uv rebuilds a named source tree every
-    time, seconds of a session that runs for seconds). Where Python may not write bytecode as it
-    imports (PYTHONDONTWRITEBYTECODE), uv compiles it at install, as pip does, or each run would
-    compile every module it imports anew."""
+    time, seconds of a session that runs for seconds)."""
     location = getattr(session.virtualenv, "location", None)
     stamp = Path(location) / "winit-install.sha256" if location else None
     key = hashlib.sha256(Path("pyproject.toml").read_bytes() + repr(args).encode()).hexdigest()
     if stamp is not None and stamp.exists() and stamp.read_text() == key:
         session.log(f"{' '.join(args)}: installed from this pyproject.toml already")
         return
-    compile_ = {"UV_COMPILE_BYTECODE": "1"} if os.environ.get("PYTHONDONTWRITEBYTECODE") else None
-    session.install(*args, env=compile_)
+    session.install(*args)
     if stamp is not None:
         stamp.write_text(key)
 
@@ -53,7 +76,7 @@ def _unit_tests(session: nox.Session, marker: str) -> None:
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
 
 
-@nox.session
+@nox.session(allow_parallel=True)
 def tests(session: nox.Session) -> None:
     """Unit tests of winit itself (tests/), including the report's; not the integration tests."""
     _unit_tests(session, "not integration")
@@ -91,7 +114,7 @@ def _claims(session: nox.Session, profile: str) -> None:
     )  # fmt: skip
 
 
-@nox.session
+@nox.session(allow_parallel=True)
 def properties(session: nox.Session) -> None:
     """The claims as property tests (ci profile) -> reports/results.json; failures gate in report."""
     _claims(session, "ci")

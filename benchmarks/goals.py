@@ -40,10 +40,18 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "reports" / "goals.json"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- numbers: begin (nox -s bench -- goals --readme) -->", "<!-- numbers: end -->"
-#: The property suite alone, in the environment ``nox -s properties`` built: the floor.
+#: The property suite alone, in the environment ``nox -s properties`` built: the floor. It runs
+#: as the sessions run (noxfile.py): one BLAS thread, and bytecode cached in the clone's PYCACHE.
 FLOOR = ("-m", "pytest", "properties", "-q", "-p", "no:cacheprovider", "-n", "2",
          "--hypothesis-profile=ci")  # fmt: skip
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+PYCACHE = ".nox/pycache"
+
+
+def _floor_env(env: dict[str, str], clone: Path) -> dict[str, str]:
+    """``env`` as the clone's sessions see it: one BLAS thread, the clone's bytecode cache."""
+    bytecode = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(clone / PYCACHE)}
+    return env | ONE_BLAS_THREAD | bytecode
 
 
 @dataclass(frozen=True)
@@ -173,7 +181,7 @@ def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
         fresh_run(0)
         warm, env = base / "fresh-0", _env(base / "plots-fresh-0")
         python = str(warm / ".nox" / "properties" / "bin" / "python")
-        floor += [timed([python, *FLOOR], warm, env | ONE_BLAS_THREAD, log) for _ in range(repeats)]
+        floor += [timed([python, *FLOOR], warm, _floor_env(env, warm), log) for _ in range(repeats)]
         record(complete=False)
         for goal in warm_goals:
             timings[goal] = [timed(goal.command, warm, env, log) for _ in range(repeats)]

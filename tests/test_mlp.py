@@ -250,15 +250,18 @@ def test_single_output_takes_1d_targets() -> None:
         MLP((2, 2)).gradients(XOR_X, np.ones(4))
 
 
-def test_article_network_learns_xor_with_xavier() -> None:
+# a hundred trainings take seconds: they run with the integration tests
+@pytest.mark.parametrize("seeds", [20, pytest.param(100, marks=pytest.mark.integration)])
+def test_article_network_learns_xor_with_xavier(seeds: int) -> None:
     """The 2-2-1 tanh network with a sigmoid/BCE head and Xavier-normal weights fits XOR on
-    most seeds (a 2-unit XOR net has known local minima): at least 50 of seeds 0-99 (measured:
-    61/100 at lr 1.0 after 500 steps, 62/100 after 2000). Deterministic: fixed seeds."""
+    most seeds (a 2-unit XOR net has known local minima): at least half of seeds 0-19, and of
+    seeds 0-99 with the integration tests (measured: 61/100 at lr 1.0 after 500 steps, 62/100
+    after 2000). Deterministic: fixed seeds."""
     solved = 0
-    for seed in range(100):
+    for seed in range(seeds):
         net = MLP.article(
             "tanh", output="sigmoid", loss="bce", weight_init=winit.glorot_normal, rng=seed
         )
         net.train(XOR_X, XOR_T, 1.0, 500)
         solved += int(np.array_equal(net.predict(XOR_X) > 0.5, XOR_T > 0.5))
-    assert solved >= 50, solved
+    assert 2 * solved >= seeds, solved

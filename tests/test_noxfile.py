@@ -8,10 +8,13 @@ from __future__ import annotations
 import ast
 import importlib
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from benchmarks import goals
 from tests.cli import in_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +66,53 @@ def _backend(fn: ast.FunctionDef) -> str | None:
                     value = kw.value
                     return str(_constant(value.id) if isinstance(value, ast.Name) else ast.literal_eval(value))  # fmt: skip
     return None
+
+
+def test_the_sessions_cache_bytecode_in_a_folder_git_ignores() -> None:
+    pycache = Path(str(_constant("PYCACHE")))
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert f"{pycache.parts[0]}/" in ignored and not pycache.is_absolute()
+
+
+def test_the_goals_floor_runs_as_the_sessions_run() -> None:
+    """benchmarks/goals.py times the property suite outside nox: with the sessions' settings."""
+    assert _constant("ONE_BLAS_THREAD") == goals.ONE_BLAS_THREAD
+    assert _constant("PYCACHE") == goals.PYCACHE
+
+
+def _function(name: str) -> Callable[..., Any]:
+    """A module-level function of the noxfile, compiled alone (with its module's constants)."""
+    (node,) = (f for f in TREE.body if isinstance(f, ast.FunctionDef) and f.name == name)
+    future = [i for i in TREE.body if isinstance(i, ast.ImportFrom) and i.module == "__future__"]
+    module = ast.Module(body=[*future, node], type_ignores=[])
+    names: dict[str, Any] = {"Mapping": Mapping, "CHOOSING": _constant("CHOOSING")}
+    exec(compile(module, str(NOXFILE), "exec"), names)
+    return cast("Callable[..., Any]", names[name])
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "gate"),
+    [
+        ([], {}, True),
+        (["-R", "--", "-x"], {}, True),
+        (["-s", "tests"], {}, False),
+        (["--session=lint"], {}, False),
+        (["-t", "gate"], {}, False),
+        (["-k", "not report"], {}, False),
+        ([], {"NOXSESSION": "lint"}, False),
+    ],
+)  # fmt: skip
+def test_only_nox_alone_runs_the_gate_in_parallel(
+    argv: list[str], env: dict[str, str], gate: bool
+) -> None:
+    assert _function("_the_gate")(argv, env) is gate
+
+
+def test_the_gate_runs_tests_beside_properties_and_the_report_alone() -> None:
+    def parallel(fn: ast.FunctionDef) -> bool:
+        return any("allow_parallel=True" in ast.unparse(d) for d in fn.decorator_list)
+
+    assert {n for n, f in _sessions().items() if parallel(f)} == {"tests", "properties"}
 
 
 def test_uv_builds_the_environments_when_installed() -> None:

@@ -525,7 +525,11 @@ def test_a_torch_tensor_requiring_grad_in_the_numpy_convention_exits_4(in_tmp: P
                     "RuntimeError: Can't call numpy() on Tensor that requires grad")  # fmt: skip
 
 
-@pytest.mark.parametrize("seed", range(16))
+#: Seed 0 runs with the unit tests, the other seeds with the integration tests (a sweep).
+SEEDS = [0, *(pytest.param(s, marks=pytest.mark.integration) for s in range(1, 16))]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_winit_orthogonal_passes_on_1x1_nx1_and_1xn_shapes(in_tmp: Path, seed: int) -> None:
     """For n = 1 the Haar law is a random sign times the gain."""
     done = _cli("verify", "winit:orthogonal", "--law", "orthogonal", "--shapes",
