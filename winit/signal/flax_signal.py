@@ -48,12 +48,20 @@ from flax import nnx
 
 from winit.audit.kinds import call_builder, seeded
 from winit.signal.checking import Subject
+from winit.signal.inputs import (
+    BATCH,
+    NUMPY,
+    SEQUENCE,
+    Input,
+    MakeInput,
+    UnmeasurableError,
+    arguments,
+    call,
+    resolve,
+    shaped,
+)
 from winit.signal.passes import Pass, is_norm_name
 
-#: The batch and sequence length of a made input (rows of features: their product).
-BATCH, SEQUENCE = 4, 16
-
-MakeInput = Callable[[np.random.Generator], Any]
 #: a recorded module's first call: (its input's first floating array or None, its output's)
 Seen = dict[str, tuple[Any, Any]]
 
@@ -281,19 +289,10 @@ def _intercepted(
         yield stack.enter_context(_active(active))
 
 
-def call(model: Any, value: Any) -> Any:
-    """The model on ``value``: keyword arguments from a dict, positional ones from a tuple."""
-    if isinstance(value, dict):
-        return model(**value)
-    if isinstance(value, tuple):
-        return model(*value)
-    return model(value)
-
-
 def _output(out: Any) -> Any:
     found = _first_float(out)
     if found is None:
-        raise ValueError("the model returned no floating array to back-propagate from")
+        raise UnmeasurableError("the model returned no floating array to back-propagate from")
     return found[1]
 
 
@@ -321,7 +320,7 @@ def _untransformed() -> Iterator[None]:
     try:
         yield
     except jax.errors.UnexpectedTracerError:
-        raise ValueError(TRANSFORMED) from None
+        raise UnmeasurableError(TRANSFORMED) from None
 
 
 @dataclass(frozen=True)
@@ -398,7 +397,7 @@ def compile_pass(model: nnx.Module, value: Any) -> Compiled:
     names = frozenset(layers) | frozenset(listed)
     output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
     if "" in active.transforming:
-        raise ValueError(TRANSFORMED)
+        raise UnmeasurableError(TRANSFORMED)
     if active.transforming:  # recorded as layers, as a whole
         layers |= {n: named_modules(model)[n] for n in active.transforming}
         names |= active.transforming
@@ -440,14 +439,6 @@ def run_pass(compiled: Compiled, state: Any, value: Any, gen: np.random.Generato
 # ---------------------------------------------------------------- inputs
 
 
-@dataclass(frozen=True)
-class Input:
-    """How to make one input per seed, and what it is, in words."""
-
-    make: MakeInput
-    describe: str
-
-
 def _first_leaf(module: nnx.Module) -> nnx.Module:
     """The first leaf module in the order the attributes were set (the model's definition)."""
     for value in vars(module).values():
@@ -457,40 +448,25 @@ def _first_leaf(module: nnx.Module) -> nnx.Module:
     return module
 
 
-def features(dims: Sequence[int], where: str) -> Input:
-    """N(0, 1) float32 features of shape ``dims``."""
-    shape = tuple(int(d) for d in dims)
-    return Input(
-        make=lambda g: g.standard_normal(shape).astype(np.float32),
-        describe=f"N(0, 1) features {'x'.join(map(str, shape))} {where}",
-    )
-
-
-def given_input(given: Sequence[int] | MakeInput) -> Input:
-    """A shape of N(0, 1) features, or a callable of a ``numpy.random.Generator`` returning an
-    array, tuple (positional inputs) or dict (keyword inputs)."""
-    if callable(given):
-        return Input(make=given, describe="made by the given callable")
-    return features(given, "given")
-
-
-def make_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Input:
-    """The input to use: ``given`` (:func:`given_input`) or N(0, 1) features of the model's
-    first leaf module where that is an ``nnx.Linear``.
+def nnx_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Input:
+    """The input to use: ``given`` (a shape, or a callable of a ``numpy.random.Generator``
+    returning an array, tuple or dict) or N(0, 1) features of the model's first leaf module
+    where that is an ``nnx.Linear``.
 
     Raises:
-        ValueError: no input given and none can be made.
+        UnmeasurableError: no input given and none can be made.
     """
-    if given is not None:
-        return given_input(given)
-    first = _first_leaf(model)
-    if not isinstance(first, nnx.Linear):
-        raise ValueError(
-            f"cannot make an input for {type(model).__name__}: give make_input as a shape or a "
-            "callable of a numpy.random.Generator (accepted without one: an nnx module whose "
-            "first layer is nnx.Linear)"
-        )
-    return features((BATCH * SEQUENCE, first.in_features), "from its first Linear layer")
+
+    def made() -> Input | None:
+        first = _first_leaf(model)
+        if not isinstance(first, nnx.Linear):
+            return None
+        return shaped((BATCH * SEQUENCE, first.in_features), NUMPY, "from its first Linear layer")
+
+    return resolve(
+        given, NUMPY, made, model=type(model).__name__,
+        accepted="an nnx module whose first layer is nnx.Linear",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- the model
@@ -542,14 +518,16 @@ class Recorder:
         compiled = self.compiled_in(mode, value)
         graphdef, state = self.state(seed, mode)
         if graphdef != compiled.structure:
-            raise ValueError(f"the builder built a model of another structure under seed {seed}")
+            raise UnmeasurableError(
+                f"the builder built a model of another structure under seed {seed}"
+            )
         return run_pass(compiled, state, value, gen)
 
 
 def nnx_subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | None) -> Subject:
     """``model`` (an nnx module, or a builder of one) as the checks see it; ``sample`` is the
     module itself or one built by the builder, read for its layers, blocks and input."""
-    made = make_input(sample, given)
+    made = nnx_input(sample, given)
     recorder = Recorder(model=model, sample=sample, make=made.make)
     mode = modes(sample)
     compiled = recorder.compiled_in(mode[0], made.make(np.random.default_rng(0)))
@@ -589,7 +567,7 @@ def build_linen(builder: Any, seed: int) -> Linen:
     """The builder's model under ``seed``, its module read from its first ``init`` call.
 
     Raises:
-        ValueError: the builder made no ``module.init`` call.
+        UnmeasurableError: the builder made no ``module.init`` call.
     """
     calls: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
     original = nn.Module.init
@@ -601,7 +579,7 @@ def build_linen(builder: Any, seed: int) -> Linen:
     with seeded(seed), _patched(nn.Module, "init", init):
         variables = call_builder(builder)
     if not calls:
-        raise ValueError(f"the builder made no module.init call: {LINEN_ACCEPTED}")
+        raise UnmeasurableError(f"the builder made no module.init call: {LINEN_ACCEPTED}")
     module, inputs, kwargs = calls[0]
     return Linen(module=module, variables=variables, inputs=inputs, kwargs=kwargs)
 
@@ -631,8 +609,7 @@ def _apply(
     """The linen model's first floating output on ``value`` (its variables ``variables``) and
     the recording of the modules ``recorded`` and the ReLUs."""
     active = _Recording(recorded, perturb)
-    args, kwargs = (((), value) if isinstance(value, dict)
-                    else (value if isinstance(value, tuple) else (value,), {}))  # fmt: skip
+    args, kwargs = arguments(value)
     with _active(active), nn.intercept_methods(_interceptor(active)):
         out, _ = model.module.apply(variables, *args, **kwargs, **model.kwargs, mutable=True)
     return _output(out), active
@@ -672,21 +649,22 @@ def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
 
 
 def linen_input(model: Linen, given: Sequence[int] | MakeInput | None) -> Input:
-    """``given`` (:func:`given_input`), else N(0, 1) features shaped as the ``init`` call's
-    input where that is one floating array.
+    """The input to use: ``given`` (as for :func:`nnx_input`), else N(0, 1) features shaped as
+    the ``init`` call's input where that is one floating array.
 
     Raises:
-        ValueError: no input given and none can be made.
+        UnmeasurableError: no input given and none can be made.
     """
-    if given is not None:
-        return given_input(given)
-    if len(model.inputs) != 1 or not _is_float(model.inputs[0]):
-        raise ValueError(
-            f"cannot make an input for {type(model.module).__name__}: give make_input as a shape "
-            "or a callable of a numpy.random.Generator (accepted without one: an init call on "
-            "one floating array)"
-        )
-    return features(model.inputs[0].shape, "shaped as the init call's")
+
+    def made() -> Input | None:
+        if len(model.inputs) != 1 or not _is_float(model.inputs[0]):
+            return None
+        return shaped(model.inputs[0].shape, NUMPY, "shaped as the init call's")
+
+    return resolve(
+        given, NUMPY, made, model=type(model.module).__name__,
+        accepted="an init call on one floating array",
+    )  # fmt: skip
 
 
 @dataclass
@@ -704,7 +682,9 @@ class LinenRecorder:
         value = self.make(gen)
         model = build_linen(self.builder, seed)
         if jax.tree.structure(model.variables) != self.compiled.structure:
-            raise ValueError(f"the builder built a model of another structure under seed {seed}")
+            raise UnmeasurableError(
+                f"the builder built a model of another structure under seed {seed}"
+            )
         return run_pass(self.compiled, model.variables, value, gen)
 
 
@@ -714,11 +694,11 @@ def linen_subject(builder: Any, given: Sequence[int] | MakeInput | None) -> Subj
     a norm is checked unless it is a batch norm applying its running statistics.
 
     Raises:
-        ValueError: linen variables without their builder, a builder making no ``init`` call,
+        UnmeasurableError: linen variables without their builder, a builder making no ``init`` call,
             or no input given and none can be made.
     """
     if not callable(builder):
-        raise ValueError(LINEN_ACCEPTED)
+        raise UnmeasurableError(LINEN_ACCEPTED)
     sample = build_linen(builder, 0)
     made = linen_input(sample, given)
     compiled, active = compile_linen(sample, made.make(np.random.default_rng(0)))

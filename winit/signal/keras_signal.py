@@ -29,19 +29,24 @@ import numpy as np
 
 from winit.audit.keras_model import build
 from winit.signal.checking import Subject
+from winit.signal.inputs import (
+    BATCH,
+    NUMPY,
+    SEQUENCE,
+    Input,
+    MakeInput,
+    UnmeasurableError,
+    resolve,
+    shaped,
+)
 from winit.signal.passes import Pass, is_norm_name
-
-#: The batch and sequence length of a made input (rows of features: their product).
-BATCH, SEQUENCE = 4, 16
-
-MakeInput = Callable[[np.random.Generator], Any]
 
 
 def _keras() -> Any:
     import keras
 
     if keras.backend.backend() != "jax":
-        raise ValueError(
+        raise UnmeasurableError(
             "the signal of a Keras model is measured on the jax backend: set KERAS_BACKEND=jax "
             f"(this one runs on {keras.backend.backend()})"
         )
@@ -105,23 +110,6 @@ def is_batch_norm(layer: Any) -> bool:
     return isinstance(layer, _keras().layers.BatchNormalization)
 
 
-@dataclass(frozen=True)
-class Input:
-    """How to make one input per seed, and what it is, in words."""
-
-    make: MakeInput
-    describe: str
-
-
-def shaped(shape: Sequence[int], where: str = "given") -> Input:
-    """N(0, 1) features of ``shape`` (float32, Keras' default float)."""
-    dims = tuple(int(d) for d in shape)
-    return Input(
-        make=lambda g: g.standard_normal(dims).astype(np.float32),
-        describe=f"N(0, 1) features {'x'.join(map(str, dims))} {where}",
-    )
-
-
 def _declared_input(model: Any, layers: dict[str, Any]) -> Input | None:
     """From the model's one declared input: N(0, 1) features of its shape, or token ids
     uniform over its first Embedding's vocabulary for an integer input; ``None`` without."""
@@ -136,7 +124,7 @@ def _declared_input(model: Any, layers: dict[str, Any]) -> Input | None:
     shape[0] = BATCH * SEQUENCE if len(shape) == 2 else BATCH
     dims = tuple(SEQUENCE if d is None else int(d) for d in shape)
     if "float" in str(tensor.dtype):
-        return shaped(dims, "from its declared input")
+        return shaped(dims, NUMPY, "from its declared input")
     keras = _keras()
     embedding = next((v for v in layers.values() if isinstance(v, keras.layers.Embedding)), None)
     if embedding is None:
@@ -154,33 +142,29 @@ def _first_dense_input(layers: dict[str, Any]) -> Input | None:
     keras = _keras()
     first = next((v for v in layers.values() if not sublayers(v)), None)
     if isinstance(first, keras.layers.Dense) and _kernel_dims(first) == 2:
-        return shaped((BATCH * SEQUENCE, int(first.kernel.shape[0])), "from its first Dense layer")
+        dims = (BATCH * SEQUENCE, int(first.kernel.shape[0]))
+        return shaped(dims, NUMPY, "from its first Dense layer")
     return None
 
 
-def resolve(model: Any, given: Sequence[int] | MakeInput | None) -> Input:
+def input_for(model: Any, given: Sequence[int] | MakeInput | None) -> Input:
     """The input to use: ``given`` (a shape, or a callable of a ``numpy.random.Generator``
     returning an array, a tuple or a dict — the model's one input argument) or one made from
     the model.
 
     Raises:
-        ValueError: no input given and none can be made.
+        UnmeasurableError: no input given and none can be made.
     """
-    if callable(given):
-        return Input(make=given, describe="made by the given callable")
-    layers = named_layers(model)
-    made = (
-        shaped(given)
-        if given is not None
-        else _declared_input(model, layers) or _first_dense_input(layers)
-    )
-    if made is None:
-        raise ValueError(
-            f"cannot make an input for {type(model).__name__}: give make_input as a shape or a "
-            "callable of a numpy.random.Generator (accepted without one: a Keras model with one "
-            "declared input, float or token ids for an Embedding, or a built first Dense layer)"
-        )
-    return made
+
+    def made() -> Input | None:
+        layers = named_layers(model)
+        return _declared_input(model, layers) or _first_dense_input(layers)
+
+    return resolve(
+        given, NUMPY, made, model=type(model).__name__,
+        accepted="a Keras model with one declared input, float or token ids for an Embedding, "
+        "or a built first Dense layer",
+    )  # fmt: skip
 
 
 def _first_float(value: Any) -> tuple[list[Any], int | None, Any]:
@@ -262,7 +246,7 @@ class Recorder:
         self._order = list(trace.out)
         leaves, index, _ = _first_float(output)
         if index is None:
-            raise ValueError("the model returned no floating tensor to back-propagate from")
+            raise UnmeasurableError("the model returned no floating tensor to back-propagate from")
         y = leaves[index]
         loss = jnp.sum(y * g) if g is not None else jnp.sum(y)
         return loss, (trace.out, {n: v for n, v in trace.inp.items() if v is not None}, y)
@@ -283,7 +267,7 @@ class Recorder:
         try:
             yield
         except jax.errors.UnexpectedTracerError:
-            raise ValueError(
+            raise UnmeasurableError(
                 f"a layer of {type(self.sample).__name__} runs inside a JAX loop or "
                 "transformation (e.g. lax.scan): its output cannot be recorded from outside"
             ) from None
@@ -309,7 +293,7 @@ class Recorder:
             built, _ = build(self.model, seed, "building the model for the signal")
         shapes = [tuple(v.shape) for v in built.variables]
         if shapes != [tuple(v.shape) for v in self.sample.variables]:
-            raise ValueError(
+            raise UnmeasurableError(
                 "the builder built models of different variables for different seeds: the "
                 "signal needs one architecture"
             )
@@ -361,16 +345,16 @@ def subject(model: Any, sample: Any, make_input: Sequence[int] | MakeInput | Non
     model itself or one built by the builder, read for its layers, blocks and input.
 
     Raises:
-        ValueError: a backend other than jax, a model not built, or no input given and none can
+        UnmeasurableError: a backend other than jax, a model not built, or no input given and none can
             be made.
     """
     _keras()
     if not sample.built:
-        raise ValueError(
+        raise UnmeasurableError(
             f"{type(sample).__name__} is not built: the signal of a Keras model is measured once "
             "built (give it an Input, or build it in the builder)"
         )
-    given = resolve(sample, make_input)
+    given = input_for(sample, make_input)
     recorder = Recorder(model, sample, given.make)
     recorder.trace()
     blocks = tuple(recorder.blocks)

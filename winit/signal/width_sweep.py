@@ -16,9 +16,9 @@ from torch import nn
 
 from winit.signal.bands import WIDTH_BAND
 from winit.signal.checking import SEEDS, Plan, finding, geometric_mean
-from winit.signal.inputs import MakeInput, resolve
+from winit.signal.inputs import MakeInput
 from winit.signal.result import Layer, Signal
-from winit.signal.torch_signal import record_seeds
+from winit.signal.torch_signal import input_for, record_seeds
 from winit.stats import RUN_ALPHA, bonferroni
 
 
@@ -59,7 +59,7 @@ def widths(
     described = ""
     for size in sizes:
         model = build(size)
-        given = resolve(model, make_input)
+        given = input_for(model, make_input)
         described = given.describe
         kinds.update({n: type(m).__name__ for n, m in model.named_modules()})
         recorded = record_seeds(partial(build, size), given.make, seeds, "eval")
