@@ -536,3 +536,19 @@ def test_the_signal_of_a_linen_model_without_a_makeable_input_is_said_not_checke
     assert cli("tests.test_signal_flax:linen_tokens") == 0
     err = capsys.readouterr().err
     assert "signal not checked" in err and "give make_input" in err and err.count("\n") == 1, err
+
+
+def test_the_cli_refuses_a_model_calling_its_layers_in_a_transform_under_signal_on_as_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli("tests.test_signal_flax:Rematerialised", "--signal", "on") == 2
+    err = capsys.readouterr().err
+    assert "inside a JAX transform" in err and err.count("\n") == 1, err
+
+
+def test_the_cli_exits_4_for_a_flax_model_whose_call_raises_under_signal_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli("tests.test_signal_flax:Raising", "--signal", "on") == 4
+    err = capsys.readouterr().err
+    assert "the model's own error" in err and err.count("\n") == 1, err
