@@ -21,8 +21,8 @@ checks count in the exit status and in ``--json`` (``"signal"``).
 EXPR writes ``{width}`` where the width goes, the model is built at each width and every layer's
 RMS must be flat in width; the audit and the signal above check the first width. Its checks count
 in the exit status, in ``--json`` (``"widths"``) and on the page. Fewer than two distinct positive
-widths, ``--widths`` without ``{width}`` in EXPR, or ``{width}`` without ``--widths``, is a usage
-error.
+widths, ``--widths`` without ``{width}`` in EXPR, ``{width}`` without ``--widths``, or a model the
+sweep cannot take (no input can be made), is a usage error.
 """
 
 from __future__ import annotations
@@ -126,41 +126,51 @@ def _shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def _measured(what: str, measure: Callable[[], Signal]) -> Signal:
+    """``measure()`` run as the model's code (``what`` it does: :func:`user_code`), but a
+    refusal (:class:`~winit.signal.UnmeasurableError`) is winit's own and leaves as it is.
+
+    Raises:
+        UnmeasurableError: the signal cannot take the model (a usage error).
+        UserCodeError: the model's code raised.
+    """
+
+    def run() -> Signal | UnmeasurableError:
+        try:
+            return measure()
+        except UnmeasurableError as e:
+            return e
+
+    with user_code(what):
+        outcome = run()
+    if isinstance(outcome, UnmeasurableError):
+        raise outcome
+    return outcome
+
+
 def check_signal(args: argparse.Namespace, spec: str) -> Signal | None:
     """The signal through the model ``spec`` names, or None where it is not checked.
 
-    A model the signal cannot take (:class:`~winit.signal.UnmeasurableError`) is a usage error
-    under ``--signal on`` or ``--input``, and under ``--signal auto`` a line on stderr, as is
-    the model's code raising on the input made; that code raising on an input asked for is the
-    model's error (:class:`UserCodeError`).
+    A model the signal cannot take is a usage error under ``--signal on`` or ``--input``, and
+    under ``--signal auto`` a line on stderr, as is the model's code raising on the input made;
+    that code raising on an input asked for is the model's error (:class:`UserCodeError`).
     """
     if args.signal == "off":
         return None
     from winit.signal.measuring import measure
 
-    def measured() -> Signal | UnmeasurableError:
-        # the refusal is winit's own, not the model's code raising: it leaves user_code as is
-        try:
-            return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
-        except UnmeasurableError as e:
-            return e
+    def measured() -> Signal:
+        return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
 
-    asked = args.signal == "on" or args.input is not None
     try:
-        with user_code("measuring the signal through the model"):
-            outcome = measured()
+        return _measured("measuring the signal through the model", measured)
     except CallTimeoutError:
         raise  # a measurement that did not finish in time is not a model that cannot be measured
-    except UserCodeError as e:  # the model refused the input made
-        if asked:
+    except (UnmeasurableError, UserCodeError) as e:  # refused, or the input made was refused
+        if args.signal == "on" or args.input is not None:
             raise
-        outcome = e
-    if isinstance(outcome, Signal):
-        return outcome
-    if asked:
-        raise outcome
-    emit(f"{PROG}: signal not checked: {outcome}", sys.stderr)
-    return None
+        emit(f"{PROG}: signal not checked: {e}", sys.stderr)
+        return None
 
 
 def check_widths(args: argparse.Namespace) -> Signal | None:
@@ -172,8 +182,9 @@ def check_widths(args: argparse.Namespace) -> Signal | None:
     def build(width: int) -> Any:
         return load_spec(at_width(args.model, width))()
 
-    with user_code("building the model at each width"):
-        return widths(build, args.widths, args.input)
+    return _measured(
+        "building the model at each width", lambda: widths(build, args.widths, args.input)
+    )
 
 
 def _page_writer() -> Callable[[str, AuditResult, Signal | None, Signal | None], None]:

@@ -12,13 +12,12 @@ longest list (``nnx.List`` or a list attribute; linen: the longest run of siblin
 class) of two or more modules of one class — the repeated blocks of a transformer — or, when
 there is none, the leaf modules with a ``kernel`` of two or more dimensions in call order.
 
-A pass is a pure function of the model's state: every module call is intercepted (nnx: for the
-pass, each instance of the model ``nnx.merge`` rebuilt inside the traced function is given a
-subclass whose ``__call__`` does it; linen: ``nn.intercept_methods``); a recorded module's
-output (its first floating array, first call only) gets a zero perturbation added and is
-recorded; ``jax.grad`` of ``sum(output · g)`` with respect to the perturbations is the gradient
-reaching each output (``g`` an N(0, 1) output gradient), the forward values come out beside it.
-The pass is compiled once per mode (``jax.jit``) and run for every seed.
+A pass (:mod:`winit.signal.jax_pass`: zero perturbations on the recorded outputs, ``jax.grad``
+of ``sum(output · g)``, compiled once per mode and run for every seed) intercepts every module
+call: nnx: for the pass, each instance of the model ``nnx.merge`` rebuilt inside the traced
+function is given a subclass whose ``__call__`` does it; linen: ``nn.intercept_methods``.
+The input: a shape, a callable of a ``numpy.random.Generator``, or made from the model (nnx: its
+first ``nnx.Linear``; linen: the ``init`` call's one floating input).
 
 nnx: modes train and eval where an ``nnx.BatchNorm`` makes them differ (``Module.train()`` /
 ``eval()`` on a copy: the model's running statistics are left as they were), else eval. A model
@@ -42,7 +41,6 @@ from typing import Any
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
@@ -60,10 +58,18 @@ from winit.signal.inputs import (
     resolve,
     shaped,
 )
+from winit.signal.jax_pass import (
+    Compiled,
+    Forward,
+    Seen,
+    compile_pass,
+    first_float,
+    learn,
+    output_of,
+    run_pass,
+    see,
+)
 from winit.signal.passes import Pass, is_norm_name
-
-#: a recorded module's first call: (its input's first floating array or None, its output's)
-Seen = dict[str, tuple[Any, Any]]
 
 #: Flax's own normalisation layers, nnx and linen (a model's own ``...Norm`` class counts too)
 NORMS = (nnx.LayerNorm, nnx.RMSNorm, nnx.BatchNorm, nnx.GroupNorm,
@@ -119,18 +125,6 @@ def repeated(model: nnx.Module) -> list[str]:
     return best
 
 
-def _is_float(x: Any) -> bool:
-    return hasattr(x, "dtype") and bool(jnp.issubdtype(x.dtype, jnp.floating))
-
-
-def _first_float(tree: Any) -> tuple[int, Any] | None:
-    """The index (among the leaves of ``tree``) and value of its first floating array."""
-    for i, leaf in enumerate(jax.tree_util.tree_leaves(tree)):
-        if _is_float(leaf):
-            return i, leaf
-    return None
-
-
 @dataclass
 class _Call:
     """A module call under way: the module's name (``None``: a copy a JAX transform made, e.g.
@@ -180,17 +174,7 @@ _ACTIVE: ContextVar[_Recording] = ContextVar("winit_flax_signal")
 def _record(name: str, args: Any, out: Any) -> Any:
     """``out``, its first floating array perturbed and seen, on ``name``'s first call."""
     active = _ACTIVE.get()
-    found = _first_float(out)
-    if name in active.seen or found is None:
-        return out
-    index, value = found
-    if active.perturb is not None:
-        value = value + active.perturb[name]
-    got = _first_float(args)
-    active.seen[name] = (None if got is None else got[1], value)
-    flat, tree = jax.tree_util.tree_flatten(out)
-    flat[index] = value
-    return jax.tree_util.tree_unflatten(tree, flat)
+    return see(active.seen, name, args, out, active.perturb)
 
 
 def _called(name: str | None, args: Any, call: Callable[[], Any]) -> Any:
@@ -289,11 +273,9 @@ def _intercepted(
         yield stack.enter_context(_active(active))
 
 
-def _output(out: Any) -> Any:
-    found = _first_float(out)
-    if found is None:
-        raise UnmeasurableError("the model returned no floating array to back-propagate from")
-    return found[1]
+#: a traced forward pass and its recording: (state, input, perturbations or None) → (the
+#: output's first floating array, the recording)
+Run = Callable[[Any, Any, Any], tuple[Any, _Recording]]
 
 
 def _run(
@@ -304,7 +286,7 @@ def _run(
     # a copy made in this trace: nnx mutates (batch statistics) only variables of its own trace
     model = nnx.merge(graphdef, jax.tree.map(lambda x: x, state))
     with _intercepted(model, names, perturb) as active:
-        return _output(call(model, value)), active
+        return output_of(call(model, value)), active
 
 
 TRANSFORMED = (
@@ -314,126 +296,57 @@ TRANSFORMED = (
 )
 
 
-@contextlib.contextmanager
-def _untransformed() -> Iterator[None]:
-    """A recorded output that escaped a JAX transform is the error :data:`TRANSFORMED` says."""
-    try:
-        yield
-    except jax.errors.UnexpectedTracerError:
-        raise UnmeasurableError(TRANSFORMED) from None
+def _forward(run: Run) -> Forward:
+    """``run`` with what its recording saw in place of the recording."""
 
-
-@dataclass(frozen=True)
-class Compiled:
-    """One mode's pass of a model's structure: compiled once, run per seed.
-
-    Attributes:
-        structure: the model's structure in the mode (an nnx graphdef, or the tree structure
-            of linen variables): a model of another structure cannot take the pass.
-        order: the recorded names, in first-call order.
-        layers: the layers' names: the leaf modules and the ReLUs.
-        relus: the ReLUs' names (their dead units are counted).
-        blocks: the block names, in first-call order.
-        seen: each recorded output, abstract (shape and dtype), by name.
-        output: the model's output, abstract.
-        step: (perturbations, state, input, g) → (gradients, (output, seen)), jitted.
-    """
-
-    structure: Any
-    order: tuple[str, ...]
-    layers: frozenset[str]
-    relus: frozenset[str]
-    blocks: tuple[str, ...]
-    seen: Mapping[str, Any]
-    output: Any
-    step: Callable[..., Any]
-
-
-#: a traced forward pass: (state, input, perturbations or None) → (output, its recording)
-Forward = Callable[[Any, Any, Any], tuple[Any, _Recording]]
-
-
-def _learnt(forward: Forward, state: Any, value: Any) -> tuple[Any, Seen, _Recording]:
-    """One abstract run: the output's and the recorded outputs' shapes, and the recording
-    (first-call order, ReLUs), known while tracing."""
-    traced: list[_Recording] = []
-
-    def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
-        out, active = forward(state, value, None)
-        traced.append(active)
+    def forward(state: Any, value: Any, perturb: Any) -> tuple[Any, Seen]:
+        out, active = run(state, value, perturb)
         return out, active.seen
 
-    with _untransformed():
-        output, seen = jax.eval_shape(shapes, state, value)
-    return output, seen, traced[0]
+    return forward
 
 
-def _compiled(
-    forward: Forward, structure: Any, active: _Recording, output: Any, seen: Seen,
-    layers: set[str], blocks: list[str],
-) -> Compiled:  # fmt: skip
-    """The pass of ``forward``, its gradients taken with respect to zero perturbations."""
+def _learnt(run: Run, state: Any, value: Any) -> tuple[tuple[Any, Seen], _Recording]:
+    """One abstract run (:func:`~winit.signal.jax_pass.learn`) and its recording (first-call
+    order, ReLUs, modules), known while tracing."""
+    traced: list[_Recording] = []
 
-    def loss(perturb: Any, state: Any, value: Any, g: Any) -> tuple[Any, tuple[Any, Seen]]:
-        out, active = forward(state, value, perturb)
-        return jnp.sum(out * g), (out, active.seen)
+    def recorded(state: Any, value: Any, perturb: Any) -> tuple[Any, _Recording]:
+        out, active = run(state, value, perturb)
+        traced.append(active)
+        return out, active
 
-    relus = frozenset(active.relus)
-    names = layers | relus | set(blocks)
-    return Compiled(
-        structure=structure, order=tuple(n for n in active.seen if n in names),
-        layers=frozenset(layers) | relus, relus=relus, blocks=tuple(blocks),
-        seen={n: out for n, (_, out) in seen.items() if n in names}, output=output,
-        step=jax.jit(jax.grad(loss, has_aux=True)),
+    return learn(_forward(recorded), state, value, TRANSFORMED), traced[0]
+
+
+def _compiled(run: Run, structure: Any, learnt: tuple[Any, Seen], active: _Recording,
+              layers: set[str], blocks: list[str]) -> Compiled:  # fmt: skip
+    """The pass of ``run`` recording ``layers``, ``blocks`` and the ReLUs ``active`` saw."""
+    return compile_pass(
+        _forward(run), learnt, structure=structure, layers=layers, relus=active.relus,
+        blocks=blocks, refusal=TRANSFORMED,
     )  # fmt: skip
 
 
-def compile_pass(model: nnx.Module, value: Any) -> Compiled:
+def compile_nnx(model: nnx.Module, value: Any) -> Compiled:
     """The pass of the nnx models structured as ``model``, its call order and shapes learnt
     from one abstract run on ``value``."""
     graphdef, state = nnx.split(model)
     layers = leaves(model)
     listed = repeated(model)
     names = frozenset(layers) | frozenset(listed)
-    output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
+    learnt, active = _learnt(functools.partial(_run, graphdef, names), state, value)
     if "" in active.transforming:
         raise UnmeasurableError(TRANSFORMED)
     if active.transforming:  # recorded as layers, as a whole
         layers |= {n: named_modules(model)[n] for n in active.transforming}
         names |= active.transforming
-        output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
+        learnt, active = _learnt(functools.partial(_run, graphdef, names), state, value)
     order = list(active.seen)
     kernels = [n for n in order if n in layers and _kernel_dims(layers[n]) >= 2]
     blocks = [n for n in order if n in listed] if listed else kernels
     forward = functools.partial(_run, graphdef, names)
-    return _compiled(forward, graphdef, active, output, seen, set(layers), blocks)
-
-
-def _numpy(x: Any) -> Any:
-    return np.asarray(x, dtype=np.float64)
-
-
-def run_pass(compiled: Compiled, state: Any, value: Any, gen: np.random.Generator) -> Pass:
-    """One recorded pass: the gradient of ``sum(output · g)``, g ~ N(0, 1) drawn from ``gen``."""
-    g = gen.standard_normal(compiled.output.shape).astype(compiled.output.dtype)
-    zeros = {name: jnp.zeros(v.shape, v.dtype) for name, v in compiled.seen.items()}
-    with _untransformed():
-        grads, (out, seen) = compiled.step(zeros, state, value, g)
-    record = Pass()
-    blocks = [name for name in compiled.blocks if seen[name][0] is not None]
-    for name in compiled.order:
-        inp, y = seen[name]
-        if name in compiled.layers:
-            record.layer(name, _numpy(y), relu=name in compiled.relus)
-        if name in blocks:
-            record.block(name, _numpy(inp), _numpy(y))
-    record.output(_numpy(out))
-    for name in compiled.order:
-        if name in compiled.layers:
-            record.gradient(name, _numpy(grads[name]))
-        if name in blocks:
-            record.gradient(name, _numpy(grads[name]), block=True)
-    return record
+    return _compiled(forward, graphdef, learnt, active, set(layers), blocks)
 
 
 # ---------------------------------------------------------------- inputs
@@ -499,7 +412,7 @@ class Recorder:
     def compiled_in(self, mode: str, value: Any) -> Compiled:
         """The pass in ``mode``, compiled on its first use (``value``: an input)."""
         if mode not in self.compiled:
-            self.compiled[mode] = compile_pass(in_mode(nnx.clone(self.sample), mode), value)
+            self.compiled[mode] = compile_nnx(in_mode(nnx.clone(self.sample), mode), value)
         return self.compiled[mode]
 
     def state(self, seed: int, mode: str) -> tuple[Any, Any]:
@@ -515,13 +428,7 @@ class Recorder:
         """One recorded pass under ``seed`` (it draws the input and the output gradient)."""
         gen = np.random.default_rng(seed)
         value = self.make(gen)
-        compiled = self.compiled_in(mode, value)
-        graphdef, state = self.state(seed, mode)
-        if graphdef != compiled.structure:
-            raise UnmeasurableError(
-                f"the builder built a model of another structure under seed {seed}"
-            )
-        return run_pass(compiled, state, value, gen)
+        return run_pass(self.compiled_in(mode, value), self.state(seed, mode), value, seed, gen)
 
 
 def nnx_subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | None) -> Subject:
@@ -612,7 +519,7 @@ def _apply(
     args, kwargs = arguments(value)
     with _active(active), nn.intercept_methods(_interceptor(active)):
         out, _ = model.module.apply(variables, *args, **kwargs, **model.kwargs, mutable=True)
-    return _output(out), active
+    return output_of(out), active
 
 
 def _siblings(order: list[str], classes: Mapping[str, type]) -> list[str]:
@@ -637,7 +544,7 @@ def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
     run on ``value`` recording every module (blocks: the longest run of siblings of one class,
     else the leaf modules with a kernel of two or more dimensions)."""
     everything = functools.partial(_apply, model, None)
-    output, seen, active = _learnt(everything, model.variables, value)
+    learnt, active = _learnt(everything, model.variables, value)
     called = [n for n in active.seen if n not in active.relus]
     layers = {n for n in called if not any(o.startswith(f"{n}/") for o in called)}
     classes = {n: active.linen[n][0] for n in called}
@@ -645,7 +552,7 @@ def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
     blocks = _siblings(called, classes) or kernels
     forward = functools.partial(_apply, model, frozenset(layers | set(blocks)))
     structure = jax.tree.structure(model.variables)
-    return _compiled(forward, structure, active, output, seen, layers, blocks), active
+    return _compiled(forward, structure, learnt, active, layers, blocks), active
 
 
 def linen_input(model: Linen, given: Sequence[int] | MakeInput | None) -> Input:
@@ -657,7 +564,7 @@ def linen_input(model: Linen, given: Sequence[int] | MakeInput | None) -> Input:
     """
 
     def made() -> Input | None:
-        if len(model.inputs) != 1 or not _is_float(model.inputs[0]):
+        if len(model.inputs) != 1 or first_float(model.inputs[0])[1] is None:
             return None
         return shaped(model.inputs[0].shape, NUMPY, "shaped as the init call's")
 
@@ -680,12 +587,9 @@ class LinenRecorder:
         gradient); ``mode`` is the one the model's call takes."""
         gen = np.random.default_rng(seed)
         value = self.make(gen)
-        model = build_linen(self.builder, seed)
-        if jax.tree.structure(model.variables) != self.compiled.structure:
-            raise UnmeasurableError(
-                f"the builder built a model of another structure under seed {seed}"
-            )
-        return run_pass(self.compiled, model.variables, value, gen)
+        variables = build_linen(self.builder, seed).variables
+        built = (jax.tree.structure(variables), variables)
+        return run_pass(self.compiled, built, value, seed, gen)
 
 
 def linen_subject(builder: Any, given: Sequence[int] | MakeInput | None) -> Subject:

@@ -41,7 +41,8 @@ def widths(
         alpha: the false-alarm budget of all the layers' checks together.
 
     Raises:
-        ValueError: fewer than 2 widths or 3 seeds, or no input can be made.
+        ValueError: fewer than 2 widths or 3 seeds.
+        UnmeasurableError: no input can be made.
 
     >>> import torch
     >>> def mlp(width):
