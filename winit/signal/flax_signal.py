@@ -45,7 +45,7 @@ import numpy as np
 from flax import nnx
 
 from winit.audit.kinds import call_builder, seeded
-from winit.signal.checking import Subject
+from winit.signal.checking import Subject, modes
 from winit.signal.inputs import (
     BATCH,
     NUMPY,
@@ -296,11 +296,13 @@ TRANSFORMED = (
 )
 
 
-def _forward(run: Run) -> Forward:
-    """``run`` with what its recording saw in place of the recording."""
+def _forward(run: Run, traced: list[_Recording] | None = None) -> Forward:
+    """``run`` with what its recording saw in place of the recording (kept in ``traced``)."""
 
     def forward(state: Any, value: Any, perturb: Any) -> tuple[Any, Seen]:
         out, active = run(state, value, perturb)
+        if traced is not None:
+            traced.append(active)
         return out, active.seen
 
     return forward
@@ -310,13 +312,7 @@ def _learnt(run: Run, state: Any, value: Any) -> tuple[tuple[Any, Seen], _Record
     """One abstract run (:func:`~winit.signal.jax_pass.learn`) and its recording (first-call
     order, ReLUs, modules), known while tracing."""
     traced: list[_Recording] = []
-
-    def recorded(state: Any, value: Any, perturb: Any) -> tuple[Any, _Recording]:
-        out, active = run(state, value, perturb)
-        traced.append(active)
-        return out, active
-
-    return learn(_forward(recorded), state, value, TRANSFORMED), traced[0]
+    return learn(_forward(run, traced), state, value, TRANSFORMED), traced[0]
 
 
 def _compiled(run: Run, structure: Any, learnt: tuple[Any, Seen], active: _Recording,
@@ -385,12 +381,6 @@ def nnx_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Inp
 # ---------------------------------------------------------------- the model
 
 
-def modes(model: nnx.Module) -> tuple[str, ...]:
-    """Train and eval where they differ (an ``nnx.BatchNorm``), else eval alone."""
-    batch_norm = any(isinstance(m, nnx.BatchNorm) for _, m in nnx.iter_modules(model))
-    return ("train", "eval") if batch_norm else ("eval",)
-
-
 def in_mode(model: nnx.Module, mode: str) -> nnx.Module:
     """``model`` set to ``mode`` (``Module.train()`` or ``Module.eval()``)."""
     getattr(model, mode)()
@@ -436,7 +426,7 @@ def nnx_subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput
     module itself or one built by the builder, read for its layers, blocks and input."""
     made = nnx_input(sample, given)
     recorder = Recorder(model=model, sample=sample, make=made.make)
-    mode = modes(sample)
+    mode = modes(any(isinstance(m, nnx.BatchNorm) for _, m in nnx.iter_modules(sample)))
     compiled = recorder.compiled_in(mode[0], made.make(np.random.default_rng(0)))
     found = named_modules(sample)
     modules = {n: found[n] for n in compiled.order if n not in compiled.relus}

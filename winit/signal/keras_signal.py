@@ -28,7 +28,7 @@ import numpy as np
 
 from winit.audit.keras_model import build
 from winit.signal import inputs, jax_pass
-from winit.signal.checking import Subject
+from winit.signal.checking import Subject, modes
 from winit.signal.inputs import Input, MakeInput, UnmeasurableError
 from winit.signal.passes import Pass, is_norm_name
 
@@ -249,11 +249,6 @@ class Recorder:
         return jax_pass.run_pass(self.compiled(mode, value), built, value, seed, gen)
 
 
-def modes(layers: dict[str, Any]) -> tuple[str, ...]:
-    """Train and eval where they differ (a batch norm), else eval alone."""
-    return ("train", "eval") if any(map(is_batch_norm, layers.values())) else ("eval",)
-
-
 def subject(model: Any, sample: Any, make_input: Sequence[int] | MakeInput | None) -> Subject:
     """``model`` (a ``keras.Model``, or a builder of one) as the checks see it; ``sample`` is the
     model itself or one built by the builder, read for its layers, blocks and input.
@@ -270,7 +265,7 @@ def subject(model: Any, sample: Any, make_input: Sequence[int] | MakeInput | Non
         )
     given = input_for(sample, make_input)
     recorder = Recorder(model, sample, given.make)
-    mode = modes(recorder.leaves)
+    mode = modes(any(map(is_batch_norm, recorder.leaves.values())))
     compiled = recorder.compiled(mode[0], given.make(np.random.default_rng(0)))
     layers = recorder.layers
     return Subject(

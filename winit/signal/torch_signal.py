@@ -24,7 +24,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from winit.signal.checking import Subject
+from winit.signal.checking import Subject, modes
 from winit.signal.inputs import (
     BATCH,
     SEQUENCE,
@@ -201,11 +201,6 @@ def record_pass(
     return record
 
 
-def modes(model: nn.Module) -> tuple[str, ...]:
-    """Train and eval where they differ (a batch norm), else eval alone."""
-    return ("train", "eval") if any(is_batch_norm(m) for m in model.modules()) else ("eval",)
-
-
 def record_seed(model: Any, make: MakeInput, seed: int, mode: str) -> Pass:
     """One recorded pass under ``seed``: a builder is rebuilt under it, an instance is copied
     (train mode updates batch-norm statistics) and kept."""
@@ -241,7 +236,8 @@ def subject(model: Any, sample: nn.Module, make_input: Sequence[int] | MakeInput
     blocks = tuple(blocks_of(sample))
     names = {n for n, m in found.items() if n and not list(m.children())} | set(blocks)
     return Subject(
-        model=type(sample).__name__, input=given.describe, modes=modes(sample), blocks=blocks,
+        model=type(sample).__name__, input=given.describe, blocks=blocks,
+        modes=modes(any(is_batch_norm(m) for m in sample.modules())),
         types={n: type(found[n]).__name__ for n in names},
         norms=frozenset(n for n in names if is_norm(found[n])),
         batch_norms=frozenset(n for n in names if is_batch_norm(found[n])),
