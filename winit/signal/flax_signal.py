@@ -588,8 +588,8 @@ def linen_subject(builder: Any, given: Sequence[int] | MakeInput | None) -> Subj
     a norm is checked unless it is a batch norm applying its running statistics.
 
     Raises:
-        UnmeasurableError: linen variables without their builder, a builder making no ``init`` call,
-            or no input given and none can be made.
+        UnmeasurableError: linen variables without their builder, a builder making no ``init``
+            call, or no input given and none can be made.
     """
     if not callable(builder):
         raise UnmeasurableError(LINEN_ACCEPTED)

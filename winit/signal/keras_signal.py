@@ -254,8 +254,8 @@ def subject(model: Any, sample: Any, make_input: Sequence[int] | MakeInput | Non
     model itself or one built by the builder, read for its layers, blocks and input.
 
     Raises:
-        UnmeasurableError: a backend other than jax, a model not built, or no input given and none can
-            be made.
+        UnmeasurableError: a backend other than jax, a model not built, or no input given and
+            none can be made.
     """
     _keras()
     if not sample.built:
