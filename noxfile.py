@@ -276,7 +276,8 @@ def frameworks(session: nox.Session) -> None:
 AUDIT_FRAMEWORKS = ("jax[cpu]", "flax", "keras")
 AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
                   "winit/audit/variables.py", "winit/audit/kinds.py",
-                  "winit/signal/keras_signal.py", "winit/signal/flax_signal.py")  # fmt: skip
+                  "winit/signal/keras_signal.py", "winit/signal/flax_signal.py",
+                  "winit/signal/jax_pass.py", "winit/signal/inputs.py")  # fmt: skip
 
 
 @nox.session(name="audit-frameworks")

@@ -142,6 +142,38 @@ def test_a_model_that_cannot_be_called_says_its_signal_was_not_checked(
     assert "signal not checked" in err and err.count("\n") == 1, err
 
 
+#: a torch model no input is made for (no config, its first layer not nn.Linear)
+NO_INPUT = "torch.nn:Conv2d(3, 8, 3)"
+
+
+def test_a_model_whose_signal_cannot_be_measured_is_a_usage_error_under_signal_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
+    status, _, err = run(capsys, NO_INPUT, "--paths", "built", "--signal", "on")
+    assert status == 2 and "cannot make an input for Conv2d" in err, err
+    assert err.count("\n") == 1, err
+
+
+def test_a_model_whose_signal_cannot_be_measured_keeps_the_audits_exit_under_signal_auto(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
+    status, _, err = run(capsys, NO_INPUT, "--paths", "built")
+    assert status == 0 and "signal not checked: cannot make an input" in err, err
+    assert err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("asked", [["--signal", "on"], ["--input", "8x256"]])
+def test_a_model_whose_forward_raises_on_the_input_asked_for_exits_4(
+    capsys: pytest.CaptureFixture[str], asked: list[str]
+) -> None:
+    pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
+    status, _, err = run(capsys, BLOCK, "--paths", "built", *asked)
+    assert status == 4 and "measuring the signal through the model raised" in err, err
+    assert err.count("\n") == 1, err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

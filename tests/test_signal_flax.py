@@ -536,3 +536,18 @@ def test_the_signal_of_a_linen_model_without_a_makeable_input_is_said_not_checke
     assert cli("tests.test_signal_flax:linen_tokens") == 0
     err = capsys.readouterr().err
     assert "signal not checked" in err and "give make_input" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("expr", "status", "message"),
+    [
+        ("Rematerialised", 2, "inside a JAX transform"),  # a refusal: a usage error
+        ("Raising", 4, "the model's own error"),  # the model's code raised
+    ],
+)
+def test_under_signal_on_a_refused_model_exits_2_and_a_model_whose_call_raises_exits_4(
+    capsys: pytest.CaptureFixture[str], expr: str, status: int, message: str
+) -> None:
+    assert cli(f"tests.test_signal_flax:{expr}", "--signal", "on") == status
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err

@@ -12,7 +12,6 @@ pytest.importorskip("torch")  # reason: the claim measures a torch model
 pytest.importorskip("transformers")  # reason: GPT-2 comes from it
 
 import torch
-from torch import nn
 
 from properties.models import test_gpt2_layer_rms as claim
 from properties.test_normal_variance import VARIANCE_ERROR
@@ -24,7 +23,7 @@ def test_a_gpt2_without_its_depth_scaling_fails_only_the_residual_projections(
 ) -> None:
     built = claim.build
 
-    def unscaled(init: str, seed: int) -> nn.Module:
+    def unscaled(init: str, seed: int) -> Any:
         model: Any = built(init, seed)
         with torch.no_grad():
             for block in model.h:

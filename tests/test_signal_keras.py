@@ -304,6 +304,14 @@ def test_the_cli_says_in_one_line_that_a_model_without_a_makeable_input_was_not_
     assert "signal not checked" in err and err.count("\n") == 1, err
 
 
+def test_the_cli_refuses_a_model_without_a_makeable_input_under_signal_on_as_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([f"{MODULE}:two_inputs()", "--paths", "built", "--signal", "on"]) == 2
+    err = capsys.readouterr().err
+    assert "give make_input" in err and err.count("\n") == 1, err
+
+
 @pytest.fixture(scope="module")
 def one_plus_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return run_cli(tmp_path_factory.mktemp("one_plus"), "stack(one_plus=True)", "--input", "64x64")

@@ -110,3 +110,12 @@ def test_widths_and_the_width_placeholder_go_together(
     status = main(["audit", spec, *options])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and says in err[0]
+
+
+def test_a_model_the_sweep_cannot_make_an_input_for_is_a_one_line_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = "torch.nn:Conv2d(3, {width}, 3)"
+    status = main(["audit", spec, "--widths", "4,8", "--signal", "off", "--paths", "built"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and "cannot make an input for Conv2d" in err[0], err

@@ -8,18 +8,21 @@ for a usage error (bad spec, a bad ``--expect``, an unwritable ``--json`` or ``-
 stands until the run completes. ``--html PATH`` writes the page of :mod:`winit.audit.page`.
 
 The signal through the model at init (:func:`winit.signal.measure`) is checked too, unless
-``--signal off``: with ``--signal auto`` (the default) where an input can be made from the model
-or where the model refuses the input made (a line says why it was not checked; a measurement
-past ``--timeout`` ends the run with 5, never skipped), with ``--signal on`` always (no input,
-or a model that refuses it, is a usage error). ``--input SHAPE`` gives the input's shape; ``--bounded-stream`` declares the residual
-stream bounded. The signal's checks count in the exit status and in ``--json`` (``"signal"``).
+``--signal off``: with ``--signal auto`` (the default) where the signal can be measured (else a
+line on stderr says why it was not checked, the model's code raising on the input made too; a
+measurement past ``--timeout`` ends the run with 5, never skipped), with ``--signal on`` or
+``--input SHAPE`` (the input's shape) always: a model the signal cannot take (no input can be
+made; a framework, backend, JAX transform or form of model its recorder refuses:
+:class:`~winit.signal.UnmeasurableError`) is then a usage error, 2, and the model's code raising
+on the input is 4. ``--bounded-stream`` declares the residual stream bounded. The signal's
+checks count in the exit status and in ``--json`` (``"signal"``).
 
 ``--widths 64,128,256`` adds the mup coordinate check at step 0 (:func:`winit.signal.widths`):
 EXPR writes ``{width}`` where the width goes, the model is built at each width and every layer's
 RMS must be flat in width; the audit and the signal above check the first width. Its checks count
 in the exit status, in ``--json`` (``"widths"``) and on the page. Fewer than two distinct positive
-widths, ``--widths`` without ``{width}`` in EXPR, or ``{width}`` without ``--widths``, is a usage
-error.
+widths, ``--widths`` without ``{width}`` in EXPR, ``{width}`` without ``--widths``, or a model the
+sweep cannot take (no input can be made), is a usage error.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ from winit.audit.adapter import (
 )
 from winit.audit.api import AuditResult, audit, finite_json
 from winit.audit.model import ALL_PATHS, PATHS, load_spec
+from winit.signal.inputs import UnmeasurableError
 from winit.signal.result import Signal
-from winit.verify.guard import CallTimeoutError
+from winit.verify.guard import CallTimeoutError, UserCodeError
 
 PROG = "winit audit"
 #: where EXPR takes the width of a ``--widths`` sweep
@@ -122,20 +126,48 @@ def _shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def _measured(what: str, measure: Callable[[], Signal]) -> Signal:
+    """``measure()`` run as the model's code (``what`` it does: :func:`user_code`), but a
+    refusal (:class:`~winit.signal.UnmeasurableError`) is winit's own and leaves as it is.
+
+    Raises:
+        UnmeasurableError: the signal cannot take the model (a usage error).
+        UserCodeError: the model's code raised.
+    """
+
+    def run() -> Signal | UnmeasurableError:
+        try:
+            return measure()
+        except UnmeasurableError as e:
+            return e
+
+    with user_code(what):
+        outcome = run()
+    if isinstance(outcome, UnmeasurableError):
+        raise outcome
+    return outcome
+
+
 def check_signal(args: argparse.Namespace, spec: str) -> Signal | None:
-    """The signal through the model ``spec`` names, or None where it is not checked (said on
-    stderr when ``--signal auto`` could not make an input the model takes)."""
+    """The signal through the model ``spec`` names, or None where it is not checked.
+
+    A model the signal cannot take is a usage error under ``--signal on`` or ``--input``, and
+    under ``--signal auto`` a line on stderr, as is the model's code raising on the input made;
+    that code raising on an input asked for is the model's error (:class:`UserCodeError`).
+    """
     if args.signal == "off":
         return None
     from winit.signal.measuring import measure
 
+    def measured() -> Signal:
+        return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
+
     try:
-        with user_code("measuring the signal through the model"):
-            return measure(load_spec(spec), args.input, bounded_stream=args.bounded_stream)
+        return _measured("measuring the signal through the model", measured)
     except CallTimeoutError:
         raise  # a measurement that did not finish in time is not a model that cannot be measured
-    except Exception as e:  # no torch, no input could be made, or the model refused the one made
-        if args.signal == "on" or args.input:
+    except (UnmeasurableError, UserCodeError) as e:  # refused, or the input made was refused
+        if args.signal == "on" or args.input is not None:
             raise
         emit(f"{PROG}: signal not checked: {e}", sys.stderr)
         return None
@@ -150,8 +182,9 @@ def check_widths(args: argparse.Namespace) -> Signal | None:
     def build(width: int) -> Any:
         return load_spec(at_width(args.model, width))()
 
-    with user_code("building the model at each width"):
-        return widths(build, args.widths, args.input)
+    return _measured(
+        "building the model at each width", lambda: widths(build, args.widths, args.input)
+    )
 
 
 def _page_writer() -> Callable[[str, AuditResult, Signal | None, Signal | None], None]:

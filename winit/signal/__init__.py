@@ -5,7 +5,8 @@ of the user's own model.
 :func:`measure` records per layer and per block the RMS of the activation and of the gradient
 over several seeds and checks norm gains, growth through depth and finiteness; :func:`widths`
 checks each layer's RMS flat in width (the mup coordinate check at step 0); the bands are
-judgements, stated in :mod:`winit.signal.bands` and on every output.
+judgements, stated in :mod:`winit.signal.bands` and on every output. A model the signal cannot
+take is refused in one line (:class:`UnmeasurableError`).
 """
 
 import importlib
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from winit.signal.bands import BOUNDED_BAND, NORM_BAND, SLOPE_BAND, WIDTH_BAND, Band, band_check
 from winit.signal.checking import SEEDS
+from winit.signal.inputs import UnmeasurableError
 from winit.signal.measuring import measure
 from winit.signal.result import Finding, Layer, Signal
 
@@ -41,6 +43,7 @@ __all__ = [
     "Finding",
     "Layer",
     "Signal",
+    "UnmeasurableError",
     "band_check",
     "measure",
     "widths",

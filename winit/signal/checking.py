@@ -44,6 +44,16 @@ class Plan:
     named_if: Plan | None = None
 
 
+def modes(batch_norm: bool) -> tuple[str, ...]:
+    """The modes a model is measured in: train and eval where a batch norm makes them differ,
+    else eval alone.
+
+    >>> modes(True), modes(False)
+    (('train', 'eval'), ('eval',))
+    """
+    return ("train", "eval") if batch_norm else ("eval",)
+
+
 @dataclass(frozen=True)
 class Subject:
     """A model as the checks see it, made by its framework's recorder.
@@ -51,7 +61,7 @@ class Subject:
     Args:
         model: the model's class name.
         input: the input, in words.
-        modes: ``("train", "eval")`` where they differ (a batch norm), else ``("eval",)``.
+        modes: the modes measured (:func:`modes`).
         blocks: the block names, in call order.
         types: every layer's and block's class name, by name.
         norms: the normalisation layers, checked for output RMS 1.

@@ -12,13 +12,12 @@ longest list (``nnx.List`` or a list attribute; linen: the longest run of siblin
 class) of two or more modules of one class — the repeated blocks of a transformer — or, when
 there is none, the leaf modules with a ``kernel`` of two or more dimensions in call order.
 
-A pass is a pure function of the model's state: every module call is intercepted (nnx: for the
-pass, each instance of the model ``nnx.merge`` rebuilt inside the traced function is given a
-subclass whose ``__call__`` does it; linen: ``nn.intercept_methods``); a recorded module's
-output (its first floating array, first call only) gets a zero perturbation added and is
-recorded; ``jax.grad`` of ``sum(output · g)`` with respect to the perturbations is the gradient
-reaching each output (``g`` an N(0, 1) output gradient), the forward values come out beside it.
-The pass is compiled once per mode (``jax.jit``) and run for every seed.
+A pass (:mod:`winit.signal.jax_pass`: zero perturbations on the recorded outputs, ``jax.grad``
+of ``sum(output · g)``, compiled once per mode and run for every seed) intercepts every module
+call: nnx: for the pass, each instance of the model ``nnx.merge`` rebuilt inside the traced
+function is given a subclass whose ``__call__`` does it; linen: ``nn.intercept_methods``.
+The input: a shape, a callable of a ``numpy.random.Generator``, or made from the model (nnx: its
+first ``nnx.Linear``; linen: the ``init`` call's one floating input).
 
 nnx: modes train and eval where an ``nnx.BatchNorm`` makes them differ (``Module.train()`` /
 ``eval()`` on a copy: the model's running statistics are left as they were), else eval. A model
@@ -42,20 +41,35 @@ from typing import Any
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
 from winit.audit.kinds import call_builder, seeded
-from winit.signal.checking import Subject
+from winit.signal.checking import Subject, modes
+from winit.signal.inputs import (
+    BATCH,
+    NUMPY,
+    SEQUENCE,
+    Input,
+    MakeInput,
+    UnmeasurableError,
+    arguments,
+    call,
+    resolve,
+    shaped,
+)
+from winit.signal.jax_pass import (
+    Compiled,
+    Forward,
+    Seen,
+    compile_pass,
+    first_float,
+    learn,
+    output_of,
+    run_pass,
+    see,
+)
 from winit.signal.passes import Pass, is_norm_name
-
-#: The batch and sequence length of a made input (rows of features: their product).
-BATCH, SEQUENCE = 4, 16
-
-MakeInput = Callable[[np.random.Generator], Any]
-#: a recorded module's first call: (its input's first floating array or None, its output's)
-Seen = dict[str, tuple[Any, Any]]
 
 #: Flax's own normalisation layers, nnx and linen (a model's own ``...Norm`` class counts too)
 NORMS = (nnx.LayerNorm, nnx.RMSNorm, nnx.BatchNorm, nnx.GroupNorm,
@@ -111,18 +125,6 @@ def repeated(model: nnx.Module) -> list[str]:
     return best
 
 
-def _is_float(x: Any) -> bool:
-    return hasattr(x, "dtype") and bool(jnp.issubdtype(x.dtype, jnp.floating))
-
-
-def _first_float(tree: Any) -> tuple[int, Any] | None:
-    """The index (among the leaves of ``tree``) and value of its first floating array."""
-    for i, leaf in enumerate(jax.tree_util.tree_leaves(tree)):
-        if _is_float(leaf):
-            return i, leaf
-    return None
-
-
 @dataclass
 class _Call:
     """A module call under way: the module's name (``None``: a copy a JAX transform made, e.g.
@@ -172,17 +174,7 @@ _ACTIVE: ContextVar[_Recording] = ContextVar("winit_flax_signal")
 def _record(name: str, args: Any, out: Any) -> Any:
     """``out``, its first floating array perturbed and seen, on ``name``'s first call."""
     active = _ACTIVE.get()
-    found = _first_float(out)
-    if name in active.seen or found is None:
-        return out
-    index, value = found
-    if active.perturb is not None:
-        value = value + active.perturb[name]
-    got = _first_float(args)
-    active.seen[name] = (None if got is None else got[1], value)
-    flat, tree = jax.tree_util.tree_flatten(out)
-    flat[index] = value
-    return jax.tree_util.tree_unflatten(tree, flat)
+    return see(active.seen, name, args, out, active.perturb)
 
 
 def _called(name: str | None, args: Any, call: Callable[[], Any]) -> Any:
@@ -281,20 +273,9 @@ def _intercepted(
         yield stack.enter_context(_active(active))
 
 
-def call(model: Any, value: Any) -> Any:
-    """The model on ``value``: keyword arguments from a dict, positional ones from a tuple."""
-    if isinstance(value, dict):
-        return model(**value)
-    if isinstance(value, tuple):
-        return model(*value)
-    return model(value)
-
-
-def _output(out: Any) -> Any:
-    found = _first_float(out)
-    if found is None:
-        raise ValueError("the model returned no floating array to back-propagate from")
-    return found[1]
+#: a traced forward pass and its recording: (state, input, perturbations or None) → (the
+#: output's first floating array, the recording)
+Run = Callable[[Any, Any, Any], tuple[Any, _Recording]]
 
 
 def _run(
@@ -305,7 +286,7 @@ def _run(
     # a copy made in this trace: nnx mutates (batch statistics) only variables of its own trace
     model = nnx.merge(graphdef, jax.tree.map(lambda x: x, state))
     with _intercepted(model, names, perturb) as active:
-        return _output(call(model, value)), active
+        return output_of(call(model, value)), active
 
 
 TRANSFORMED = (
@@ -315,137 +296,56 @@ TRANSFORMED = (
 )
 
 
-@contextlib.contextmanager
-def _untransformed() -> Iterator[None]:
-    """A recorded output that escaped a JAX transform is the error :data:`TRANSFORMED` says."""
-    try:
-        yield
-    except jax.errors.UnexpectedTracerError:
-        raise ValueError(TRANSFORMED) from None
+def _forward(run: Run, traced: list[_Recording] | None = None) -> Forward:
+    """``run`` with what its recording saw in place of the recording (kept in ``traced``)."""
 
-
-@dataclass(frozen=True)
-class Compiled:
-    """One mode's pass of a model's structure: compiled once, run per seed.
-
-    Attributes:
-        structure: the model's structure in the mode (an nnx graphdef, or the tree structure
-            of linen variables): a model of another structure cannot take the pass.
-        order: the recorded names, in first-call order.
-        layers: the layers' names: the leaf modules and the ReLUs.
-        relus: the ReLUs' names (their dead units are counted).
-        blocks: the block names, in first-call order.
-        seen: each recorded output, abstract (shape and dtype), by name.
-        output: the model's output, abstract.
-        step: (perturbations, state, input, g) → (gradients, (output, seen)), jitted.
-    """
-
-    structure: Any
-    order: tuple[str, ...]
-    layers: frozenset[str]
-    relus: frozenset[str]
-    blocks: tuple[str, ...]
-    seen: Mapping[str, Any]
-    output: Any
-    step: Callable[..., Any]
-
-
-#: a traced forward pass: (state, input, perturbations or None) → (output, its recording)
-Forward = Callable[[Any, Any, Any], tuple[Any, _Recording]]
-
-
-def _learnt(forward: Forward, state: Any, value: Any) -> tuple[Any, Seen, _Recording]:
-    """One abstract run: the output's and the recorded outputs' shapes, and the recording
-    (first-call order, ReLUs), known while tracing."""
-    traced: list[_Recording] = []
-
-    def shapes(state: Any, value: Any) -> tuple[Any, Seen]:
-        out, active = forward(state, value, None)
-        traced.append(active)
+    def forward(state: Any, value: Any, perturb: Any) -> tuple[Any, Seen]:
+        out, active = run(state, value, perturb)
+        if traced is not None:
+            traced.append(active)
         return out, active.seen
 
-    with _untransformed():
-        output, seen = jax.eval_shape(shapes, state, value)
-    return output, seen, traced[0]
+    return forward
 
 
-def _compiled(
-    forward: Forward, structure: Any, active: _Recording, output: Any, seen: Seen,
-    layers: set[str], blocks: list[str],
-) -> Compiled:  # fmt: skip
-    """The pass of ``forward``, its gradients taken with respect to zero perturbations."""
+def _learnt(run: Run, state: Any, value: Any) -> tuple[tuple[Any, Seen], _Recording]:
+    """One abstract run (:func:`~winit.signal.jax_pass.learn`) and its recording (first-call
+    order, ReLUs, modules), known while tracing."""
+    traced: list[_Recording] = []
+    return learn(_forward(run, traced), state, value, TRANSFORMED), traced[0]
 
-    def loss(perturb: Any, state: Any, value: Any, g: Any) -> tuple[Any, tuple[Any, Seen]]:
-        out, active = forward(state, value, perturb)
-        return jnp.sum(out * g), (out, active.seen)
 
-    relus = frozenset(active.relus)
-    names = layers | relus | set(blocks)
-    return Compiled(
-        structure=structure, order=tuple(n for n in active.seen if n in names),
-        layers=frozenset(layers) | relus, relus=relus, blocks=tuple(blocks),
-        seen={n: out for n, (_, out) in seen.items() if n in names}, output=output,
-        step=jax.jit(jax.grad(loss, has_aux=True)),
+def _compiled(run: Run, structure: Any, learnt: tuple[Any, Seen], active: _Recording,
+              layers: set[str], blocks: list[str]) -> Compiled:  # fmt: skip
+    """The pass of ``run`` recording ``layers``, ``blocks`` and the ReLUs ``active`` saw."""
+    return compile_pass(
+        _forward(run), learnt, structure=structure, layers=layers, relus=active.relus,
+        blocks=blocks, refusal=TRANSFORMED,
     )  # fmt: skip
 
 
-def compile_pass(model: nnx.Module, value: Any) -> Compiled:
+def compile_nnx(model: nnx.Module, value: Any) -> Compiled:
     """The pass of the nnx models structured as ``model``, its call order and shapes learnt
     from one abstract run on ``value``."""
     graphdef, state = nnx.split(model)
     layers = leaves(model)
     listed = repeated(model)
     names = frozenset(layers) | frozenset(listed)
-    output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
+    learnt, active = _learnt(functools.partial(_run, graphdef, names), state, value)
     if "" in active.transforming:
-        raise ValueError(TRANSFORMED)
+        raise UnmeasurableError(TRANSFORMED)
     if active.transforming:  # recorded as layers, as a whole
         layers |= {n: named_modules(model)[n] for n in active.transforming}
         names |= active.transforming
-        output, seen, active = _learnt(functools.partial(_run, graphdef, names), state, value)
+        learnt, active = _learnt(functools.partial(_run, graphdef, names), state, value)
     order = list(active.seen)
     kernels = [n for n in order if n in layers and _kernel_dims(layers[n]) >= 2]
     blocks = [n for n in order if n in listed] if listed else kernels
     forward = functools.partial(_run, graphdef, names)
-    return _compiled(forward, graphdef, active, output, seen, set(layers), blocks)
-
-
-def _numpy(x: Any) -> Any:
-    return np.asarray(x, dtype=np.float64)
-
-
-def run_pass(compiled: Compiled, state: Any, value: Any, gen: np.random.Generator) -> Pass:
-    """One recorded pass: the gradient of ``sum(output · g)``, g ~ N(0, 1) drawn from ``gen``."""
-    g = gen.standard_normal(compiled.output.shape).astype(compiled.output.dtype)
-    zeros = {name: jnp.zeros(v.shape, v.dtype) for name, v in compiled.seen.items()}
-    with _untransformed():
-        grads, (out, seen) = compiled.step(zeros, state, value, g)
-    record = Pass()
-    blocks = [name for name in compiled.blocks if seen[name][0] is not None]
-    for name in compiled.order:
-        inp, y = seen[name]
-        if name in compiled.layers:
-            record.layer(name, _numpy(y), relu=name in compiled.relus)
-        if name in blocks:
-            record.block(name, _numpy(inp), _numpy(y))
-    record.output(_numpy(out))
-    for name in compiled.order:
-        if name in compiled.layers:
-            record.gradient(name, _numpy(grads[name]))
-        if name in blocks:
-            record.gradient(name, _numpy(grads[name]), block=True)
-    return record
+    return _compiled(forward, graphdef, learnt, active, set(layers), blocks)
 
 
 # ---------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class Input:
-    """How to make one input per seed, and what it is, in words."""
-
-    make: MakeInput
-    describe: str
 
 
 def _first_leaf(module: nnx.Module) -> nnx.Module:
@@ -457,49 +357,28 @@ def _first_leaf(module: nnx.Module) -> nnx.Module:
     return module
 
 
-def features(dims: Sequence[int], where: str) -> Input:
-    """N(0, 1) float32 features of shape ``dims``."""
-    shape = tuple(int(d) for d in dims)
-    return Input(
-        make=lambda g: g.standard_normal(shape).astype(np.float32),
-        describe=f"N(0, 1) features {'x'.join(map(str, shape))} {where}",
-    )
-
-
-def given_input(given: Sequence[int] | MakeInput) -> Input:
-    """A shape of N(0, 1) features, or a callable of a ``numpy.random.Generator`` returning an
-    array, tuple (positional inputs) or dict (keyword inputs)."""
-    if callable(given):
-        return Input(make=given, describe="made by the given callable")
-    return features(given, "given")
-
-
-def make_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Input:
-    """The input to use: ``given`` (:func:`given_input`) or N(0, 1) features of the model's
-    first leaf module where that is an ``nnx.Linear``.
+def nnx_input(model: nnx.Module, given: Sequence[int] | MakeInput | None) -> Input:
+    """The input to use: ``given`` (a shape, or a callable of a ``numpy.random.Generator``
+    returning an array, tuple or dict) or N(0, 1) features of the model's first leaf module
+    where that is an ``nnx.Linear``.
 
     Raises:
-        ValueError: no input given and none can be made.
+        UnmeasurableError: no input given and none can be made.
     """
-    if given is not None:
-        return given_input(given)
-    first = _first_leaf(model)
-    if not isinstance(first, nnx.Linear):
-        raise ValueError(
-            f"cannot make an input for {type(model).__name__}: give make_input as a shape or a "
-            "callable of a numpy.random.Generator (accepted without one: an nnx module whose "
-            "first layer is nnx.Linear)"
-        )
-    return features((BATCH * SEQUENCE, first.in_features), "from its first Linear layer")
+
+    def made() -> Input | None:
+        first = _first_leaf(model)
+        if not isinstance(first, nnx.Linear):
+            return None
+        return shaped((BATCH * SEQUENCE, first.in_features), NUMPY, "from its first Linear layer")
+
+    return resolve(
+        given, NUMPY, made, model=type(model).__name__,
+        accepted="an nnx module whose first layer is nnx.Linear",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- the model
-
-
-def modes(model: nnx.Module) -> tuple[str, ...]:
-    """Train and eval where they differ (an ``nnx.BatchNorm``), else eval alone."""
-    batch_norm = any(isinstance(m, nnx.BatchNorm) for _, m in nnx.iter_modules(model))
-    return ("train", "eval") if batch_norm else ("eval",)
 
 
 def in_mode(model: nnx.Module, mode: str) -> nnx.Module:
@@ -523,7 +402,7 @@ class Recorder:
     def compiled_in(self, mode: str, value: Any) -> Compiled:
         """The pass in ``mode``, compiled on its first use (``value``: an input)."""
         if mode not in self.compiled:
-            self.compiled[mode] = compile_pass(in_mode(nnx.clone(self.sample), mode), value)
+            self.compiled[mode] = compile_nnx(in_mode(nnx.clone(self.sample), mode), value)
         return self.compiled[mode]
 
     def state(self, seed: int, mode: str) -> tuple[Any, Any]:
@@ -539,19 +418,15 @@ class Recorder:
         """One recorded pass under ``seed`` (it draws the input and the output gradient)."""
         gen = np.random.default_rng(seed)
         value = self.make(gen)
-        compiled = self.compiled_in(mode, value)
-        graphdef, state = self.state(seed, mode)
-        if graphdef != compiled.structure:
-            raise ValueError(f"the builder built a model of another structure under seed {seed}")
-        return run_pass(compiled, state, value, gen)
+        return run_pass(self.compiled_in(mode, value), self.state(seed, mode), value, seed, gen)
 
 
 def nnx_subject(model: Any, sample: nnx.Module, given: Sequence[int] | MakeInput | None) -> Subject:
     """``model`` (an nnx module, or a builder of one) as the checks see it; ``sample`` is the
     module itself or one built by the builder, read for its layers, blocks and input."""
-    made = make_input(sample, given)
+    made = nnx_input(sample, given)
     recorder = Recorder(model=model, sample=sample, make=made.make)
-    mode = modes(sample)
+    mode = modes(any(isinstance(m, nnx.BatchNorm) for _, m in nnx.iter_modules(sample)))
     compiled = recorder.compiled_in(mode[0], made.make(np.random.default_rng(0)))
     found = named_modules(sample)
     modules = {n: found[n] for n in compiled.order if n not in compiled.relus}
@@ -589,7 +464,7 @@ def build_linen(builder: Any, seed: int) -> Linen:
     """The builder's model under ``seed``, its module read from its first ``init`` call.
 
     Raises:
-        ValueError: the builder made no ``module.init`` call.
+        UnmeasurableError: the builder made no ``module.init`` call.
     """
     calls: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
     original = nn.Module.init
@@ -601,7 +476,7 @@ def build_linen(builder: Any, seed: int) -> Linen:
     with seeded(seed), _patched(nn.Module, "init", init):
         variables = call_builder(builder)
     if not calls:
-        raise ValueError(f"the builder made no module.init call: {LINEN_ACCEPTED}")
+        raise UnmeasurableError(f"the builder made no module.init call: {LINEN_ACCEPTED}")
     module, inputs, kwargs = calls[0]
     return Linen(module=module, variables=variables, inputs=inputs, kwargs=kwargs)
 
@@ -631,11 +506,10 @@ def _apply(
     """The linen model's first floating output on ``value`` (its variables ``variables``) and
     the recording of the modules ``recorded`` and the ReLUs."""
     active = _Recording(recorded, perturb)
-    args, kwargs = (((), value) if isinstance(value, dict)
-                    else (value if isinstance(value, tuple) else (value,), {}))  # fmt: skip
+    args, kwargs = arguments(value)
     with _active(active), nn.intercept_methods(_interceptor(active)):
         out, _ = model.module.apply(variables, *args, **kwargs, **model.kwargs, mutable=True)
-    return _output(out), active
+    return output_of(out), active
 
 
 def _siblings(order: list[str], classes: Mapping[str, type]) -> list[str]:
@@ -660,7 +534,7 @@ def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
     run on ``value`` recording every module (blocks: the longest run of siblings of one class,
     else the leaf modules with a kernel of two or more dimensions)."""
     everything = functools.partial(_apply, model, None)
-    output, seen, active = _learnt(everything, model.variables, value)
+    learnt, active = _learnt(everything, model.variables, value)
     called = [n for n in active.seen if n not in active.relus]
     layers = {n for n in called if not any(o.startswith(f"{n}/") for o in called)}
     classes = {n: active.linen[n][0] for n in called}
@@ -668,25 +542,26 @@ def compile_linen(model: Linen, value: Any) -> tuple[Compiled, _Recording]:
     blocks = _siblings(called, classes) or kernels
     forward = functools.partial(_apply, model, frozenset(layers | set(blocks)))
     structure = jax.tree.structure(model.variables)
-    return _compiled(forward, structure, active, output, seen, layers, blocks), active
+    return _compiled(forward, structure, learnt, active, layers, blocks), active
 
 
 def linen_input(model: Linen, given: Sequence[int] | MakeInput | None) -> Input:
-    """``given`` (:func:`given_input`), else N(0, 1) features shaped as the ``init`` call's
-    input where that is one floating array.
+    """The input to use: ``given`` (as for :func:`nnx_input`), else N(0, 1) features shaped as
+    the ``init`` call's input where that is one floating array.
 
     Raises:
-        ValueError: no input given and none can be made.
+        UnmeasurableError: no input given and none can be made.
     """
-    if given is not None:
-        return given_input(given)
-    if len(model.inputs) != 1 or not _is_float(model.inputs[0]):
-        raise ValueError(
-            f"cannot make an input for {type(model.module).__name__}: give make_input as a shape "
-            "or a callable of a numpy.random.Generator (accepted without one: an init call on "
-            "one floating array)"
-        )
-    return features(model.inputs[0].shape, "shaped as the init call's")
+
+    def made() -> Input | None:
+        if len(model.inputs) != 1 or first_float(model.inputs[0])[1] is None:
+            return None
+        return shaped(model.inputs[0].shape, NUMPY, "shaped as the init call's")
+
+    return resolve(
+        given, NUMPY, made, model=type(model.module).__name__,
+        accepted="an init call on one floating array",
+    )  # fmt: skip
 
 
 @dataclass
@@ -702,10 +577,9 @@ class LinenRecorder:
         gradient); ``mode`` is the one the model's call takes."""
         gen = np.random.default_rng(seed)
         value = self.make(gen)
-        model = build_linen(self.builder, seed)
-        if jax.tree.structure(model.variables) != self.compiled.structure:
-            raise ValueError(f"the builder built a model of another structure under seed {seed}")
-        return run_pass(self.compiled, model.variables, value, gen)
+        variables = build_linen(self.builder, seed).variables
+        built = (jax.tree.structure(variables), variables)
+        return run_pass(self.compiled, built, value, seed, gen)
 
 
 def linen_subject(builder: Any, given: Sequence[int] | MakeInput | None) -> Subject:
@@ -714,11 +588,11 @@ def linen_subject(builder: Any, given: Sequence[int] | MakeInput | None) -> Subj
     a norm is checked unless it is a batch norm applying its running statistics.
 
     Raises:
-        ValueError: linen variables without their builder, a builder making no ``init`` call,
-            or no input given and none can be made.
+        UnmeasurableError: linen variables without their builder, a builder making no ``init``
+            call, or no input given and none can be made.
     """
     if not callable(builder):
-        raise ValueError(LINEN_ACCEPTED)
+        raise UnmeasurableError(LINEN_ACCEPTED)
     sample = build_linen(builder, 0)
     made = linen_input(sample, given)
     compiled, active = compile_linen(sample, made.make(np.random.default_rng(0)))

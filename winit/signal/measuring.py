@@ -9,6 +9,7 @@ from typing import Any
 
 from winit.audit.kinds import call_builder, framework_of, seeded
 from winit.signal.checking import SEEDS, Subject, check
+from winit.signal.inputs import UnmeasurableError
 from winit.signal.result import Signal
 from winit.stats import RUN_ALPHA
 
@@ -30,7 +31,8 @@ def subject_of(model: Any, make_input: Any, seed: int) -> Subject:
     """``model`` (a model, or a builder called under ``seed``) as its framework's recorder sees it.
 
     Raises:
-        ValueError: a model of no framework the signal is measured in.
+        UnmeasurableError: a model of no framework the signal is measured in, or one its
+            recorder refuses.
     """
     sample = model
     if framework_of(model) is None and callable(model):
@@ -39,7 +41,7 @@ def subject_of(model: Any, make_input: Any, seed: int) -> Subject:
     name = framework_of(sample)
     if name is None or name not in RECORDERS:
         what = name or type(sample).__name__
-        raise ValueError(f"cannot measure the signal through a {what}: accepted {ACCEPTED}")
+        raise UnmeasurableError(f"cannot measure the signal through a {what}: accepted {ACCEPTED}")
     recorder = importlib.import_module(RECORDERS[name])
     made: Subject = recorder.subject(model, sample, make_input)
     return made
@@ -86,8 +88,10 @@ def measure(
             1/√(2L) projections): a growing stream then fails.
 
     Raises:
-        ValueError: fewer than 3 seeds, a model of no supported framework, or no input given
-            and none can be made.
+        ValueError: fewer than 3 seeds.
+        UnmeasurableError: a model the signal cannot take (one line saying why and what is
+            accepted): of no supported framework, no input given and none can be made, or a
+            backend, JAX transform or form of model its recorder refuses.
 
     >>> import torch
     >>> torch.manual_seed(0) and None

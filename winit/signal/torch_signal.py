@@ -2,6 +2,10 @@
 and mode into a :class:`~winit.signal.passes.Pass`, and the model as the checks see it
 (:func:`subject`).
 
+The input (:func:`input_for`): a shape (N(0, 1) features), a callable of a ``torch.Generator``,
+or made from the model: token ids or pixel values from a ``transformers`` config, else N(0, 1)
+features for a first ``nn.Linear``.
+
 Layers are the leaf modules. Blocks are the children of the model's longest container
 (``nn.ModuleList`` or ``nn.Sequential``) of two or more modules of one class — the repeated
 blocks of a transformer — or, when there is none, the leaf modules with a weight matrix in
@@ -20,9 +24,69 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from winit.signal.checking import Subject
-from winit.signal.inputs import MakeInput, call, resolve
+from winit.signal.checking import Subject, modes
+from winit.signal.inputs import (
+    BATCH,
+    SEQUENCE,
+    Draw,
+    Input,
+    MakeInput,
+    UnmeasurableError,
+    call,
+    resolve,
+    shaped,
+)
 from winit.signal.passes import Pass, is_norm_name
+
+#: a ``torch.Generator``'s draws
+TORCH = Draw(generator="torch.Generator", normal=lambda gen, dims: torch.randn(dims, generator=gen))
+
+
+def _config_input(model: nn.Module) -> Input | None:
+    """Token ids for a language-model config (``vocab_size``), pixel values for a vision config
+    (``image_size``, ``num_channels``); ``None`` for a model without a config."""
+    config = getattr(model, "config", None)
+    if config is None:
+        return None
+    vision = getattr(config, "vision_config", config)
+    if hasattr(vision, "image_size") and hasattr(vision, "num_channels"):
+        side = vision.image_size if isinstance(vision.image_size, int) else vision.image_size[0]
+        shape = (BATCH, vision.num_channels, side, side)
+        return Input(
+            make=lambda g: {"pixel_values": torch.randn(shape, generator=g)},
+            describe=f"pixel_values N(0, 1) {'x'.join(map(str, shape))} from the config",
+        )
+    vocab = getattr(config, "vocab_size", None)
+    if isinstance(vocab, int):
+        length = min(SEQUENCE, getattr(config, "max_position_embeddings", SEQUENCE))
+        return Input(
+            make=lambda g: {"input_ids": torch.randint(vocab, (BATCH, length), generator=g)},
+            describe=f"input_ids uniform over {vocab} tokens, {BATCH}x{length}, from the config",
+        )
+    return None
+
+
+def _first_layer_input(model: nn.Module) -> Input | None:
+    """N(0, 1) features for a model whose first leaf module is ``nn.Linear``."""
+    first = next((m for m in model.modules() if not list(m.children())), None)
+    if isinstance(first, nn.Linear):
+        return shaped((BATCH * SEQUENCE, first.in_features), TORCH, "from its first Linear layer")
+    return None
+
+
+def input_for(model: nn.Module, given: Sequence[int] | MakeInput | None) -> Input:
+    """The input to use: ``given`` (a shape, or a callable of a ``torch.Generator`` returning a
+    tensor, tuple or dict) or one made from the model (see the module docstring).
+
+    Raises:
+        UnmeasurableError: no input given and none can be made.
+    """
+    return resolve(
+        given, TORCH, lambda: _config_input(model) or _first_layer_input(model),
+        model=type(model).__name__,
+        accepted="a transformers model with a text or vision config, a module whose first "
+        "layer is nn.Linear",
+    )  # fmt: skip
 
 
 def is_norm(module: nn.Module) -> bool:
@@ -127,7 +191,7 @@ def record_pass(
     try:
         output = _first_tensor(call())
         if output is None:
-            raise ValueError("the model returned no floating tensor to back-propagate from")
+            raise UnmeasurableError("the model returned no floating tensor to back-propagate from")
         record.output(_array(output))
         if output.requires_grad:
             output.backward(grad(output))  # type: ignore[no-untyped-call,unused-ignore]
@@ -135,11 +199,6 @@ def record_pass(
         for handle in handles:
             handle.remove()
     return record
-
-
-def modes(model: nn.Module) -> tuple[str, ...]:
-    """Train and eval where they differ (a batch norm), else eval alone."""
-    return ("train", "eval") if any(is_batch_norm(m) for m in model.modules()) else ("eval",)
 
 
 def record_seed(model: Any, make: MakeInput, seed: int, mode: str) -> Pass:
@@ -172,12 +231,13 @@ def record_seeds(model: Any, make: MakeInput, seeds: Sequence[int], mode: str) -
 def subject(model: Any, sample: nn.Module, make_input: Sequence[int] | MakeInput | None) -> Subject:
     """``model`` (a module, or a builder of one) as the checks see it; ``sample`` is the module
     itself or one built by the builder, read for its layers, blocks and input."""
-    given = resolve(sample, make_input)
+    given = input_for(sample, make_input)
     found = dict(sample.named_modules())
     blocks = tuple(blocks_of(sample))
     names = {n for n, m in found.items() if n and not list(m.children())} | set(blocks)
     return Subject(
-        model=type(sample).__name__, input=given.describe, modes=modes(sample), blocks=blocks,
+        model=type(sample).__name__, input=given.describe, blocks=blocks,
+        modes=modes(any(is_batch_norm(m) for m in sample.modules())),
         types={n: type(found[n]).__name__ for n in names},
         norms=frozenset(n for n in names if is_norm(found[n])),
         batch_norms=frozenset(n for n in names if is_batch_norm(found[n])),

@@ -16,9 +16,9 @@ from torch import nn
 
 from winit.signal.bands import WIDTH_BAND
 from winit.signal.checking import SEEDS, Plan, finding, geometric_mean
-from winit.signal.inputs import MakeInput, resolve
+from winit.signal.inputs import MakeInput
 from winit.signal.result import Layer, Signal
-from winit.signal.torch_signal import record_seeds
+from winit.signal.torch_signal import input_for, record_seeds
 from winit.stats import RUN_ALPHA, bonferroni
 
 
@@ -41,7 +41,8 @@ def widths(
         alpha: the false-alarm budget of all the layers' checks together.
 
     Raises:
-        ValueError: fewer than 2 widths or 3 seeds, or no input can be made.
+        ValueError: fewer than 2 widths or 3 seeds.
+        UnmeasurableError: no input can be made.
 
     >>> import torch
     >>> def mlp(width):
@@ -59,7 +60,7 @@ def widths(
     described = ""
     for size in sizes:
         model = build(size)
-        given = resolve(model, make_input)
+        given = input_for(model, make_input)
         described = given.describe
         kinds.update({n: type(m).__name__ for n, m in model.named_modules()})
         recorded = record_seeds(partial(build, size), given.make, seeds, "eval")
