@@ -25,7 +25,7 @@ from flax import nnx
 
 from winit.__main__ import main
 from winit.audit import audit
-from winit.signal import Signal, measure
+from winit.signal import Signal, measure, widths
 
 init = jax.nn.initializers
 RELU = jax.nn.relu
@@ -261,7 +261,7 @@ def test_a_conv_net_with_batch_norm_passes_with_its_norms_checked_in_train_mode(
 
 def test_a_model_instance_keeps_its_mode_and_running_statistics() -> None:
     model = ConvNet(nnx.Rngs(0))
-    model.eval()  # type: ignore[no-untyped-call]
+    model.eval()  # type: ignore[no-untyped-call,unused-ignore]
     before = jax.tree.map(np.asarray, nnx.state(model))
     measure(model, IMAGES, seeds=FEW)
     after = jax.tree.map(np.asarray, nnx.state(model))
@@ -551,3 +551,20 @@ def test_under_signal_on_a_refused_model_exits_2_and_a_model_whose_call_raises_e
     assert cli(f"tests.test_signal_flax:{expr}", "--signal", "on") == status
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
+
+
+def widening(width: int, rngs: Any, std: float | None = None) -> nnx.Sequential:
+    """Two ReLU nnx.Linear layers of ``width`` units on WIDTH features: He, or N(0, std²)."""
+    kernel = he() if std is None else init.normal(std)
+    return nnx.Sequential(nnx.Linear(WIDTH, width, kernel_init=kernel, rngs=rngs), nnx.relu,
+                          nnx.Linear(width, width, kernel_init=kernel, rngs=rngs), nnx.relu)  # fmt: skip
+
+
+def test_a_he_initialised_flax_mlp_is_flat_in_width() -> None:
+    assert_passes(widths(widening, [32, 128, 512]))
+
+
+def test_a_flax_mlp_at_unit_normal_init_grows_as_sqrt_width_and_fails_the_width_sweep() -> None:
+    result = widths(functools.partial(widening, std=1.0), [32, 128, 512])
+    # the first layer's fan-in is fixed, so only the second layer and its ReLU grow with the width
+    assert {f.subject for f in result.failures} == {"layers/2", "layers/3"}, repr(result)

@@ -7,6 +7,7 @@ plumbing holds (modes, same seed same verdict, bad input, the CLI)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from tests.test_audit_keras import MOBILENET, text_net  # noqa: E402
 from winit.audit import audit  # noqa: E402
 from winit.audit.cli import main  # noqa: E402
 from winit.audit.model import load_spec  # noqa: E402
-from winit.signal import Signal, keras_signal, measure  # noqa: E402
+from winit.signal import Signal, keras_signal, measure, widths  # noqa: E402
 
 ops = keras.ops
 
@@ -340,3 +341,23 @@ def test_the_recorders_layers_are_named_by_their_path_of_keras_names() -> None:
     assert list(keras_signal.named_layers(stack()))[:4] == [
         "block0", "block0/norm", "block0/up", "block0/down"
     ]  # fmt: skip
+
+
+def widening(width: int, std: float | None = None) -> Any:
+    """Two ReLU Dense layers of ``width`` units on WIDTH features (Keras' default names, which
+    differ from build to build): He, or N(0, std²)."""
+    kernel = "he_normal" if std is None else keras.initializers.RandomNormal(stddev=std)
+    return keras.Sequential([keras.Input((WIDTH,)),
+                             *[keras.layers.Dense(width, "relu", kernel_initializer=kernel)
+                               for _ in range(2)]])  # fmt: skip
+
+
+def test_a_he_initialised_keras_mlp_is_flat_in_width_its_default_names_aligned_by_position() -> (
+    None
+):
+    assert_powered_pass(widths(widening, [32, 128, 512]))
+
+
+def test_a_keras_mlp_at_unit_normal_init_fails_the_width_sweep_on_its_second_layer() -> None:
+    result = widths(functools.partial(widening, std=1.0), [32, 128, 512])
+    assert len(result.findings) == 2 and [f.passed for f in result.findings] == [True, False]

@@ -12,6 +12,7 @@ False
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -80,16 +81,19 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 def call_builder(fn: Callable[..., Any]) -> Any:
-    """``fn()``, or ``fn(rngs)`` / ``fn(key)`` for the seed under way (module docstring)."""
-    target = fn.__init__ if isinstance(fn, type) else fn  # type: ignore[misc]
+    """``fn()``, or ``fn(rngs)`` / ``fn(key)`` for the seed under way (module docstring); ``fn``
+    may be a ``functools.partial`` of such a builder (the width sweep's ``build(width, rngs)``)."""
+    base, bound, named = fn, 0, set[str]()
+    while isinstance(base, functools.partial):
+        bound, named, base = bound + len(base.args), named | set(base.keywords), base.func
+    target = base.__init__ if isinstance(base, type) else base  # type: ignore[misc]
     try:  # a class by its __init__ (nnx's metaclass hides it), without self
         parameters = list(inspect.signature(target).parameters.values())
     except (TypeError, ValueError):  # a builtin without a signature: called bare
         return fn()
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    required = [
-        p for p in parameters[isinstance(fn, type) :] if p.default is p.empty and p.kind in kinds
-    ]
+    unbound = [p for p in parameters[isinstance(base, type) :] if p.kind in kinds][bound:]
+    required = [p for p in unbound if p.default is p.empty and p.name not in named]
     if len(required) == 1 and required[0].name in SEED_ARGUMENTS:
         return fn(SEED_ARGUMENTS[required[0].name](_SEED.get()))
     return fn()

@@ -263,7 +263,8 @@ def _intercepted(
     with contextlib.ExitStack() as stack:
         for name, module in found.items():
             if callable(module):
-                stack.enter_context(_patched(module, "__class__", _recording(type(module))))
+                cls: type = type(module)
+                stack.enter_context(_patched(module, "__class__", _recording(cls)))
             if isinstance(module, nnx.Sequential):
                 prefix = f"{name}/layers/" if name else "layers/"
                 for i, layer in enumerate(module.layers):
@@ -409,7 +410,8 @@ class Recorder:
         """The graphdef and state of the model in ``mode`` under ``seed``."""
         if not isinstance(self.model, nnx.Module):
             with seeded(seed):
-                return nnx.split(in_mode(call_builder(self.model), mode))
+                split: tuple[Any, Any] = nnx.split(in_mode(call_builder(self.model), mode))
+                return split
         if mode not in self.states:  # a copy: the model is left in its mode
             self.states[mode] = nnx.split(in_mode(nnx.clone(self.model), mode))
         return self.states[mode]
