@@ -283,9 +283,8 @@ AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
 @nox.session(name="audit-frameworks")
 def audit_frameworks(session: nox.Session) -> None:
     """``winit audit`` on real Keras 3 (jax backend) and Flax (nnx, linen) models built from
-    small configs, in a venv without torch (the audit needs none for them). Not in CI: JAX
-    compiles each initializer's shape on the first build (a few minutes here)."""
-    session.install("-e", ".[test,report]", *AUDIT_FRAMEWORKS)
+    small configs, in a venv without torch (the audit needs none for them)."""
+    _install(session, "-e", ".[test,report]", *AUDIT_FRAMEWORKS)
     session.run("pytest", "tests/test_audit_keras.py", "tests/test_audit_flax.py",
                 "tests/test_signal_keras.py", "tests/test_signal_flax.py",
                 "--doctest-modules", *AUDIT_DOCTESTS, "-ra", "-n", "2", *session.posargs,
