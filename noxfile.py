@@ -279,7 +279,8 @@ AUDIT_FRAMEWORKS = ("jax[cpu]", "flax", "keras")
 AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
                   "winit/audit/variables.py", "winit/audit/kinds.py",
                   "winit/signal/keras_signal.py", "winit/signal/flax_signal.py",
-                  "winit/signal/jax_pass.py", "winit/signal/inputs.py")  # fmt: skip
+                  "winit/signal/jax_pass.py", "winit/signal/inputs.py",
+                  "winit/audit/page.py")  # fmt: skip
 
 
 @nox.session(name="audit-frameworks")
@@ -288,7 +289,7 @@ def audit_frameworks(session: nox.Session) -> None:
     small configs, in a venv without torch (the audit needs none for them)."""
     _install(session, "-e", ".[test,report]", *AUDIT_FRAMEWORKS)
     session.run("pytest", "tests/test_audit_keras.py", "tests/test_audit_flax.py",
-                "tests/test_signal_keras.py", "tests/test_signal_flax.py",
+                "tests/test_signal_keras.py", "tests/test_signal_flax.py", "tests/test_audit_page_flax.py",
                 "--doctest-modules", *AUDIT_DOCTESTS, "-ra", "-n", "2", *session.posargs,
                 env={**ONE_BLAS_THREAD, "KERAS_BACKEND": "jax"})  # fmt: skip
 

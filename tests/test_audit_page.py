@@ -4,7 +4,6 @@ values their checks used."""
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 from pathlib import Path
@@ -15,14 +14,14 @@ import pytest
 pytest.importorskip("torch", reason="winit audit reads torch models: pip install torch")
 pytest.importorskip("jinja2", reason="the page needs the report extra: pip install 'winit[report]'")
 
-from dataclasses import replace
 from typing import Any
 
+from tests.audit_page import unwrapped
 from winit.__main__ import main
 from winit.audit import AuditResult, audit
-from winit.audit.api import KEPT, Group
+from winit.audit.api import KEPT
 from winit.audit.model import load_spec
-from winit.audit.page import breakable, group_names, render_audit
+from winit.audit.page import breakable, render_audit
 from winit.signal.measuring import measure
 from winit.signal.result import Signal
 
@@ -63,26 +62,6 @@ def page_of(spec: str, **kwargs: object) -> tuple[AuditResult, Signal, str]:
     result = audit(spec, seed=0, paths=["built"], **kwargs)  # type: ignore[arg-type]
     signal = measure(load_spec(spec))
     return result, signal, unwrapped(render_audit(result, signal))
-
-
-def unwrapped(html: str) -> str:
-    return html.replace("<wbr>", "")
-
-
-def sidebar_groups(page: str) -> list[str]:
-    """The text of each parameter group's entry in the sidebar, tags removed."""
-    nav = page[page.index('<nav id="toc"') : page.index("</nav>")]
-    groups = nav[nav.index("Parameter groups") :]
-    return [re.sub(r"<[^>]+>", " ", e).split(maxsplit=1)[1]
-            for e in re.findall(r"<li>(.*?)</li>", groups)]  # fmt: skip
-
-
-@functools.cache
-def linen_stack_groups() -> tuple[Group, ...]:
-    """The groups of a linen residual stack whose blocks' two Dense layers have different
-    initializers: two groups of pattern ``params/LinenBlock_*/Dense_*/kernel``."""
-    pytest.importorskip("flax", reason="a real Flax model: pip install flax")
-    return audit("tests.test_signal_flax:linen_stack", seed=0, paths=["built"]).groups
 
 
 def group_ids(page: str) -> list[tuple[str, bool]]:
@@ -236,46 +215,6 @@ def test_a_long_name_may_wrap_after_each_separator_of_its_path_and_nowhere_else(
 
 def test_a_layer_index_stays_on_the_line_of_the_name_it_indexes() -> None:
     assert str(breakable("h.0.attn/layers/12")) == "h.0.<wbr>attn/<wbr>layers/12"
-
-
-def test_every_sidebar_entry_of_a_flax_model_holds_its_group_name_whole_and_wrappable() -> None:
-    pytest.importorskip("flax", reason="a real Flax model: pip install flax")
-    result = audit("tests.test_audit_flax:Net", seed=0, paths=["built"])
-    page = render_audit(result)
-    nav = page[page.index('<nav id="toc"') : page.index("</nav>")]
-    for g in result.groups:
-        assert f'<span class="group-name">{breakable(g.pattern)}<' in nav
-
-
-def test_two_groups_of_one_pattern_are_named_by_the_layer_index_their_tensors_share() -> None:
-    groups = linen_stack_groups()
-    names = zip(groups, group_names(groups), strict=True)
-    dense = [n for g, n in names if g.pattern == "params/LinenBlock_*/Dense_*/kernel"]
-    assert sorted(dense) == [("params/LinenBlock_*/Dense_0/kernel", ""),
-                             ("params/LinenBlock_*/Dense_1/kernel", "")]  # fmt: skip
-
-
-def test_a_group_whose_pattern_no_other_group_shares_keeps_its_pattern() -> None:
-    groups = linen_stack_groups()
-    names = zip(groups, group_names(groups), strict=True)
-    bias = [n for g, n in names if g.pattern == "params/LinenBlock_*/Dense_*/bias"]
-    assert bias == [("params/LinenBlock_*/Dense_*/bias", "")]
-
-
-def test_two_groups_of_one_pattern_holding_the_same_indices_are_told_apart_by_their_law() -> None:
-    kernel = next(g for g in linen_stack_groups() if g.pattern.endswith("kernel"))
-    mixed = ("params/LinenBlock_0/Dense_0/kernel", "params/LinenBlock_1/Dense_1/kernel")
-    a = replace(kernel, tensors=mixed, law="N(0, 1²)")
-    b = replace(kernel, tensors=mixed[::-1], law="N(0, 2²)")
-    assert group_names([a, b]) == [(a.pattern, "N(0, 1²)"), (b.pattern, "N(0, 2²)")]
-
-
-def test_the_sidebar_entries_of_one_pattern_with_two_laws_differ() -> None:
-    pytest.importorskip("flax", reason="a real Flax model: pip install flax")
-    groups = linen_stack_groups()
-    result = audit("tests.test_signal_flax:linen_stack", seed=0, paths=["built"])
-    entries = sidebar_groups(unwrapped(render_audit(result)))
-    assert len(entries) == len(groups) == len(set(entries))
 
 
 def test_every_cell_of_the_group_table_but_the_result_is_labelled_for_a_narrow_screen() -> None:
