@@ -50,7 +50,7 @@ SCORES = ("--json", "reports/mutants.json")
 #: session (pytest's controller and each xdist worker) would compile winit, the tests and their
 #: libraries anew and pytest would rewrite the asserts of every test file again (seconds each).
 #: With a prefix Python reads bytecode only from it, so none is compiled at install: pip is told
-#: so too (PIP_COMPILE=0; uv compiles nothing unless asked), which saves it ~12 s per torch.
+#: so too (PIP_COMPILE=0; uv compiles nothing unless asked): compiling torch is most of its install.
 PYCACHE = ".nox/pycache"
 os.environ.update(PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=str(Path(PYCACHE).resolve()),
                   PIP_COMPILE="0")  # fmt: skip
