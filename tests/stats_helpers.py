@@ -3,11 +3,15 @@ check states, at a stated false-alarm rate of the test itself."""
 
 from __future__ import annotations
 
+import pytest
 from scipy import stats as sp
 
 #: The false-alarm rate of each simulation test below: the probability that a correct check's
 #: simulated rejection count falls outside the accepted range (two-sided, split equally).
 TEST_ALPHA = 1e-6
+#: A simulation of thousands of checks takes seconds, not milliseconds: it runs with the
+#: integration tests (``nox -s integration``, which CI runs), not in the gate run by hand.
+MONTE_CARLO = pytest.mark.integration
 
 
 def rate_band(rate: float, reps: int) -> tuple[int, int]:

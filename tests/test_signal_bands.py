@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.stats_helpers import MONTE_CARLO
 from winit.signal import SLOPE_BAND, band_check
 from winit.signal.bands import band_power
 from winit.stats import binomial_check, binomial_exceeds_critical
@@ -21,11 +22,13 @@ def _false_alarms(true_value: float, sd: float) -> int:
     return sum(not band_check("x", row, 0.0, SLOPE_BAND, ALPHA).passed for row in draws)
 
 
+@MONTE_CARLO
 def test_a_true_value_at_the_band_edge_fails_at_most_alpha_of_the_time() -> None:
     limit = binomial_exceeds_critical(RUNS, ALPHA, SIMULATION_ALPHA)
     assert _false_alarms(SLOPE_BAND.half_width, 0.1) < limit
 
 
+@MONTE_CARLO
 def test_the_reported_power_matches_the_simulated_rejection_rate_at_the_alternative() -> None:
     sd = 0.1
     rejected = _false_alarms(SLOPE_BAND.alternative, sd)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sp
 
-from tests.stats_helpers import at_least, at_most, rate_band
+from tests.stats_helpers import MONTE_CARLO, at_least, at_most, rate_band
 from winit import stats
 from winit.stats import NORMAL_KURTOSIS
 
@@ -58,6 +58,7 @@ def test_variance_check_alpha_and_power_on_normal_data_by_simulation() -> None:
     assert low <= outside(check, 1.3 * np.mean(x**2, axis=1)) <= high
 
 
+@MONTE_CARLO
 def test_variance_check_alpha_and_power_on_uniform_data_by_simulation() -> None:
     """The asymptotic interval with the uniform's kurtosis 1.8 holds its α = 0.01 at n = 2000,
     and its power against 1.1x is the stated one (normal approximation; n large)."""
@@ -108,6 +109,7 @@ def ks_statistics(x: np.ndarray) -> np.ndarray:
     return out
 
 
+@MONTE_CARLO
 def test_ks_check_alpha_and_power_by_simulation() -> None:
     """Its false-alarm rate is at most α (Stephens' form is conservative); against a law 0.1
     away in sup norm (a mean shift of 0.25) it rejects at least at the DKW lower bound."""
@@ -173,6 +175,7 @@ def test_median_band_check_orders_cover_the_median_with_probability_one_minus_al
                                 against="x")  # fmt: skip
 
 
+@MONTE_CARLO
 def test_median_band_check_alpha_and_power_by_simulation() -> None:
     """A law whose median sits on the band's edge fails at most at rate α; the normal
     alternative fails at its stated power."""

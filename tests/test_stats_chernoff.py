@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sp
 
-from tests.stats_helpers import at_least, at_most
+from tests.stats_helpers import MONTE_CARLO, at_least, at_most
 from winit import stats
 from winit.stats import LogMgf
 
@@ -118,6 +118,7 @@ def ln_ratios(n: int, depth: int, var_w: float, reps: int, seed: int) -> np.ndar
     return out
 
 
+@MONTE_CARLO
 def test_relu_ln_ratio_interval_alpha_and_power_by_simulation() -> None:
     """Networks of width 64 and depth 8 with He's variance fall outside at most at rate α = 0.01;
     with Glorot's (half of it) at least at the power's lower bound."""
