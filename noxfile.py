@@ -42,6 +42,9 @@ RESULTS = "reports/results.json"
 # One BLAS thread per process and two xdist workers (the claims' sample sizes make the suite
 # CPU-bound): two threads on two cores oversubscribe them (a QR took 14x longer under load).
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: The property files' tests take from milliseconds to seconds: a worker that runs out of tests
+#: takes some of the other's (xdist's worksteal), so neither waits alone for the other's last.
+STEAL = ("--dist", "worksteal")
 #: where `nox -s mutants` records its scores for the report.
 SCORES = ("--json", "reports/mutants.json")
 #: Where the sessions' Python caches bytecode: inside nox's own folder, which git ignores, so
@@ -74,7 +77,10 @@ def _install(session: nox.Session, *args: str) -> None:
 
 def _unit_tests(session: nox.Session, marker: str) -> None:
     _install(session, "-e", ".[test,report]")
-    session.run("pytest", "tests", "-m", marker, "--hypothesis-profile=ci", "-n", "2",
+    # Beside another session (nox's parallel runner: the gate) the property suite's two workers
+    # keep both cores busy: the tests run in one process, sparing xdist's three their start.
+    workers = "0" if session.parallel else "2"
+    session.run("pytest", "tests", "-m", marker, "--hypothesis-profile=ci", "-n", workers,
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
 
 
@@ -110,7 +116,7 @@ def _claims(session: nox.Session, profile: str) -> None:
         targets, args = str(listed).split(), args[:at] + args[at + 2 :]
     session.run(
         "pytest", *targets, f"--hypothesis-profile={profile}",
-        f"--winit-results={RESULTS}", "--junitxml=reports/junit.xml", "-n", "2", *args,
+        f"--winit-results={RESULTS}", "--junitxml=reports/junit.xml", "-n", "2", *STEAL, *args,
         success_codes=[0, 1],  # failing claims: `report` renders them, then fails the gate
         env=ONE_BLAS_THREAD,
     )  # fmt: skip
