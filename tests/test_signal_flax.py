@@ -84,9 +84,11 @@ class Block(nnx.Module):
 
 
 class Stack(nnx.Module):
-    def __init__(self, rngs: Any, *, one_plus: bool | None = None, unscaled: bool = False):
+    def __init__(
+        self, rngs: Any, *, one_plus: bool | None = None, unscaled: bool = False, depth: int = DEPTH
+    ) -> None:
         self.blocks = nnx.List(
-            [Block(one_plus=one_plus, unscaled=unscaled, rngs=rngs) for _ in range(DEPTH)]
+            [Block(one_plus=one_plus, unscaled=unscaled, rngs=rngs) for _ in range(depth)]
         )
 
     def __call__(self, x: Any) -> Any:
@@ -97,6 +99,10 @@ class Stack(nnx.Module):
 
 def stack(rngs: Any) -> Stack:
     return Stack(rngs)
+
+
+def one_block_stack(rngs: Any) -> Stack:
+    return Stack(rngs, depth=1)
 
 
 def one_plus_stack(rngs: Any) -> Stack:
@@ -180,6 +186,13 @@ def test_the_stack_is_measured_block_by_block_on_its_residual_stream() -> None:
     blocks = [la.name for la in result.layers if la.kind == "block"]
     assert blocks == [f"blocks/{i} (stream)" for i in range(DEPTH)]
     assert any("residual stream" in note for note in result.notes), result.notes
+
+
+def test_a_stack_of_one_block_passes_and_says_its_depth_was_not_fitted() -> None:
+    """Its block's layers run side by side (attention's projections): no chain to fit."""
+    result = signal_of(one_block_stack, TOKENS)
+    assert_passes(result)
+    assert "eval: blocks blocks/0: the depth slopes need 3 or more, not checked" in result.notes
 
 
 def test_every_layer_of_the_stack_is_named_by_its_path_and_a_relu_call_by_its_caller() -> None:
@@ -359,26 +372,37 @@ class LinenRMSNorm(nn.Module):
 
 class LinenBlock(nn.Module):
     """A pre-norm residual MLP block x + W₂ relu(W₁ norm(x)) of linen layers: He projections,
-    W₂ scaled by 1/√(2·DEPTH) unless ``unscaled``; nn.LayerNorm or the x̂·(1 + scale) norm."""
+    W₂ scaled by 1/√(2·DEPTH) unless ``unscaled``; nn.LayerNorm or the x̂·(1 + scale) norm;
+    with ``attention``, x + attention(norm(x)) first (its four projections siblings of one
+    class, out scaled as W₂)."""
 
     one_plus: bool | None = None
     unscaled: bool = False
+    attention: bool = False
 
     @nn.compact
     def __call__(self, x: Any) -> Any:
+        scale = 1.0 if self.unscaled else 1 / (2 * DEPTH)
+        if self.attention:
+            h = nn.LayerNorm()(x)
+            x = x + nn.MultiHeadDotProductAttention(
+                num_heads=HEADS, kernel_init=init.lecun_normal(), out_kernel_init=he(scale / 2)
+            )(h, h)
         norm = nn.LayerNorm() if self.one_plus is None else LinenRMSNorm(self.one_plus)
         h = nn.relu(nn.Dense(WIDTH, kernel_init=he())(norm(x)))
-        return x + nn.Dense(WIDTH, kernel_init=he(1.0 if self.unscaled else 1 / (2 * DEPTH)))(h)
+        return x + nn.Dense(WIDTH, kernel_init=he(scale))(h)
 
 
 class LinenStack(nn.Module):
     one_plus: bool | None = None
     unscaled: bool = False
+    attention: bool = False
+    depth: int = DEPTH
 
     @nn.compact
     def __call__(self, x: Any) -> Any:
-        for _ in range(DEPTH):
-            x = LinenBlock(self.one_plus, self.unscaled)(x)
+        for _ in range(self.depth):
+            x = LinenBlock(self.one_plus, self.unscaled, self.attention)(x)
         return x
 
 
@@ -411,6 +435,10 @@ def linen_stack(key: Any) -> Any:
     return LinenStack().init(key, jnp.ones(ROWS))
 
 
+def linen_attention_stack(key: Any, depth: int = DEPTH) -> Any:
+    return LinenStack(attention=True, depth=depth).init(key, jnp.ones(ROWS))
+
+
 def linen_one_plus_stack(key: Any) -> Any:
     return LinenStack(one_plus=True).init(key, jnp.ones(ROWS))
 
@@ -435,6 +463,20 @@ def test_a_linen_stack_with_its_depth_scale_passes_as_a_bounded_stream_on_its_in
     result = signal_of(linen_stack, bounded=True)
     assert_passes(result)
     assert result.input == "N(0, 1) features 64x64 shaped as the init call's"
+
+
+def test_a_linen_stack_whose_blocks_hold_attention_is_measured_block_by_block() -> None:
+    """Its three blocks, not attention's four projections (siblings of one class too)."""
+    result = signal_of(functools.partial(linen_attention_stack, depth=3), bounded=True)
+    assert_passes(result)
+    blocks = [la.name for la in result.layers if la.kind == "block"]
+    assert blocks == [f"LinenBlock_{i} (stream)" for i in range(3)]
+
+
+def test_a_linen_stack_of_one_block_passes_and_says_its_depth_was_not_fitted() -> None:
+    result = signal_of(functools.partial(linen_attention_stack, depth=1))
+    assert_passes(result)
+    assert "eval: blocks LinenBlock_0: the depth slopes need 3 or more, not checked" in result.notes
 
 
 def test_a_linen_one_plus_scale_norm_fails_naming_every_norm_while_the_audit_passes() -> None:

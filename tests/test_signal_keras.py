@@ -69,9 +69,9 @@ class Block(keras.layers.Layer):  # type: ignore[misc,name-defined,unused-ignore
         return x + self.down(self.up(self.norm(x)))
 
 
-def stack(*, one_plus: bool = False, scaled: bool = True) -> Any:
-    """DEPTH residual blocks ``block0`` … on WIDTH features."""
-    blocks = [Block(one_plus=one_plus, scaled=scaled, name=f"block{i}") for i in range(DEPTH)]
+def stack(*, one_plus: bool = False, scaled: bool = True, depth: int = DEPTH) -> Any:
+    """``depth`` residual blocks ``block0`` … on WIDTH features."""
+    blocks = [Block(one_plus=one_plus, scaled=scaled, name=f"block{i}") for i in range(depth)]
     return keras.Sequential([keras.Input((WIDTH,)), *blocks])
 
 
@@ -164,6 +164,18 @@ def test_the_blocks_are_the_repeated_custom_layer_in_call_order() -> None:
     result = measure(stack(), FEATURES, seeds=range(3))
     streams = [layer.name for layer in result.layers if layer.kind == "block"]
     assert streams == [f"block{i} (stream)" for i in range(DEPTH)]
+
+
+def test_a_stack_of_one_custom_block_passes_and_says_its_depth_was_not_fitted() -> None:
+    result = measure(stack(depth=1), FEATURES)
+    assert_powered_pass(result)
+    assert "eval: blocks block0: the depth slopes need 3 or more, not checked" in result.notes
+
+
+def test_a_keras_sequential_wrapping_the_mlp_is_no_block_its_layers_are_a_chain() -> None:
+    result = measure(keras.Sequential([keras.Input((WIDTH,)), mlp()]))
+    assert_powered_pass(result)
+    assert f"eval: {DEPTH} layers in sequence, no residual stream found" in result.notes
 
 
 def test_the_dead_relu_fraction_is_reported_for_every_relu_layer() -> None:

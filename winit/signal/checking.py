@@ -44,6 +44,55 @@ class Plan:
     named_if: Plan | None = None
 
 
+@dataclass(frozen=True)
+class Siblings:
+    """Modules of one class side by side in a model (a container's or a list's elements,
+    siblings under one parent): a candidate for its blocks.
+
+    Args:
+        names: the modules' names, in order.
+        composite: whether they hold modules of their own.
+        own: whether their class is the model code's, not the framework's (a framework's
+            container wrapping layers is not a block).
+        depth: how deep they sit (a tie goes to the outermost).
+    """
+
+    names: tuple[str, ...]
+    composite: bool
+    own: bool
+    depth: int
+
+
+def framework_class(cls: type, package: str) -> bool:
+    """Whether ``cls`` comes from the framework ``package`` (not the model's own code).
+
+    >>> framework_class(dict, "builtins"), framework_class(Siblings, "torch")
+    (True, False)
+    """
+    return cls.__module__.partition(".")[0] == package
+
+
+def blocks_among(runs: Sequence[Siblings]) -> list[str]:
+    """A model's blocks among its ``runs``: the longest run of composite modules — two or more,
+    or one of the model's own class: a stack of one block, whose layers run side by side
+    (attention's projections) and are no chain — else the longest run of two or more modules;
+    on a tie the outermost, then the first; ``[]`` without one (the recorder then takes the
+    layers with a weight matrix, in call order).
+
+    >>> blocks_among([Siblings(("q", "k", "v"), False, False, 2), Siblings(("h/0",), True, True, 1)])
+    ['h/0']
+    >>> blocks_among([Siblings(("0", "2"), False, False, 1)]), blocks_among([])
+    (['0', '2'], [])
+    """
+
+    def longest(candidates: list[Siblings]) -> list[str]:
+        best = min(candidates, key=lambda r: (-len(r.names), r.depth), default=None)
+        return list(best.names) if best else []
+
+    stacked = [r for r in runs if r.composite and (len(r.names) >= 2 or r.own)]
+    return longest(stacked) or longest([r for r in runs if len(r.names) >= 2])
+
+
 def modes(batch_norm: bool) -> tuple[str, ...]:
     """The modes a model is measured in: train and eval where a batch norm makes them differ,
     else eval alone.
@@ -108,6 +157,10 @@ def _depth_plans(
     coupling = [np.mean([p.coupling.get(b, 0.0) for p in passes]) for b in blocks]
     residual = bool(blocks) and all(c >= RESIDUAL_COUPLING for c in coupling)
     plans: list[Plan] = []
+    if 0 < len(blocks) < 3:
+        notes.append(f"{mode}: blocks {', '.join(blocks)}: the depth slopes need 3 or more, "
+                     "not checked")  # fmt: skip
+        return plans
     if residual:
         notes.append(
             f"{mode}: {len(blocks)} blocks on a residual stream ({blocks[0]} … {blocks[-1]}); "

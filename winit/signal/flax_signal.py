@@ -7,10 +7,11 @@ Layers are the leaf modules, named by their path (``blocks/0/norm``; linen: its 
 by its path, one called as ``nnx.relu``, ``nn.relu`` or ``jax.nn.relu`` by its caller's name +
 ``/relu``. An nnx module running its modules inside a JAX transform (``nnx.RNN``: its cell in
 ``nnx.scan``) is one layer, as values inside a transform belong to its trace; a model doing so
-in its own call (or, in linen, anywhere) is refused. Blocks are the elements of the model's
-longest list (``nnx.List`` or a list attribute; linen: the longest run of sibling modules of one
-class) of two or more modules of one class — the repeated blocks of a transformer — or, when
-there is none, the leaf modules with a ``kernel`` of two or more dimensions in call order.
+in its own call (or, in linen, anywhere) is refused. Blocks
+(:func:`~winit.signal.checking.blocks_among`) are chosen among the model's lists of modules of one
+class (``nnx.List`` or a list attribute; linen: sibling modules of one class) — the repeated
+blocks of a transformer, even a stack of one — or, when there is none, the leaf modules with a
+``kernel`` of two or more dimensions in call order.
 
 A pass (:mod:`winit.signal.jax_pass`: zero perturbations on the recorded outputs, ``jax.grad``
 of ``sum(output · g)``, compiled once per mode and run for every seed) intercepts every module
@@ -45,7 +46,7 @@ import numpy as np
 from flax import nnx
 
 from winit.audit.kinds import call_builder, seeded
-from winit.signal.checking import Subject, modes
+from winit.signal.checking import Siblings, Subject, blocks_among, framework_class, modes
 from winit.signal.inputs import (
     BATCH,
     NUMPY,
@@ -106,7 +107,8 @@ def _kernel_dims(module: nnx.Module) -> int:
 
 
 def repeated(model: nnx.Module) -> list[str]:
-    """The elements of the longest list of two or more modules of one class, in list order.
+    """The blocks among the model's lists of modules of one class
+    (:func:`~winit.signal.checking.blocks_among`), in list order; ``[]`` without.
 
     >>> class Stack(nnx.Module):
     ...     def __init__(self, rngs):
@@ -114,15 +116,19 @@ def repeated(model: nnx.Module) -> list[str]:
     >>> repeated(Stack(nnx.Rngs(0)))
     ['layers/0', 'layers/1', 'layers/2']
     """
-    best: list[str] = []
+    runs: list[Siblings] = []
     for name, module in named_modules(model).items():
         for attribute, value in vars(module).items():
             items = list(value) if isinstance(value, list | tuple | nnx.List) else []
-            one_class = len({type(item) for item in items}) == 1
-            if len(items) > max(1, len(best)) and one_class and isinstance(items[0], nnx.Module):
+            if items and len({type(i) for i in items}) == 1 and isinstance(items[0], nnx.Module):
                 where = f"{name}/{attribute}" if name else attribute
-                best = [f"{where}/{i}" for i in range(len(items))]
-    return best
+                runs.append(Siblings(
+                    names=tuple(f"{where}/{i}" for i in range(len(items))),
+                    composite=len(named_modules(items[0])) > 1,
+                    own=not framework_class(type(items[0]), "flax"),
+                    depth=where.count("/"),
+                ))  # fmt: skip
+    return blocks_among(runs)
 
 
 @dataclass
@@ -515,12 +521,16 @@ def _apply(
 
 
 def _siblings(order: list[str], classes: Mapping[str, type]) -> list[str]:
-    """The longest run of two or more modules of one class under one parent, in call order."""
+    """The blocks among the runs of modules of one class under one parent
+    (:func:`~winit.signal.checking.blocks_among`), in call order."""
     groups: dict[tuple[str, type], list[str]] = {}
     for name in order:
         groups.setdefault((name.rpartition("/")[0], classes[name]), []).append(name)
-    best = max(groups.values(), key=len, default=[])
-    return best if len(best) >= 2 else []
+    return blocks_among([
+        Siblings(names=tuple(names), composite=any(o.startswith(f"{names[0]}/") for o in order),
+            own=not framework_class(cls, "flax"), depth=parent.count("/") + bool(parent))
+        for (parent, cls), names in groups.items()
+    ])  # fmt: skip
 
 
 def _linen_kernel_dims(variables: Any, name: str) -> int:

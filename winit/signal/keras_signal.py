@@ -3,10 +3,10 @@ and mode recorded into a :class:`~winit.signal.passes.Pass`, and the model as th
 (:func:`subject`).
 
 Layers are the leaf layers (no sublayers; an RNN is one, its cell runs in its loop), named by
-their path of Keras names below the model (``block_1/dense``). Blocks are the instances of the
-layer class with sublayers the model repeats most (two or more; the outermost on a tie) — a
-residual block — or, when there is none, the leaf layers with a kernel of two or more dimensions
-(Dense, Conv, EinsumDense) in call order.
+their path of Keras names below the model (``block_1/dense``). Blocks
+(:func:`~winit.signal.checking.blocks_among`) are the instances of a layer class with sublayers
+— a residual block, even a stack of one — or, when there is none, the leaf layers with a kernel
+of two or more dimensions (Dense, Conv, EinsumDense) in call order.
 
 A pass (:mod:`winit.signal.jax_pass`: zero perturbations on the recorded outputs, ``jax.grad``
 of ``sum(output · g)``, compiled once per mode) runs ``model.stateless_call`` with every
@@ -28,7 +28,7 @@ import numpy as np
 
 from winit.audit.keras_model import build
 from winit.signal import inputs, jax_pass
-from winit.signal.checking import Subject, modes
+from winit.signal.checking import Siblings, Subject, blocks_among, framework_class, modes
 from winit.signal.inputs import Input, MakeInput, UnmeasurableError
 from winit.signal.passes import Pass, is_norm_name
 
@@ -79,14 +79,17 @@ def _kernel_dims(layer: Any) -> int:
 
 
 def repeated_blocks(layers: dict[str, Any]) -> list[str]:
-    """The instances of the layer class with sublayers that ``layers`` holds most often (two or
-    more; on a tie the outermost), in ``layers``' order; ``[]`` without one."""
+    """The blocks among the instances of each layer class with sublayers in ``layers``
+    (:func:`~winit.signal.checking.blocks_among`), in ``layers``' order; ``[]`` without."""
     groups: dict[type, list[str]] = {}
     for name, layer in layers.items():
         if sublayers(layer):
             groups.setdefault(type(layer), []).append(name)
-    ranked = sorted(groups.values(), key=lambda g: (-len(g), min(n.count("/") for n in g)))
-    return ranked[0] if ranked and len(ranked[0]) >= 2 else []
+    return blocks_among([
+        Siblings(names=tuple(names), composite=True, own=not framework_class(cls, "keras"),
+            depth=min(n.count("/") for n in names))
+        for cls, names in groups.items()
+    ])  # fmt: skip
 
 
 def is_relu(layer: Any) -> bool:

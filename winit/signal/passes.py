@@ -2,9 +2,10 @@
 recorder (:mod:`winit.signal.torch_signal` and the others) hands its tensors to a :class:`Pass`
 as numpy arrays, and the statistics of a pass are computed here, once.
 
-Layers are a model's leaf modules. Blocks are its repeated units (a transformer's blocks) or,
-without any, the layers with a weight matrix in call order. A block's *stream* is its input and
-output; its *branch* is output − input, measured where the two have one shape.
+Layers are a model's leaf modules. Blocks are its repeated units (a transformer's blocks, even a
+stack of one: :func:`~winit.signal.checking.blocks_among`) or, without any, the layers with a
+weight matrix in call order. A block's *stream* is its input and output; its *branch* is
+output − input, measured where the two have one shape.
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ The input (:func:`input_for`): a shape (N(0, 1) features), a callable of a ``tor
 or made from the model: token ids or pixel values from a ``transformers`` config, else N(0, 1)
 features for a first ``nn.Linear``.
 
-Layers are the leaf modules. Blocks are the children of the model's longest container
-(``nn.ModuleList`` or ``nn.Sequential``) of two or more modules of one class — the repeated
-blocks of a transformer — or, when there is none, the leaf modules with a weight matrix in
-call order (the layers of a plain network).
+Layers are the leaf modules. Blocks (:func:`~winit.signal.checking.blocks_among`) are chosen
+among the runs of modules of one class in an ``nn.ModuleList`` or ``nn.Sequential`` — the
+repeated blocks of a transformer, even a stack of one — or, when there is none, the leaf
+modules with a weight matrix in call order (the layers of a plain network).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from winit.signal.checking import Subject, modes
+from winit.signal.checking import Siblings, Subject, blocks_among, framework_class, modes
 from winit.signal.inputs import (
     BATCH,
     SEQUENCE,
@@ -109,16 +109,21 @@ def blocks_of(model: nn.Module) -> list[str]:
     >>> blocks_of(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)))
     ['0', '2']
     """
-    best: list[str] = []
-    for name, module in model.named_modules():
-        if isinstance(module, nn.ModuleList | nn.Sequential) and len(module) >= 2:
-            kinds = {type(child) for child in module}
-            if len(kinds) == 1 and len(module) > len(best):
-                prefix = f"{name}." if name else ""
-                best = [f"{prefix}{child}" for child, _ in module.named_children()]
-    if best:
-        return best
-    return [
+    runs = [
+        Siblings(
+            names=tuple(
+                f"{name}.{child}" if name else child for child, _ in module.named_children()
+            ),
+            composite=bool(list(module[0].children())),
+            own=not framework_class(type(module[0]), "torch"),
+            depth=name.count(".") + bool(name),
+        )
+        for name, module in model.named_modules()
+        if isinstance(module, nn.ModuleList | nn.Sequential)
+        and len(module)
+        and len({type(child) for child in module}) == 1
+    ]
+    return blocks_among(runs) or [
         name
         for name, module in model.named_modules()
         if not list(module.children())
