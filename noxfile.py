@@ -75,19 +75,21 @@ def _install(session: nox.Session, *args: str) -> None:
         stamp.write_text(key)
 
 
-def _unit_tests(session: nox.Session, marker: str) -> None:
+def _unit_tests(session: nox.Session, marker: str, *paths: str) -> None:
     _install(session, "-e", ".[test,report]")
     # Beside another session (nox's parallel runner: the gate) the property suite's two workers
     # keep both cores busy: the tests run in one process, sparing xdist's three their start.
     workers = "0" if session.parallel else "2"
-    session.run("pytest", "tests", "-m", marker, "--hypothesis-profile=ci", "-n", workers,
+    session.run("pytest", "tests", *paths, "-m", marker, "--hypothesis-profile=ci", "-n", workers,
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
 
 
 @nox.session(allow_parallel=True)
 def tests(session: nox.Session) -> None:
-    """Unit tests of winit itself (tests/), including the report's; not the integration tests."""
-    _unit_tests(session, "not integration")
+    """Unit tests of winit itself (tests/), including the report's, and the doctests of winit's
+    modules but those a framework's session runs; not the integration tests."""
+    elsewhere = [f"--ignore={module}" for module in (*TORCH_DOCTESTS, *AUDIT_DOCTESTS)]
+    _unit_tests(session, "not integration", "winit", "--doctest-modules", *elsewhere)
 
 
 @nox.session
@@ -280,6 +282,9 @@ def frameworks(session: nox.Session) -> None:
                 "reports/frameworks-chainer.json", env=env, external=True)  # fmt: skip
 
 
+#: the modules whose doctests need torch: the models session's transformers environment runs them
+TORCH_DOCTESTS = ("winit/audit/api.py", "winit/signal/measuring.py",
+                  "winit/signal/torch_signal.py", "winit/signal/width_sweep.py")  # fmt: skip
 #: the frameworks ``winit audit`` reads beside torch, and the modules whose doctests need them
 AUDIT_FRAMEWORKS = ("jax[cpu]", "flax", "keras")
 AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
@@ -387,9 +392,10 @@ def models(session: nox.Session, libraries: str) -> None:
         session.run("pytest", *session.posargs, env=ONE_BLAS_THREAD)
         return
     failed: nox.command.CommandFailed | None = None
+    doctests = ("--doctest-modules", *TORCH_DOCTESTS) if libraries == "transformers" else ()
     try:
-        session.run("pytest", *_model_tests(libraries), "-ra", "-n", "2", *session.posargs,
-                    env=ONE_BLAS_THREAD)  # fmt: skip
+        session.run("pytest", *_model_tests(libraries), *doctests, "-ra", "-n", "2",
+                    *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
     except nox.command.CommandFailed as e:
         failed = e
     if libraries == "transformers":
