@@ -132,6 +132,16 @@ def test_linen_variables_changed_after_init_fail_naming_their_group() -> None:
     assert failing(audit(changed)) == {"built params/head/kernel"}
 
 
+def test_a_constant_initializer_at_nan_fails_the_finiteness_of_its_tensor_by_name() -> None:
+    def build(rngs: Any) -> nnx.Module:
+        return nnx.Linear(8, 16, kernel_init=init.constant(jnp.nan), rngs=rngs)
+
+    result = audit(build, paths=["built"])
+    assert failing(result) == {"built kernel"}, str(result)
+    (kernel,) = [g for g in result.groups if g.pattern == "kernel"]
+    assert "names no law (value must be finite, got nan)" in kernel.named.text
+
+
 def test_an_nnx_module_instance_falls_back_to_the_nnx_rule_table() -> None:
     result = audit(nnx.Linear(256, 128, rngs=nnx.Rngs(0)))
     assert result, str(result)

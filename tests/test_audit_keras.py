@@ -142,6 +142,28 @@ def test_a_model_instance_is_read_with_the_initializers_its_layers_hold() -> Non
     assert {g.named.source for g in built} == {"call", "default rule"}
 
 
+def dense_with(kernel_initializer: Any) -> Callable[[], Any]:
+    """A builder of one Dense layer ``d`` whose kernel comes from ``kernel_initializer``."""
+    return lambda: keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, kernel_initializer=kernel_initializer, name="d")]
+    )
+
+
+def test_a_constant_initializer_at_nan_fails_the_finiteness_of_its_tensor_by_name() -> None:
+    result = audit(dense_with(keras.initializers.Constant(float("nan"))), paths=["built"])
+    assert failing(result) == {"built d/kernel"}, str(result)
+    (kernel,) = [g for g in result.groups if g.pattern == "d/kernel"]
+    assert "names no law (value must be finite, got nan)" in kernel.named.text
+
+
+def test_a_closure_drawing_nan_fails_the_finiteness_of_its_tensor_under_the_layers_rule() -> None:
+    nans = dense_with(lambda shape, dtype=None: keras.ops.full(shape, float("nan")))
+    result = audit(nans, paths=["built"])
+    assert failing(result) == {"built d/kernel"}, str(result)
+    (kernel,) = [g for g in result.groups if g.pattern == "d/kernel"]
+    assert kernel.named.source == "default rule"
+
+
 def summary(result: AuditResult) -> list[tuple[str, str, str, bool]]:
     """What an audit found, without the tensors' names (Keras numbers a session's layers)."""
     return [(g.pattern, g.law, g.identified, g.passed) for g in result.groups]

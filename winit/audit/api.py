@@ -334,9 +334,10 @@ def check_digests(
         found = alternatives(first.named.law, first.named.params, t, *fans)
         alts = std_alternatives(found, t.var**0.5, cut)
         pooled = np.concatenate(z)
-        rows += element_rows(pooled, max(far, default=0.0), size, law, alts, alpha, first.eps)
-        kept = tuple(pooled[:: math.ceil(pooled.size / KEPT)].tolist()) if pooled.size else ()
-        attribution = _attribution(regions, z, far, rows)
+        if pooled.size:  # else no finite value to read: the non-finite count fails the group
+            rows += element_rows(pooled, max(far, default=0.0), size, law, alts, alpha, first.eps)
+            kept = tuple(pooled[:: math.ceil(pooled.size / KEPT)].tolist())
+            attribution = _attribution(regions, z, far, rows)
     names = tuple(dict.fromkeys(r.name for r in regions))
     if digests[0].same is not None:
         same = dict.fromkeys(names, True)

@@ -32,16 +32,17 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from winit.audit.adapter import LINEN_LAYERS, NNX_LAYERS, Initialised, framework, resolve
+from winit.audit.adapter import LINEN_LAYERS, NNX_LAYERS, Initialised, framework
 from winit.audit.expect import Expectation
 from winit.audit.kinds import NoPathError, call_builder, is_linen_variables
-from winit.audit.model import Builder, Floats, Named, Region, call_user
+from winit.audit.model import Builder, Floats, Region, call_user
 from winit.audit.variables import (
     KERAS_AXES,
     Code,
     again_values,
     is_float,
     layer_rules,
+    named_call,
     regions,
 )
 
@@ -125,7 +126,7 @@ def _code(fn: Any, shape: tuple[int, ...], drawn: tuple[int, ...] | None) -> Cod
     if found is None:
         return None
     text, law, params = found
-    return Code(Named("call", text, law, resolve(law, params)), KERAS_AXES, drawn)
+    return Code(named_call(text, law, params), KERAS_AXES, drawn)
 
 
 def _flat(module: Any, local: str, shape: tuple[int, ...]) -> tuple[int, ...] | None:

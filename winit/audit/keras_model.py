@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 
 from winit.audit import variables
-from winit.audit.adapter import KERAS_LAYERS, Axes, framework, resolve
+from winit.audit.adapter import KERAS_LAYERS, Axes, framework
 from winit.audit.expect import Expectation
 from winit.audit.kinds import call_builder
 from winit.audit.model import Builder, Floats, Named, Region, call_user
-from winit.audit.variables import KERAS_AXES, Code
+from winit.audit.variables import KERAS_AXES, Code, named_call
 
 #: Keras' ``distribution`` names → verify's (untruncated_normal is a plain normal)
 DISTRIBUTIONS = {"untruncated_normal": "normal"}
@@ -83,14 +83,14 @@ def _code(init: Any) -> Code:
     """The recorded initializer as the law the code names (``none`` where it names none)."""
     if not isinstance(init, _keras().initializers.Initializer):  # a function
         name = getattr(init, "__qualname__", type(init).__name__)
-        return Code(Named("call", f"{name}: names no law", None, {}))
+        return Code(Named("call", f"{name}: names no law", None, {}), unread=True)
     shown = ", ".join(f"{k}={v!r}" for k, v in _config(init).items())
     text = f"keras.initializers.{type(init).__name__}({shown})"
     found = initializer_law(init)
     if found is None:
-        return Code(Named("call", f"{text}: names no law", None, {}))
+        return Code(Named("call", f"{text}: names no law", None, {}), unread=True)
     law, params, axes = found
-    return Code(Named("call", text, law, resolve(law, params)), axes)
+    return Code(named_call(text, law, params), axes)
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from winit.audit.adapter import LAYOUTS, Axes, Children, Framework, Rule, rule_law
+from winit.audit.adapter import LAYOUTS, Axes, Children, Framework, Rule, resolve, rule_law
 from winit.audit.expect import Expectation, expectation_for
 from winit.audit.model import NO_LAW, Floats, Named, Region, law_target, whole_region
 
@@ -34,11 +34,24 @@ def group_pattern(name: str) -> str:
 @dataclass(frozen=True)
 class Code:
     """The law a variable's code gave it: ``named`` (``call`` source) read with ``axes`` on
-    ``drawn``, the shape the initializer drew (``None``: the variable's own)."""
+    ``drawn``, the shape the initializer drew (``None``: the variable's own); ``unread``: an
+    initializer whose law winit cannot read (a closure, as Keras' LSTM bias initializer), for
+    which the layer's rule speaks where it has one."""
 
     named: Named
     axes: Axes = KERAS_AXES
     drawn: tuple[int, ...] | None = None
+    unread: bool = False
+
+
+def named_call(text: str, law: str, params: Mapping[str, object]) -> Named:
+    """The law a call in the model's code (``text``) names, its parameters resolved; none where
+    they are outside the law's range (a NaN constant), saying why: the tensor's own checks
+    (its finiteness) then speak for it."""
+    try:
+        return Named("call", text, law, resolve(law, params))
+    except ValueError as e:
+        return Named("call", f"{text}: names no law ({e})", None, {})
 
 
 def values_of(array: Any) -> Floats:
@@ -82,8 +95,8 @@ def regions(
     shape = tuple(int(d) for d in array.shape)
     values = values_of(array)
     group = group_pattern(name)
-    if code is not None and code.named.law is None and rules:
-        code = None  # an initializer that names no law (Keras' LSTM bias closure): the rule's
+    if code is not None and code.unread and rules:
+        code = None  # an initializer whose law winit cannot read: the rule's
     if code is not None or not rules or expectation_for(name, expectations) is not None:
         if code is None:
             code = Code(_rule_named(rules[0], layer), LAYOUTS[rules[0].layout]) if rules else None
