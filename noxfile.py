@@ -156,10 +156,13 @@ def browser(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and format check."""
+    """ruff check and format check; the CI workflows against GitHub's workflow schema (the one
+    check-jsonschema vendors: no network)."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+                *sorted(glob.glob(".github/workflows/*.yml")))  # fmt: skip
 
 
 @nox.session
