@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,7 +71,8 @@ GOALS = (
     Goal("nox -s tests, warm", ("nox", "-s", "tests"), 20.0),
     Goal("nox -s report, warm", ("nox", "-s", "report"), 5.0),
 )
-CI = Goal(".ci/run", (".ci/run",), 360.0)
+#: as CI runs it: on a clone with no environment built (each run a clone of its own)
+CI = Goal(".ci/run, fresh clone", (".ci/run",), 360.0, fresh=True)
 
 
 class CommandFailedError(Exception):
@@ -142,11 +144,13 @@ def row(
 def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
     """Every goal (and ``.ci/run`` when ``ci``) ``repeats`` times, and the floor, recorded in
     ``out`` after each command's runs (``"complete": false`` until the last): one fresh-clone
-    run first builds the clone the warm goals run in, the other fresh-clone runs come last."""
+    run of ``nox`` first builds the clone the warm goals run in, its other runs come last; each
+    run of ``.ci/run`` gets a clone of its own, removed after it (its environments take
+    gigabytes)."""
     load_start, commit = os.getloadavg()[0], head()
     timings: dict[Goal, list[Timing]] = {}
     floor: list[Timing] = []
-    fresh, warm_goals = GOALS[0], [*GOALS[1:], *([CI] if ci else [])]
+    fresh, later = GOALS[0], [*GOALS[1:], *([CI] if ci else [])]
 
     def record(complete: bool) -> dict[str, Any]:
         floor_s = statistics.median(t.wall_s for t in floor) if floor else None
@@ -157,7 +161,7 @@ def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
             "floor": row("property suite alone (pytest properties -n 2, ci profile)", None,
                          floor, None) if floor else None,
             "goals": [row(g.name, g.limit_s, timings[g], floor_s)
-                      for g in (fresh, *warm_goals) if g in timings],
+                      for g in (fresh, *later) if g in timings],
             "machine": {
                 "cores": os.cpu_count(), "python": platform.python_version(),
                 "load_average_1m": [round(load_start, 2), round(os.getloadavg()[0], 2)],
@@ -172,22 +176,26 @@ def measure(repeats: int, ci: bool, log: Path, out: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="winit-goals-") as tmp:
         base = Path(tmp)
 
-        def fresh_run(i: int) -> None:
-            here = clone(base / f"fresh-{i}", commit)
-            env = _env(base / f"plots-fresh-{i}")  # a new user: no plot drawn yet
-            timings.setdefault(fresh, []).append(timed(fresh.command, here, env, log))
+        def fresh_run(goal: Goal, name: str) -> Path:
+            here = clone(base / name, commit)
+            env = _env(base / f"plots-{name}")  # a new user: no plot drawn yet
+            timings.setdefault(goal, []).append(timed(goal.command, here, env, log))
             record(complete=False)
+            return here
 
-        fresh_run(0)
-        warm, env = base / "fresh-0", _env(base / "plots-fresh-0")
+        warm, env = fresh_run(fresh, "fresh-0"), _env(base / "plots-fresh-0")
         python = str(warm / ".nox" / "properties" / "bin" / "python")
         floor += [timed([python, *FLOOR], warm, _floor_env(env, warm), log) for _ in range(repeats)]
         record(complete=False)
-        for goal in warm_goals:
-            timings[goal] = [timed(goal.command, warm, env, log) for _ in range(repeats)]
+        for goal in later:
+            for i in range(repeats):
+                if goal.fresh:
+                    shutil.rmtree(fresh_run(goal, f"ci-{i}"))
+                else:
+                    timings.setdefault(goal, []).append(timed(goal.command, warm, env, log))
             record(complete=False)
         for i in range(1, repeats):
-            fresh_run(i)
+            fresh_run(fresh, f"fresh-{i}")
     return record(complete=True)
 
 
