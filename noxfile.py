@@ -92,7 +92,7 @@ def tests(session: nox.Session) -> None:
     _unit_tests(session, "not integration", "winit", "--doctest-modules", *elsewhere)
 
 
-@nox.session
+@nox.session(allow_parallel=True)
 def integration(session: nox.Session) -> None:
     """The integration tests (tests/integration): the property suite against broken cores, the
     README's install blocks in a fresh venv (from git and from a wheel), pytest and winit run as
@@ -297,7 +297,7 @@ AUDIT_DOCTESTS = ("winit/audit/keras_model.py", "winit/audit/flax_model.py",
                   "winit/audit/page.py")  # fmt: skip
 
 
-@nox.session(name="audit-frameworks")
+@nox.session(name="audit-frameworks", allow_parallel=True)
 def audit_frameworks(session: nox.Session) -> None:
     """``winit audit`` on real Keras 3 (jax backend) and Flax (nnx, linen) models built from
     small configs, in a venv without torch (the audit needs none for them)."""
@@ -373,7 +373,7 @@ def _model_tests(libraries: str) -> list[str]:
     return sorted(mine)
 
 
-@nox.session(venv_backend=TORCH_BACKEND)
+@nox.session(venv_backend=TORCH_BACKEND, allow_parallel=True)
 @nox.parametrize("libraries", list(MODEL_TESTS))
 def models(session: nox.Session, libraries: str) -> None:
     """``winit audit`` and ``winit.signal`` on real models, torch's layer defaults, and the numpy
