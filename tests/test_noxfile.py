@@ -108,11 +108,23 @@ def test_only_nox_alone_runs_the_gate_in_parallel(
     assert _function("_the_gate")(argv, env) is gate
 
 
-def test_the_gate_runs_tests_beside_properties_and_the_report_alone() -> None:
-    def parallel(fn: ast.FunctionDef) -> bool:
-        return any("allow_parallel=True" in ast.unparse(d) for d in fn.decorator_list)
+def _parallel(session: str) -> bool:
+    """Whether the session named ``session`` (as on nox's command line) allows a parallel run."""
+    fn = _sessions()[session.replace("-", "_")]
+    return any("allow_parallel=True" in ast.unparse(d) for d in fn.decorator_list)
 
-    assert {n for n, f in _sessions().items() if parallel(f)} == {"tests", "properties"}
+
+def test_the_gate_runs_tests_beside_properties_and_the_report_alone() -> None:
+    gate = _constant("sessions")
+    assert gate == ["tests", "properties", "report"]
+    assert {n for n in gate if _parallel(n)} == {"tests", "properties"}
+
+
+def test_ci_runs_its_heavy_sessions_two_at_a_time_and_the_report_after_them() -> None:
+    run = (ROOT / ".ci" / "run").read_text().splitlines()
+    named = next(x for x in run if x.startswith("nox -j 2 -s ")).split(" -s ")[1].split()
+    assert named[-1] == "report" and not _parallel("report")
+    assert all(_parallel(n) for n in named[:-1])
 
 
 def test_uv_builds_the_environments_when_installed() -> None:
