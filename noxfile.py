@@ -77,8 +77,9 @@ def _install(session: nox.Session, *args: str) -> None:
 
 def _unit_tests(session: nox.Session, marker: str, *paths: str) -> None:
     _install(session, "-e", ".[test,report]")
-    # Beside another session (nox's parallel runner: the gate) the property suite's two workers
-    # keep both cores busy: the tests run in one process, sparing xdist's three their start.
+    # Beside another session (nox's parallel runner: the gate, CI) its two workers keep both
+    # cores busy (the property suite's in the gate): the tests run in one process, sparing
+    # xdist's three their start.
     workers = "0" if session.parallel else "2"
     session.run("pytest", "tests", *paths, "-m", marker, "--hypothesis-profile=ci", "-n", workers,
                 *session.posargs, env=ONE_BLAS_THREAD)  # fmt: skip
