@@ -72,6 +72,14 @@ def nan() -> Any:
     return m
 
 
+def all_nan() -> Any:
+    """Every weight set to NaN outside any init call: no finite value is left to sample."""
+    m = Block()
+    with torch.no_grad():
+        m.proj.weight[:] = float("nan")
+    return m
+
+
 def garbage() -> Any:
     """A value no law here draws (1e-35): what uninitialised memory looks like."""
     m = Block()
@@ -130,6 +138,13 @@ def test_one_value_at_minus_100_sigma_fails_only_the_extremes_check() -> None:
 
 def test_a_nan_fails_only_the_non_finite_check() -> None:
     assert failing(audit(nan, seed=0, paths=["built"])) == {"non-finite values (count)"}
+
+
+def test_a_tensor_of_nans_under_a_law_fails_its_non_finite_count_with_no_statistic_to_run() -> None:
+    result = audit(all_nan, seed=0, paths=["built"])
+    assert failing(result) == {"non-finite values (count)"}
+    (weight,) = [g for g in result.groups if g.pattern == "proj.weight"]
+    assert all(row.check.alpha == 0.0 for row in weight.rows)  # exact counts, no statistic
 
 
 def test_a_value_below_1e_minus_30_fails_only_the_uninitialised_memory_check() -> None:
